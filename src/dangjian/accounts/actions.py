@@ -1,0 +1,159 @@
+"""Changes to accounts: create, assign and revoke roles, passwords, API tokens.
+
+AC-06: nobody grants a role they do not hold themselves on that subtree, and nobody manages an
+account whose roles reach beyond their own scope. AC-07: one administrator duty per account.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from dangjian.accounts.models import ApiToken, PasswordHistory, Role, RoleAssignment, Separation, User
+from dangjian.core import audit, crypto
+from dangjian.core.errors import OutOfScope, RuleViolation
+from dangjian.core.scope import forget_grants, scope_paths, user_may_act_on_path
+
+PASSWORD_HISTORY = 5
+
+
+def _in_scope_of(actor, perm: str, path: str) -> bool:
+    return actor is None or user_may_act_on_path(actor, perm, path)
+
+
+def create_user(
+    username: str, *, actor, display_name: str = "", password: str | None = None, is_demo: bool = False
+) -> tuple[User, str]:
+    """Create an account with a one-time password (returned once) that must be changed at first login."""
+    username = username.strip()
+    if actor is not None and not scope_paths(actor, "accounts.manage_user"):
+        raise OutOfScope("您没有管理账号的权限。")
+    if not username:
+        raise RuleViolation("IA-01", "账号名不能为空", field="username")
+    if User.objects.filter(username__iexact=username).exists():
+        raise RuleViolation("IA-01", f"账号名「{username}」已存在（不区分大小写）", field="username")
+    one_time = password is None
+    password = password or generate_password()
+    with transaction.atomic():
+        try:
+            user = User.objects.create_user(username=username, password=password, display_name=display_name)
+        except IntegrityError as exc:
+            raise RuleViolation("IA-01", f"账号名「{username}」已存在", field="username") from exc
+        user.must_change_password = one_time
+        user.is_demo = is_demo
+        user.password_changed_at = timezone.now()
+        user.save(update_fields=["must_change_password", "is_demo", "password_changed_at"])
+        audit.record(
+            "account.create", actor=actor, obj=user, after={"username": username, "display_name": display_name}
+        )
+    return user, password
+
+
+def generate_password() -> str:
+    """A CSPRNG password that satisfies the complexity rules (IA-04)."""
+    while True:
+        candidate = secrets.token_urlsafe(12) + "#7a"
+        try:
+            validate_password(candidate)
+            return candidate
+        except ValidationError:
+            continue
+
+
+def assign_role(user: User, role: Role, org, *, actor) -> RoleAssignment:
+    """Grant `role` on `org`'s subtree. Only a holder of accounts.assign_role over that org may (AC-06,
+    AC-08: the security administrator); self-grants and mixed administrator duties are refused (AC-07)."""
+    if not _in_scope_of(actor, "accounts.assign_role", org.path):
+        raise OutOfScope("不能在您的管辖范围以外授予角色（AC-06）。")
+    if actor is not None and actor.pk == user.pk:
+        raise RuleViolation("AC-06", "不能给自己授予角色")
+    if role.separation:
+        held = set(RoleAssignment.objects.filter(user=user).exclude(separation="").values_list("separation", flat=True))
+        if held:
+            raise RuleViolation("AC-07", "三员（系统管理员、安全管理员、审计管理员）不得由同一账号兼任")
+        if RoleAssignment.objects.filter(user=user).filter(separation="").exists():
+            raise RuleViolation("AC-07", "三员账号不得同时持有业务角色")
+    elif RoleAssignment.objects.filter(user=user).exclude(separation="").exists():
+        raise RuleViolation("AC-07", "三员账号不得同时持有业务角色")
+    with transaction.atomic():
+        try:
+            assignment = RoleAssignment.objects.create(
+                user=user, role=role, org=org, separation=role.separation, granted_by=actor
+            )
+        except IntegrityError as exc:
+            raise RuleViolation("AC-07", "该账号已持有此角色或已持有一个三员角色") from exc
+        audit.record(
+            "account.role.grant",
+            actor=actor,
+            obj=user,
+            org_path=org.path,
+            after={"role": role.code, "org_id": org.pk},
+        )
+    forget_grants(user)
+    return assignment
+
+
+def revoke_role(assignment: RoleAssignment, *, actor) -> None:
+    if not _in_scope_of(actor, "accounts.assign_role", assignment.org.path):
+        raise OutOfScope()
+    with transaction.atomic():
+        audit.record(
+            "account.role.revoke",
+            actor=actor,
+            obj=assignment.user,
+            org_path=assignment.org.path,
+            before={"role": assignment.role.code, "org_id": assignment.org_id},
+        )
+        assignment.delete()
+    forget_grants(assignment.user)
+
+
+def change_password(user: User, new_password: str, *, actor) -> None:
+    """Set a new password after validation and the reuse check (IA-02, IA-03)."""
+    validate_password(new_password, user)
+    if user.check_password(new_password):
+        raise ValidationError("新密码不能与当前密码相同。")
+    for old in PasswordHistory.objects.filter(user=user)[: PASSWORD_HISTORY - 1]:
+        if _matches(old.password, new_password):
+            raise ValidationError(f"新密码不能与最近 {PASSWORD_HISTORY} 次使用过的密码相同。")
+    with transaction.atomic():
+        PasswordHistory.objects.create(user=user, password=user.password)
+        user.set_password(new_password)
+        user.must_change_password = False
+        user.password_changed_at = timezone.now()
+        user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+        keep = list(PasswordHistory.objects.filter(user=user).values_list("pk", flat=True)[:PASSWORD_HISTORY])
+        PasswordHistory.objects.filter(user=user).exclude(pk__in=keep).delete()
+        audit.record("account.password.change", actor=actor, obj=user)
+
+
+def _matches(encoded: str, raw: str) -> bool:
+    from django.contrib.auth.hashers import check_password
+
+    return check_password(raw, encoded)
+
+
+def issue_token(user: User, *, name: str, actor) -> tuple[ApiToken, str]:
+    """Create an API token; the clear token is returned once and only its digest is kept."""
+    name = name.strip() or "API"
+    raw = "dj_" + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(user=user, name=name[:64], prefix=raw[:8], digest=crypto.token_digest(raw))
+        audit.record("account.token.issue", actor=actor, obj=token, after={"name": token.name, "prefix": token.prefix})
+    return token, raw
+
+
+def revoke_token(token: ApiToken, *, actor) -> None:
+    with transaction.atomic():
+        audit.record(
+            "account.token.revoke", actor=actor, obj=token, before={"name": token.name, "prefix": token.prefix}
+        )
+        token.delete()
+
+
+def separation_label(code: str) -> str:
+    return Separation(code).label if code else ""

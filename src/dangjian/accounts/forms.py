@@ -1,0 +1,55 @@
+"""Account forms: login, password change, API token."""
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from dangjian.core.forms import StyledFormMixin
+
+
+class LoginForm(StyledFormMixin, AuthenticationForm):
+    error_messages = {
+        "invalid_login": "账号或密码不正确。",
+        "inactive": "该账号已停用。",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "账号"
+        self.fields["password"].label = "密码"
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        from django.conf import settings
+
+        if user.is_demo and not settings.DEMO_MODE:
+            raise forms.ValidationError("演示账号只能在演示环境中使用。", code="demo_account")
+
+
+class PasswordChangeForm(StyledFormMixin, forms.Form):
+    old_password = forms.CharField(
+        label="当前密码", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    new_password1 = forms.CharField(label="新密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    new_password2 = forms.CharField(
+        label="再次输入新密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_old_password(self):
+        value = self.cleaned_data["old_password"]
+        if not self.user.check_password(value):
+            raise forms.ValidationError("当前密码不正确。")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password1") and data.get("new_password1") != data.get("new_password2"):
+            self.add_error("new_password2", "两次输入的新密码不一致。")
+        return data
+
+
+class TokenForm(StyledFormMixin, forms.Form):
+    name = forms.CharField(label="令牌用途", max_length=64, help_text="例如：统计脚本、数据对接")

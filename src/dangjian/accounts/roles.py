@@ -1,0 +1,87 @@
+"""The built-in roles: what each may do. Roles are data (table `Role`); these are their defaults.
+
+Permission codes are ``<app>.<action>_<model>``. A role assignment on an org grants its
+permissions over that org's subtree. The three administrator roles are mutually exclusive and hold
+no business data (AC-07): the system administrator keeps accounts and the org tree, the security
+administrator keeps roles and unlocks, the audit administrator reads the audit trail.
+"""
+
+from dangjian.accounts.models import Separation
+
+ORG_READ = ["orgs.view_org"]
+ORG_WRITE = ["orgs.add_org", "orgs.change_org", "orgs.move_org", "orgs.dissolve_org"]
+
+BUILTIN_ROLES: list[dict] = [
+    {
+        "code": "org_admin",
+        "name": "组织部管理员",
+        "description": "县（市）委组织部工作人员：管理所辖党组织",
+        "permissions": ORG_READ + ORG_WRITE,
+        "separation": Separation.NONE,
+    },
+    {
+        "code": "committee_secretary",
+        "name": "党委书记/副书记",
+        "description": "党（工）委书记、副书记：查看并维护所辖党组织",
+        "permissions": [*ORG_READ, "orgs.add_org", "orgs.change_org"],
+        "separation": Separation.NONE,
+    },
+    {
+        "code": "branch_secretary",
+        "name": "支部书记",
+        "description": "党支部（总支）书记：管理本支部",
+        "permissions": [*ORG_READ, "orgs.change_org"],
+        "separation": Separation.NONE,
+    },
+    {
+        "code": "organizing_member",
+        "name": "组织委员",
+        "description": "党组织组织委员：协助书记办理组织工作",
+        "permissions": ORG_READ,
+        "separation": Separation.NONE,
+    },
+    {
+        "code": "member",
+        "name": "党员",
+        "description": "党员自助服务：查看本人信息和所在支部",
+        "permissions": ORG_READ,
+        "separation": Separation.NONE,
+    },
+    {
+        "code": "system_admin",
+        "name": "系统管理员",
+        "description": "三员之一：账号、组织树和系统配置；不查看业务数据和审计记录",
+        "permissions": [*ORG_READ, *ORG_WRITE, "accounts.view_user", "accounts.manage_user"],
+        "separation": Separation.SYSTEM,
+    },
+    {
+        "code": "security_admin",
+        "name": "安全管理员",
+        "description": "三员之一：角色授权、安全策略和账号解锁；不查看业务数据",
+        "permissions": ["accounts.view_user", "accounts.assign_role", "accounts.unlock_user"],
+        "separation": Separation.SECURITY,
+    },
+    {
+        "code": "audit_admin",
+        "name": "审计管理员",
+        "description": "三员之一：查阅、检索和导出审计记录",
+        "permissions": ["core.view_auditevent", "core.export_auditevent"],
+        "separation": Separation.AUDIT,
+    },
+]
+
+
+def sync_builtin_roles(role_model) -> None:
+    """Create or update the built-in roles (used by the data migration and the demo)."""
+    for order, spec in enumerate(BUILTIN_ROLES):
+        role_model.objects.update_or_create(
+            code=spec["code"],
+            defaults={
+                "name": spec["name"],
+                "description": spec["description"],
+                "permissions": spec["permissions"],
+                "separation": str(spec["separation"]),
+                "is_builtin": True,
+                "sort_order": order,
+            },
+        )

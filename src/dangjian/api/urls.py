@@ -1,0 +1,17 @@
+"""REST API under /api/v1/, the OpenAPI schema and an offline Swagger UI."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from dangjian.orgs.api import OrgViewSet
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("orgs", OrgViewSet, basename="org")
+
+urlpatterns = [
+    path("v1/", include((router.urls, "api"), namespace="api")),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

@@ -1,0 +1,114 @@
+"""The `dangjian` command: demo, serve, manage, check."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def _setup(demo: bool = False) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangjian.settings")
+    if demo:
+        os.environ.setdefault("DANGJIAN_DEMO", "1")
+    import django
+
+    django.setup()
+
+
+def _serve(host: str, port: int, workers: int) -> None:
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    print(
+        f"服务已启动：http://{host if host not in ('0.0.0.0', '::') else '127.0.0.1'}:{port}/  （Ctrl+C 停止）",
+        flush=True,
+    )
+    Granian(
+        "dangjian.wsgi:application",
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=workers,
+        blocking_threads=4,
+    ).serve()
+
+
+def cmd_demo(args) -> int:
+    _setup(demo=True)
+    from django.core.management import call_command
+
+    call_command("demo", size=args.size, reset=args.reset)
+    if args.no_serve:
+        return 0
+    call_command("collectstatic", interactive=False, verbosity=0)
+    _serve(args.host, args.port, args.workers)
+    return 0
+
+
+def cmd_serve(args) -> int:
+    _setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    _serve(args.host, args.port, args.workers)
+    return 0
+
+
+def cmd_manage(argv: list[str]) -> int:
+    _setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["dangjian manage", *argv])
+    return 0
+
+
+def cmd_check(args) -> int:
+    _setup()
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    try:
+        call_command("check", deploy=True, fail_level="WARNING", databases=["default"])
+    except SystemCheckError as exc:
+        print(exc, file=sys.stderr)
+        print("生产部署检查未通过：请按上面的提示逐项处理。", file=sys.stderr)
+        return 1
+    print("生产部署检查通过。")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "manage":
+        return cmd_manage(argv[1:])
+    parser = argparse.ArgumentParser(prog="dangjian", description="基层党建工作平台")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="生成演示数据并启动服务")
+    demo.add_argument("--size", choices=["county", "city", "province"], default="county", help="演示数据规模")
+    demo.add_argument("--reset", action="store_true", help="清空并重建演示数据库")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--workers", type=int, default=1)
+    demo.add_argument("--no-serve", action="store_true", help="只生成数据，不启动服务")
+    demo.set_defaults(func=cmd_demo)
+
+    serve = sub.add_parser("serve", help="启动服务（使用数据目录中的数据库）")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=2)
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("manage", help="运行任意管理命令，例如 dangjian manage check_tree")
+
+    check = sub.add_parser("check", help="检查生产部署还缺少什么")
+    check.set_defaults(func=cmd_check)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "dangjian.core"
+    label = "core"
+    verbose_name = "基础"
+
+    def ready(self):
+        from dangjian.core import checks, crypto  # noqa: F401  (registers system checks)
+
+        crypto.self_test()
+        from dangjian.core.nav import NavItem, register
+
+        register(
+            NavItem(
+                "审计记录",
+                "audit:list",
+                "audit",
+                "core.view_auditevent",
+                group="管理",
+                description="登录、数据变更、导出等审计事件",
+            )
+        )

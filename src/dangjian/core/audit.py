@@ -1,0 +1,142 @@
+"""Domain events, written by actions in the same transaction as the change they describe.
+
+Each event carries an HMAC-SM3 over its own fields and the previous event's hash, so editing or
+deleting any row breaks the chain at that point; `verify()` (the `verify_audit` command) finds the
+first broken link. Appends are serialised by locking the single `AuditHead` row.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from dangjian.core import context, crypto
+from dangjian.core.models import AuditEvent, AuditHead, Outcome
+
+GENESIS = "0" * 64
+
+
+def _normalise(value):
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
+
+
+def _canonical(fields: dict) -> bytes:
+    return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _fields(event: AuditEvent) -> dict:
+    return {
+        "seq": event.seq,
+        "occurred_at": event.occurred_at.astimezone(UTC).isoformat(),
+        "actor_id": event.actor_id,
+        "actor_username": event.actor_username,
+        "actor_roles": event.actor_roles,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "object_repr": event.object_repr,
+        "org_path": event.org_path,
+        "before": event.before,
+        "after": event.after,
+        "outcome": event.outcome,
+        "request_id": event.request_id,
+        "client_ip": event.client_ip,
+        "prev_hash": event.prev_hash,
+    }
+
+
+def compute_hash(event: AuditEvent) -> str:
+    return crypto.hmac_sm3(crypto.provider().key("audit"), _canonical(_fields(event))).hex()
+
+
+def role_summary(user) -> str:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ""
+    from dangjian.accounts.queries import role_codes
+
+    return ",".join(sorted(role_codes(user)))
+
+
+def record(
+    action: str,
+    *,
+    actor=None,
+    obj=None,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+    org_path: str = "",
+    before: dict | None = None,
+    after: dict | None = None,
+    outcome: str = Outcome.SUCCESS,
+    username: str = "",
+) -> AuditEvent:
+    """Append one event. Call inside the transaction of the change (it opens one if there is none)."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_repr = object_repr or str(obj)[:255]
+    ctx = context.get()
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    with transaction.atomic():
+        head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
+        event = AuditEvent(
+            seq=head.seq + 1,
+            occurred_at=timezone.now().astimezone(UTC),
+            actor=actor if authenticated else None,
+            actor_username=(actor.get_username() if authenticated else username)[:150],
+            actor_roles=role_summary(actor)[:255] if authenticated else "",
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            object_repr=object_repr[:255],
+            org_path=org_path,
+            before=_normalise(before),
+            after=_normalise(after),
+            outcome=outcome,
+            request_id=ctx.request_id,
+            client_ip=ctx.client_ip,
+            prev_hash=head.hash,
+        )
+        event.hash = compute_hash(event)
+        event.save(force_insert=True)
+        head.seq = event.seq
+        head.hash = event.hash
+        head.save(update_fields=["seq", "hash"])
+    return event
+
+
+@dataclass
+class Break:
+    seq: int
+    reason: str
+
+    def __str__(self):
+        return f"第 {self.seq} 条：{self.reason}"
+
+
+def verify(chunk_size: int = 5000) -> Break | None:
+    """Walk the chain in order; return the first broken link, or None when it is intact."""
+    expected_seq = 1
+    prev = GENESIS
+    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=chunk_size):
+        if event.seq != expected_seq:
+            return Break(expected_seq, "事件缺失（序号不连续）")
+        if event.prev_hash != prev:
+            return Break(event.seq, "与上一条事件的链接不符")
+        if not crypto.constant_time_equal(compute_hash(event), event.hash):
+            return Break(event.seq, "内容被修改（校验值不符）")
+        prev = event.hash
+        expected_seq += 1
+    head = AuditHead.objects.filter(id=1).first()
+    last_seq = expected_seq - 1
+    if head is not None and (head.seq != last_seq or head.hash != prev):
+        return Break(last_seq + 1, "链尾事件被删除")
+    return None

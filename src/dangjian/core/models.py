@@ -1,0 +1,66 @@
+"""Tables every app stands on: the hash-chained audit trail."""
+
+from django.conf import settings
+from django.db import models
+
+from dangjian.core.scope import RestrictedQuerySet
+from dangjian.core.tree import PathField
+
+
+class Outcome(models.TextChoices):
+    SUCCESS = "success", "成功"
+    FAILURE = "failure", "失败"
+    DENIED = "denied", "拒绝"
+
+
+class AuditEvent(models.Model):
+    """One audited event. Rows are only ever appended; `verify_audit` detects any edit or deletion."""
+
+    scope_path = "org_path"
+    scope_includes_unplaced = True  # events about no org (logins) are seen from a root assignment
+
+    seq = models.PositiveBigIntegerField("序号", unique=True)
+    occurred_at = models.DateTimeField("时间", db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="账号",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_username = models.CharField("账号名", max_length=150, blank=True)
+    actor_roles = models.CharField("角色", max_length=255, blank=True)
+    action = models.CharField("事件类型", max_length=64, db_index=True)
+    object_type = models.CharField("对象类型", max_length=64, blank=True)
+    object_id = models.CharField("对象编号", max_length=64, blank=True)
+    object_repr = models.CharField("对象", max_length=255, blank=True)
+    org_path = PathField("党组织路径", blank=True, db_index=True)
+    before = models.JSONField("变更前", null=True, blank=True)
+    after = models.JSONField("变更后", null=True, blank=True)
+    outcome = models.CharField("结果", max_length=16, choices=Outcome.choices, default=Outcome.SUCCESS)
+    request_id = models.CharField("请求编号", max_length=64, blank=True)
+    client_ip = models.GenericIPAddressField("来源地址", null=True, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "审计事件"
+        verbose_name_plural = "审计事件"
+        ordering = ["-seq"]
+
+    def __str__(self):
+        return f"{self.seq} {self.action} {self.object_repr}"
+
+
+class AuditHead(models.Model):
+    """The single row that serialises appends to the chain and remembers its last link."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        verbose_name = "审计链头"

@@ -1,0 +1,57 @@
+// Small behaviours shared by every page: toasts, the org picker, date pickers, tree toggles.
+(function () {
+  "use strict";
+  function initToasts(root) {
+    root.querySelectorAll(".toast[data-autohide]").forEach(function (el) {
+      setTimeout(function () { el.classList.remove("show"); }, 6000);
+    });
+  }
+  function initPickers(root) {
+    if (window.TomSelect) {
+      root.querySelectorAll("select[data-picker]").forEach(function (el) {
+        if (el.tomselect) return;
+        new TomSelect(el, {
+          valueField: "url", labelField: "label", searchField: ["label", "initials"],
+          maxOptions: 30, loadThrottle: 250, placeholder: el.getAttribute("placeholder"),
+          load: function (query, callback) {
+            fetch(el.dataset.searchUrl + "?format=json&q=" + encodeURIComponent(query), {credentials: "same-origin"})
+              .then(function (r) { return r.json(); }).then(function (j) { callback(j.results); })
+              .catch(function () { callback(); });
+          },
+          onChange: function (value) { if (value) { window.location.href = value; } },
+          render: { no_results: function () { return '<div class="no-results">未找到</div>'; } }
+        });
+      });
+      root.querySelectorAll("select[data-choices]").forEach(function (el) {
+        if (!el.tomselect) { new TomSelect(el, {maxOptions: 200}); }
+      });
+    }
+    if (window.flatpickr) {
+      root.querySelectorAll("input[type=date]").forEach(function (el) {
+        if (!el._flatpickr) { flatpickr(el, {locale: "zh", dateFormat: "Y-m-d", allowInput: true}); }
+      });
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () { initToasts(document); initPickers(document); });
+  document.addEventListener("htmx:afterSwap", function (e) { initPickers(e.target); });
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest("[data-tree-toggle]");
+    if (!btn) return;
+    var li = btn.closest("li");
+    var sub = li.querySelector(":scope > ul");
+    if (sub && sub.dataset.loaded) {
+      sub.hidden = !sub.hidden;
+      btn.setAttribute("aria-expanded", String(!sub.hidden));
+      btn.textContent = sub.hidden ? "▸" : "▾";
+      e.preventDefault();
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function (e) {
+    var ul = e.target;
+    if (ul.matches && ul.matches("ul[data-children]")) {
+      ul.dataset.loaded = "1";
+      var btn = ul.closest("li").querySelector("[data-tree-toggle]");
+      if (btn) { btn.textContent = "▾"; btn.setAttribute("aria-expanded", "true"); btn.removeAttribute("hx-get"); }
+    }
+  });
+})();

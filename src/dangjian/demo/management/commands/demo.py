@@ -1,0 +1,97 @@
+"""Build (or reuse) the demo database: the synthetic tree, leadership, persona accounts."""
+
+import random
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
+
+from dangjian.demo import generator
+from dangjian.demo.people import person_name
+from dangjian.demo.personas import DEMO_PASSWORD, PERSONAS, ensure_personas
+
+
+class Command(BaseCommand):
+    help = "生成演示数据（确定性的虚构县、市或省）并创建演示账号"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--size", choices=["county", "city", "province"], default="county")
+        parser.add_argument("--reset", action="store_true", help="清空数据库后重建")
+        parser.add_argument("--seed", type=int, default=20260511)
+        parser.add_argument("--quiet", action="store_true")
+
+    def handle(self, *args, size="county", reset=False, seed=20260511, quiet=False, **options):
+        started = time.monotonic()
+        if reset:
+            self._reset()
+        call_command("migrate", interactive=False, verbosity=0)
+        from dangjian.orgs.models import Org
+
+        tree = generator.build(size, seed)
+        root_spec = tree.specs[0]
+        root = Org.objects.filter(code=root_spec.code, parent__isnull=True).first()
+        if root is not None and root.name != root_spec.name:
+            raise CommandError("数据库中已有其它规模的演示数据；请加 --reset 重建。")
+        if root is None:
+            if Org.objects.exists():
+                raise CommandError(
+                    "数据库中已有非演示数据，拒绝写入演示数据。请使用单独的数据目录（DANGJIAN_DATA_DIR）。"
+                )
+            root = self._build(tree, seed)
+            built = True
+        else:
+            built = False
+        ensure_personas(root)
+        elapsed = time.monotonic() - started
+        if not quiet:
+            self._print_summary(root, built, elapsed)
+
+    def _reset(self):
+        db = settings.DATABASES["default"]
+        if db["ENGINE"].endswith("sqlite3"):
+            connections.close_all()
+            path = Path(db["NAME"])
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+        else:
+            call_command("flush", interactive=False, verbosity=0)
+            from dangjian.accounts.models import Role
+            from dangjian.accounts.roles import sync_builtin_roles
+
+            sync_builtin_roles(Role)
+
+    def _build(self, tree, seed):
+        from dangjian.orgs import actions
+        from dangjian.orgs.models import Org
+
+        ids = actions.bulk_create_tree([s.as_dict() for s in tree.specs], actor=None)
+        rng = random.Random(seed + 1)
+        orgs = Org.objects.in_bulk(list(ids.values()))
+        entries = []
+        today = date(2026, 11, 1)
+        for spec in tree.specs:
+            org = orgs[ids[spec.key]]
+            has_committee = org.kind != "branch" or spec.size_hint >= 7
+            elected = today - timedelta(days=rng.randint(30, 5 * 365 + 200))
+            officers = [("secretary", person_name(rng))]
+            if has_committee:
+                officers += [("organizing_member", person_name(rng)), ("propaganda_member", person_name(rng))]
+                if org.kind != "branch" or spec.size_hint >= 20:
+                    officers += [("deputy_secretary", person_name(rng)), ("discipline_member", person_name(rng))]
+            entries.append({"org": org, "elected_on": elected, "has_committee": has_committee, "officers": officers})
+        actions.bulk_record_leadership(entries, actor=None)
+        return orgs[ids[tree.specs[0].key]]
+
+    def _print_summary(self, root, built, elapsed):
+        from dangjian.orgs.models import Org
+
+        count = Org.objects.filter(path__in_subtree=root.path).count()
+        verb = "已生成" if built else "已存在，直接使用"
+        self.stdout.write(f"演示数据{verb}：{root.name}，共 {count} 个党组织（{elapsed:.1f} 秒）。")
+        self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
+        for p in PERSONAS:
+            self.stdout.write(f"  {p.username:<18} {p.display_name}  {p.title}")

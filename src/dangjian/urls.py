@@ -1,0 +1,18 @@
+"""URL map. Every URL requires login unless its view is marked @login_not_required (AC-01)."""
+
+from django.urls import include, path
+
+from dangjian.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("accounts/", include("dangjian.accounts.urls")),
+    path("orgs/", include("dangjian.orgs.urls")),
+    path("audit/", include("dangjian.core.urls")),
+    path("api/", include("dangjian.api.urls")),
+]
+
+handler400 = "dangjian.core.views.error_400"
+handler403 = "dangjian.core.views.error_403"
+handler404 = "dangjian.core.views.error_404"
+handler500 = "dangjian.core.views.error_500"
