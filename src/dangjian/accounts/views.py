@@ -35,10 +35,13 @@ def logout_view(request):
     return auth_views.LogoutView.as_view()(request)
 
 
-def lockout_response(request, credentials, *args, **kwargs):
-    form = LoginForm(request)
-    form.add_error(None, "登录失败次数过多，账号已被暂时锁定，请稍后再试或联系安全管理员解锁。")
-    return render(request, "accounts/login.html", {"form": form, "locked": True}, status=403)
+def lockout_response(request, *args, **kwargs):
+    """Shown by django-axes instead of the login result while an account and address are locked (IA-05)."""
+    context = {
+        "form": LoginForm(request),
+        "error": "登录失败次数过多，账号已被暂时锁定，请稍后再试或联系安全管理员解锁。",
+    }
+    return render(request, "accounts/login.html", context, status=403)
 
 
 def password_change(request):

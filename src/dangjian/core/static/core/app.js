@@ -22,6 +22,29 @@
           render: { no_results: function () { return '<div class="no-results">未找到</div>'; } }
         });
       });
+      // A form field choosing one org: only the chosen option is rendered, the rest is searched remotely.
+      root.querySelectorAll("select[data-remote-select]").forEach(function (el) {
+        if (el.tomselect) return;
+        var url = el.dataset.remoteSelect;
+        new TomSelect(el, {
+          valueField: "id", labelField: "label", searchField: ["label", "initials"],
+          maxOptions: 30, loadThrottle: 250,
+          placeholder: el.getAttribute("placeholder") || "输入名称或拼音首字母查找",
+          load: function (query, callback) {
+            fetch(url + (url.indexOf("?") < 0 ? "?" : "&") + "format=json&q=" + encodeURIComponent(query),
+                  {credentials: "same-origin", headers: {Accept: "application/json"}})
+              .then(function (r) { return r.json(); }).then(function (j) { callback(j.results); })
+              .catch(function () { callback(); });
+          },
+          render: {
+            option: function (d, escape) {
+              return "<div>" + escape(d.label) +
+                (d.kind ? ' <span class="text-secondary small">' + escape(d.kind) + "</span>" : "") + "</div>";
+            },
+            no_results: function () { return '<div class="no-results">未找到</div>'; }
+          }
+        });
+      });
       root.querySelectorAll("select[data-choices]").forEach(function (el) {
         if (!el.tomselect) { new TomSelect(el, {maxOptions: 200}); }
       });

@@ -1,0 +1,87 @@
+"""Fixtures shared by every test: a small canonical tree and the personas placed in it.
+
+    中共测试县委员会 (county, local_committee)
+    ├── 中共东山镇委员会 (town, committee, rural)
+    │   ├── 柳树村党支部 (village, branch)            ← village_secretary, party_member
+    │   ├── 杨庄村党支部 (village2, branch)
+    │   └── 石桥村党总支部委员会 (general, general_branch)
+    │       └── 第一党支部 (general_1, branch)
+    ├── 中共西河镇委员会 (town2, committee, rural)
+    │   └── 河湾村党支部 (village3, branch)
+    └── 中共测试县直机关工作委员会 (organs, working_committee, government)
+        └── 县财政局机关党支部 (organ_branch, branch)
+
+county_admin sits on the county, town_secretary on 东山镇, auditor / security_admin /
+system_admin on the county.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+TREE = [
+    ("county", None, "中共测试县委员会", "local_committee", "government"),
+    ("town", "county", "中共东山镇委员会", "committee", "rural"),
+    ("village", "town", "柳树村党支部", "branch", "rural"),
+    ("village2", "town", "杨庄村党支部", "branch", "rural"),
+    ("general", "town", "石桥村党总支部委员会", "general_branch", "rural"),
+    ("general_1", "general", "第一党支部", "branch", "rural"),
+    ("town2", "county", "中共西河镇委员会", "committee", "rural"),
+    ("village3", "town2", "河湾村党支部", "branch", "rural"),
+    ("organs", "county", "中共测试县直机关工作委员会", "working_committee", "government"),
+    ("organ_branch", "organs", "县财政局机关党支部", "branch", "government"),
+]
+
+
+@pytest.fixture
+def orgs(db):
+    """The canonical tree, built through the bulk action (key → Org)."""
+    from dangjian.orgs import actions
+    from dangjian.orgs.models import Org
+
+    specs = [
+        {
+            "key": key,
+            "parent_key": parent,
+            "name": name,
+            "kind": kind,
+            "sector": sector,
+            "code": f"T{i:04d}",
+            "established_on": date(2000, 1, 1),
+            "sort_order": i,
+        }
+        for i, (key, parent, name, kind, sector) in enumerate(TREE)
+    ]
+    ids = actions.bulk_create_tree(specs, actor=None)
+    by_id = Org.objects.in_bulk(list(ids.values()))
+    return {key: by_id[pk] for key, pk in ids.items()}
+
+
+@pytest.fixture
+def personas(orgs):
+    """username → User, with the roles of the personas."""
+    from dangjian.demo.personas import ensure_personas
+
+    return {p.username: user for p, user in ensure_personas(orgs["county"], is_demo=False)}
+
+
+@pytest.fixture
+def client_as(client, personas):
+    """client_as("village_secretary") → the Django test client logged in as that persona."""
+
+    def login(username: str):
+        client.force_login(personas[username])
+        return client
+
+    return login
+
+
+@pytest.fixture
+def nobody(db):
+    """An account without any role."""
+    from dangjian.accounts import actions
+
+    user, _ = actions.create_user("nobody", actor=None, password="Nobody#2026x")
+    return user

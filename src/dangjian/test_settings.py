@@ -1,0 +1,13 @@
+"""Settings for the test suite: the normal settings, a throwaway data directory, cheap hashing."""
+
+import os
+import tempfile
+
+os.environ.setdefault("DANGJIAN_DATA_DIR", tempfile.mkdtemp(prefix="dangjian-test-"))
+
+from dangjian.settings import *  # noqa: F403
+from dangjian.settings import DATA_DIR
+
+(DATA_DIR / "static").mkdir(exist_ok=True)
+# PBKDF2's million rounds are for production; the suite creates hundreds of accounts.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
