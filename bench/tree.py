@@ -65,7 +65,9 @@ def indexes_on_path(connection, table: str) -> list[str]:
                     out.append(name)
             return sorted(out)
         constraints = connection.introspection.get_constraints(cur, table)
-    return sorted(n for n, c in constraints.items() if c["columns"] and c["columns"][0] == "path" and c["index"])
+    return sorted(
+        n for n, c in constraints.items() if c["columns"] and c["columns"][0] == "path" and (c["index"] or c["unique"])
+    )
 
 
 def main() -> int:

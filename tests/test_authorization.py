@@ -1,0 +1,142 @@
+"""Generated authorization matrix for every org view (AZ-02): without permission 403, in scope
+200/302, out of scope 404 — and the refused requests change nothing."""
+
+import pytest
+from django.urls import reverse
+
+from dangjian.accounts import actions as account_actions
+from dangjian.accounts.models import Role
+from dangjian.core.models import AuditEvent
+from dangjian.orgs.models import Org, OrgEdge
+
+
+def _create_payload(orgs):
+    return {
+        "name": "矩阵新建党支部",
+        "kind": "branch",
+        "sector": "rural",
+        "code": "MX1",
+        "established_on": "2026-01-01",
+        "sort_order": 0,
+    }
+
+
+def _edit_payload(org):
+    return {
+        "name": org.name + "改",
+        "kind": org.kind,
+        "sector": org.sector,
+        "code": org.code,
+        "established_on": "2000-01-01",
+        "sort_order": 0,
+        "version": org.version,
+    }
+
+
+# (url name, method, target key in scope, target key out of scope, payload builder)
+VIEWS = [
+    ("orgs:detail", "get", "village2", "village3", None),
+    ("orgs:children", "get", "town", "town2", None),
+    ("orgs:create", "get", "town", "town2", None),
+    ("orgs:create", "post", "town", "town2", lambda orgs, org: _create_payload(orgs)),
+    ("orgs:edit", "get", "village2", "village3", None),
+    ("orgs:edit", "post", "village2", "village3", lambda orgs, org: _edit_payload(org)),
+    ("orgs:move", "get", "village2", "village3", None),
+    (
+        "orgs:move",
+        "post",
+        "village2",
+        "village3",
+        lambda orgs, org: {
+            "new_parent": orgs["general"].pk if org.kind == "branch" else orgs["town"].pk,
+            "version": org.version,
+        },
+    ),
+    ("orgs:dissolve", "get", "village2", "village3", None),
+    (
+        "orgs:dissolve",
+        "post",
+        "village2",
+        "village3",
+        lambda orgs, org: {"on": "2026-07-01", "reason": "合并", "version": org.version},
+    ),
+    ("orgs:term_create", "get", "village2", "village3", None),
+    (
+        "orgs:term_create",
+        "post",
+        "village2",
+        "village3",
+        lambda orgs, org: {"elected_on": "2026-01-01", "has_committee": "on"},
+    ),
+    ("orgs:officer_create", "get", "village2", "village3", None),
+    (
+        "orgs:officer_create",
+        "post",
+        "village2",
+        "village3",
+        lambda orgs, org: {"role": "secretary", "name": "张三", "starts_on": "2026-01-01"},
+    ),
+]
+
+
+@pytest.fixture
+def town_admin(orgs, personas):
+    """An organization-department role limited to 东山镇: every org permission, one subtree."""
+    user, _ = account_actions.create_user("town_admin", actor=None, password="Town#Admin2026")
+    account_actions.assign_role(user, Role.objects.get(code="org_admin"), orgs["town"], actor=None)
+    return user
+
+
+def state():
+    return (
+        list(Org.objects.order_by("pk").values_list("pk", "name", "parent_id", "path", "dissolved_on", "version")),
+        OrgEdge.objects.count(),
+        AuditEvent.objects.exclude(action__startswith="auth.").count(),
+    )
+
+
+def call(client, name, method, org, payload):
+    url = reverse(name, args=[org.pk])
+    return client.post(url, payload or {}) if method == "post" else client.get(url)
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "inside", "outside", "payload"), VIEWS, ids=[f"{v[0]}-{v[1]}" for v in VIEWS]
+)
+def test_without_permission_403_and_nothing_changes(client, orgs, nobody, name, method, inside, outside, payload):
+    client.force_login(nobody)
+    before = state()
+    org = orgs[inside]
+    response = call(client, name, method, org, payload(orgs, org) if payload else None)
+    assert response.status_code == 403
+    assert state() == before
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "inside", "outside", "payload"), VIEWS, ids=[f"{v[0]}-{v[1]}" for v in VIEWS]
+)
+def test_in_scope_succeeds(client, orgs, town_admin, name, method, inside, outside, payload):
+    client.force_login(town_admin)
+    org = orgs[inside]
+    response = call(client, name, method, org, payload(orgs, org) if payload else None)
+    assert response.status_code == (302 if method == "post" else 200), response.content.decode()[:2000]
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "inside", "outside", "payload"), VIEWS, ids=[f"{v[0]}-{v[1]}" for v in VIEWS]
+)
+def test_out_of_scope_404_and_nothing_changes(client, orgs, town_admin, name, method, inside, outside, payload):
+    client.force_login(town_admin)
+    before = state()
+    org = orgs[outside]
+    response = call(client, name, method, org, payload(orgs, org) if payload else None)
+    assert response.status_code == 404
+    assert state() == before
+
+
+def test_every_org_view_is_in_the_matrix():
+    from dangjian.orgs import urls
+
+    covered = {name for name, *_ in VIEWS}
+    pk_views = {f"orgs:{p.name}" for p in urls.urlpatterns if "pk" in p.pattern.regex.groupindex}
+    assert pk_views == covered
