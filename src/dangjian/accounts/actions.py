@@ -17,6 +17,7 @@ from dangjian.accounts.models import ApiToken, PasswordHistory, Role, RoleAssign
 from dangjian.core import audit, crypto
 from dangjian.core.errors import OutOfScope, RuleViolation
 from dangjian.core.scope import forget_grants, scope_paths, user_may_act_on_path
+from dangjian.core.tree import LABEL_WIDTH
 
 PASSWORD_HISTORY = 5
 
@@ -157,3 +158,69 @@ def revoke_token(token: ApiToken, *, actor) -> None:
 
 def separation_label(code: str) -> str:
     return Separation(code).label if code else ""
+
+
+def may_manage(actor, user: User, perm: str) -> bool:
+    """AC-06: an account may be managed only by someone whose scope covers all of its assignments."""
+    if actor is None:
+        return True
+    paths = scope_paths(actor, perm)
+    if not paths:
+        return False
+    held = list(RoleAssignment.objects.filter(user=user).values_list("org__path", flat=True))
+    if not held:
+        return any(len(p) == LABEL_WIDTH for p in paths)
+    return all(any(h.startswith(p) for p in paths) for h in held)
+
+
+def set_active(user: User, active: bool, *, actor) -> User:
+    """Disable or re-enable an account; disabling ends all its sessions (IA-06)."""
+    if not may_manage(actor, user, "accounts.manage_user"):
+        raise OutOfScope("不能管理超出您管辖范围的账号（AC-06）。")
+    if actor is not None and actor.pk == user.pk:
+        raise RuleViolation("AC-06", "不能停用自己的账号")
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(is_active=active)
+        user.is_active = active
+        if not active:
+            end_sessions(user)
+        audit.record("account.enable" if active else "account.disable", actor=actor, obj=user)
+    return user
+
+
+def reset_password(user: User, *, actor) -> str:
+    """A new one-time password, shown once to the administrator; the user must change it (IA-04)."""
+    if not may_manage(actor, user, "accounts.manage_user"):
+        raise OutOfScope("不能管理超出您管辖范围的账号（AC-06）。")
+    password = generate_password()
+    with transaction.atomic():
+        user.set_password(password)
+        user.must_change_password = True
+        user.password_changed_at = timezone.now()
+        user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+        end_sessions(user)
+        audit.record("account.password.reset", actor=actor, obj=user)
+    return password
+
+
+def unlock(user: User, *, actor) -> None:
+    """Lift a login lockout before it expires (IA-05: the security administrator)."""
+    from axes.utils import reset
+
+    if not may_manage(actor, user, "accounts.unlock_user"):
+        raise OutOfScope("不能管理超出您管辖范围的账号（AC-06）。")
+    with transaction.atomic():
+        reset(username=user.get_username())
+        audit.record("account.unlock", actor=actor, obj=user)
+
+
+def end_sessions(user: User) -> int:
+    """Delete every server-side session of the user ("log out everywhere")."""
+    from django.contrib.sessions.models import Session
+
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
+            session.delete()
+            ended += 1
+    return ended

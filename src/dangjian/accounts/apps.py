@@ -8,3 +8,15 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from dangjian.accounts import signals  # noqa: F401
+        from dangjian.core.nav import NavItem, register
+
+        register(
+            NavItem(
+                "账号管理",
+                "accounts:user_list",
+                "users",
+                "accounts.view_user",
+                group="管理",
+                description="账号、角色授权、解锁",
+            )
+        )

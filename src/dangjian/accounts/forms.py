@@ -53,3 +53,22 @@ class PasswordChangeForm(StyledFormMixin, forms.Form):
 
 class TokenForm(StyledFormMixin, forms.Form):
     name = forms.CharField(label="令牌用途", max_length=64, help_text="例如：统计脚本、数据对接")
+
+
+class UserCreateForm(StyledFormMixin, forms.Form):
+    username = forms.CharField(label="账号名", max_length=150)
+    display_name = forms.CharField(label="姓名", max_length=64)
+
+
+class AssignRoleForm(StyledFormMixin, forms.Form):
+    role = forms.ModelChoiceField(label="角色", queryset=None, empty_label="请选择角色")
+    org = forms.ModelChoiceField(label="党组织", queryset=None)
+
+    def __init__(self, *args, roles=None, orgs=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from dangjian.orgs.forms import RemoteSelect
+
+        self.fields["role"].queryset = roles
+        self.fields["org"].queryset = orgs
+        self.fields["org"].widget = RemoteSelect(search_url="/orgs/search/")
+        self.fields["org"].error_messages["invalid_choice"] = "所选党组织不存在或不在您的管辖范围内。"

@@ -26,8 +26,11 @@ class DangjianUserManager(UserManager.from_queryset(UserQuerySet)):
 
 
 class User(AbstractUser):
-    # Accounts are scoped through the org of their role assignments (a user with none is seen from
-    # the roots only). See accounts.queries.users_in_scope.
+    # Accounts are seen through the orgs of their role assignments; one without any is seen from a root.
+    scope_path = "assignments__org__path"
+    scope_unplaced = models.Q(assignments__isnull=True)
+    scope_distinct = True
+
     display_name = models.CharField("姓名", max_length=64, blank=True)
     must_change_password = models.BooleanField("下次登录须修改密码", default=False)
     password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)

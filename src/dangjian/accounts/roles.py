@@ -57,8 +57,9 @@ BUILTIN_ROLES: list[dict] = [
     {
         "code": "security_admin",
         "name": "安全管理员",
-        "description": "三员之一：角色授权、安全策略和账号解锁；不查看业务数据",
-        "permissions": ["accounts.view_user", "accounts.assign_role", "accounts.unlock_user"],
+        "description": "三员之一：角色授权、安全策略和账号解锁；可查看组织树，不查看党员等业务数据",
+        # The org tree (names and structure, no personal data) is needed to choose where a role applies.
+        "permissions": [*ORG_READ, "accounts.view_user", "accounts.assign_role", "accounts.unlock_user"],
         "separation": Separation.SECURITY,
     },
     {

@@ -17,7 +17,7 @@ class AuditEvent(models.Model):
     """One audited event. Rows are only ever appended; `verify_audit` detects any edit or deletion."""
 
     scope_path = "org_path"
-    scope_includes_unplaced = True  # events about no org (logins) are seen from a root assignment
+    scope_unplaced = models.Q(org_path="")  # events about no org (logins) are seen from a root assignment
 
     seq = models.PositiveBigIntegerField("序号", unique=True)
     occurred_at = models.DateTimeField("时间", db_index=True)

@@ -2,10 +2,14 @@
 
 A role assignment grants a role on an org, and covers that org's subtree. A model says where its
 org path lives with the class attribute ``scope_path`` (``"path"`` on Org, ``"org__path"`` on
-things placed in an org). ``restrict(queryset, user, action)`` keeps the rows whose path lies in
-the subtree of an assignment whose role grants ``<app_label>.<action>_<model_name>``; a user with no
-such grant gets an empty queryset. Grants are read once per request object and never cached
-beyond it, so a revoked role stops working at the next request (ASVS 8.3.2).
+things placed in an org); ``scope_unplaced`` (a Q) names rows that belong to no org, visible only
+from an assignment on a root; ``scope_distinct`` marks a path reached through a to-many relation.
+
+``restrict(queryset, user, action)`` keeps the rows whose path lies in the subtree of an
+assignment whose role grants ``<app_label>.<action>_<model_name>`` (or `action` itself when it is a
+full permission code); a user with no such grant gets an empty queryset. Grants are read once per
+request object and never cached beyond it, so a revoked role stops working at the next request
+(ASVS 8.3.2).
 """
 
 from __future__ import annotations
@@ -55,12 +59,13 @@ def has_permission(user, perm: str) -> bool:
     return bool(scope_paths(user, perm))
 
 
-def path_filter(field: str, paths: list[str], *, include_unplaced: bool = False) -> Q:
+def path_filter(field: str, paths: list[str], *, unplaced: Q | None = None) -> Q:
+    """OR of the subtree ranges; rows that belong to no org (`unplaced`) only from a root assignment."""
     q = Q(pk__in=[])
     for p in paths:
         q |= Q(**{f"{field}__in_subtree": p})
-    if include_unplaced and any(len(p) == LABEL_WIDTH for p in paths):
-        q |= Q(**{field: ""})
+    if unplaced is not None and any(len(p) == LABEL_WIDTH for p in paths):
+        q |= unplaced
     return q
 
 
@@ -72,8 +77,9 @@ def restrict(queryset: models.QuerySet, user, action: str = "view") -> models.Qu
     paths = scope_paths(user, permission_code(model, action))
     if not paths:
         return queryset.none()
-    include_unplaced = getattr(model, "scope_includes_unplaced", False)
-    return queryset.filter(path_filter(field, paths, include_unplaced=include_unplaced))
+    restricted = queryset.filter(path_filter(field, paths, unplaced=getattr(model, "scope_unplaced", None)))
+    # A path reached through a to-many relation (a user's assignments) would repeat rows.
+    return restricted.distinct() if getattr(model, "scope_distinct", False) else restricted
 
 
 def user_may_act_on_path(user, perm: str, path: str) -> bool:

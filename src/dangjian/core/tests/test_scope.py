@@ -34,7 +34,9 @@ def test_user_without_roles_sees_nothing(orgs, nobody):
 
 def test_administrator_duties_hold_no_business_permission_they_were_not_given(orgs, personas):
     assert visible_keys(orgs, personas["auditor"]) == set()
-    assert visible_keys(orgs, personas["security_admin"]) == set()
+    # The security administrator reads the tree (to place roles) but may not change it.
+    assert visible_keys(orgs, personas["security_admin"]) == set(orgs)
+    assert visible_keys(orgs, personas["security_admin"], "change") == set()
 
 
 def test_revoking_a_role_takes_effect_at_once(orgs, personas):
