@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "dangjian.core",
     "dangjian.accounts",
     "dangjian.orgs",
+    "dangjian.members",
     "dangjian.api",
     "dangjian.demo",
 ]

@@ -27,6 +27,7 @@ def browser(monkeypatch):
     # Playwright's sync API keeps an event loop on this thread; the ORM calls made by the test and its
     # fixtures are still plain synchronous code.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -34,12 +35,20 @@ def browser(monkeypatch):
         try:
             yield browser
         finally:
+            # While Playwright's loop runs, Django keeps this thread's connections in a context variable
+            # instead of the thread-local: close those here, or they leak and block DROP DATABASE.
+            connections.close_all()
             browser.close()
 
 
 @pytest.fixture
-def page(browser, live_server):
-    """A desktop-sized page whose relative URLs go to the live server; fails on any JavaScript error."""
+def page(django_db_setup, browser, live_server):
+    """A desktop-sized page whose relative URLs go to the live server; fails on any JavaScript error.
+
+    Naming django_db_setup before live_server makes pytest start the (session) live server after the test
+    database exists and stop it before the database is dropped: on PostgreSQL a live server still holding
+    a connection makes DROP DATABASE fail.
+    """
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
     )

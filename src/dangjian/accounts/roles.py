@@ -10,34 +10,38 @@ from dangjian.accounts.models import Separation
 
 ORG_READ = ["orgs.view_org"]
 ORG_WRITE = ["orgs.add_org", "orgs.change_org", "orgs.move_org", "orgs.dissolve_org"]
+MEMBER_READ = ["members.view_member", "members.export_member"]
+MEMBER_WRITE = ["members.add_member", "members.change_member", "members.transfer_member"]
+MEMBER_UNMASK = ["members.unmask_member"]  # see ID numbers, phones and addresses in clear (audited)
+MEMBER_IMPORT = ["members.import_member"]
 
 BUILTIN_ROLES: list[dict] = [
     {
         "code": "org_admin",
         "name": "组织部管理员",
         "description": "县（市）委组织部工作人员：管理所辖党组织",
-        "permissions": ORG_READ + ORG_WRITE,
+        "permissions": ORG_READ + ORG_WRITE + MEMBER_READ + MEMBER_WRITE + MEMBER_UNMASK + MEMBER_IMPORT,
         "separation": Separation.NONE,
     },
     {
         "code": "committee_secretary",
         "name": "党委书记/副书记",
         "description": "党（工）委书记、副书记：查看并维护所辖党组织",
-        "permissions": [*ORG_READ, "orgs.add_org", "orgs.change_org"],
+        "permissions": [*ORG_READ, "orgs.add_org", "orgs.change_org", *MEMBER_READ, *MEMBER_WRITE],
         "separation": Separation.NONE,
     },
     {
         "code": "branch_secretary",
         "name": "支部书记",
         "description": "党支部（总支）书记：管理本支部",
-        "permissions": [*ORG_READ, "orgs.change_org"],
+        "permissions": [*ORG_READ, "orgs.change_org", *MEMBER_READ, *MEMBER_WRITE, *MEMBER_UNMASK],
         "separation": Separation.NONE,
     },
     {
         "code": "organizing_member",
         "name": "组织委员",
         "description": "党组织组织委员：协助书记办理组织工作",
-        "permissions": ORG_READ,
+        "permissions": [*ORG_READ, *MEMBER_READ, "members.add_member", "members.change_member"],
         "separation": Separation.NONE,
     },
     {

@@ -9,6 +9,7 @@ at start-up so a broken OpenSSL build refuses to serve rather than write bad cip
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac as std_hmac
 import os
@@ -16,6 +17,7 @@ import secrets
 from functools import cache
 from pathlib import Path
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as c_hmac
 from cryptography.hazmat.primitives.ciphers import Cipher, modes
@@ -133,3 +135,54 @@ def self_test() -> None:
         raise CryptoError("SM4-GCM decryption known-answer test failed")
     if hashlib.sha256(b"").hexdigest()[:8] != "e3b0c442":
         raise CryptoError("SHA-256 known-answer test failed")
+
+
+# ---------------------------------------------------------------- field encryption and blind index
+
+FIELD_PREFIX = {"sm4": "sm4gcm", "aes": "aesgcm"}
+
+
+def _field_key(key_id: str) -> bytes:
+    # SM4 takes 128-bit keys; AES-256 takes 256-bit. One stored secret serves both: SM4 uses its first half.
+    return provider().key(f"field_{key_id}")
+
+
+def current_field_key_id() -> str:
+    from django.conf import settings
+
+    return getattr(settings, "FIELD_KEY_ID", "k1")
+
+
+def encrypt_field(plaintext: str, aad: bytes) -> str:
+    """Encrypt one value bound to `aad` (table, column and row), as ``alg:key_id:base64(nonce||ct||tag)``."""
+    from django.conf import settings
+
+    key_id = current_field_key_id()
+    key = _field_key(key_id)
+    cipher = getattr(settings, "FIELD_CIPHER", "sm4")
+    if cipher == "aes":
+        nonce, data = aes_gcm_encrypt(key, plaintext.encode(), aad)
+    else:
+        nonce, data = sm4_gcm_encrypt(key[:16], plaintext.encode(), aad)
+    return f"{FIELD_PREFIX[cipher]}:{key_id}:{base64.b64encode(nonce + data).decode()}"
+
+
+def decrypt_field(stored: str, aad: bytes) -> str:
+    """Decrypt a value written by `encrypt_field`; a wrong row, column or key raises CryptoError."""
+    try:
+        alg, key_id, blob = stored.split(":", 2)
+        raw = base64.b64decode(blob)
+        nonce, data = raw[:12], raw[12:]
+        key = _field_key(key_id)
+        if alg == "aesgcm":
+            return AESGCM(key).decrypt(nonce, data, aad).decode()
+        if alg == "sm4gcm":
+            return sm4_gcm_decrypt(key[:16], nonce, data, aad).decode()
+    except (ValueError, InvalidTag) as exc:
+        raise CryptoError("密文无法解密（数据或密钥不匹配）") from exc
+    raise CryptoError(f"unknown cipher {alg}")
+
+
+def blind_index(value: str, purpose: str) -> str:
+    """Keyed HMAC-SM3 of a normalised value: exact-match search without storing the value."""
+    return hmac_sm3(provider().key("blind"), f"{purpose}:{value}".encode()).hex()

@@ -14,6 +14,12 @@ from dangjian.orgs.models import Org, OrgKind, Sector
 
 
 class OrgSerializer(serializers.ModelSerializer):
+    # Integers declared plainly: the model's ranges depend on the database, the schema must not.
+    sort_order = serializers.IntegerField(required=False)
+    depth = serializers.IntegerField(read_only=True)
+    member_count = serializers.IntegerField(read_only=True)
+    full_member_count = serializers.IntegerField(read_only=True)
+    version = serializers.IntegerField(read_only=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     sector_display = serializers.CharField(source="get_sector_display", read_only=True)
 

@@ -55,17 +55,12 @@ class OrgForm(StyledFormMixin, forms.ModelForm):
             "sort_order",
         ]
         widgets = {"established_on": DATE_WIDGET}
-        error_messages = {"code": {"unique": "组织代码已被使用。"}}
 
     def clean_unit_credit_code(self):
         value = self.cleaned_data.get("unit_credit_code", "").strip().upper()
         if value and len(value) != 18:
             raise forms.ValidationError("统一社会信用代码应为18位。")
         return value
-
-    def validate_unique(self):
-        # Uniqueness is checked by the actions, which know the tree; the database keeps the last word.
-        pass
 
 
 class MoveForm(StyledFormMixin, forms.Form):

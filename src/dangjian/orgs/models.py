@@ -60,20 +60,29 @@ class Org(models.Model):
 
     name = models.CharField("名称", max_length=128)
     short_name = models.CharField("简称", max_length=64, blank=True)
-    name_initials = models.CharField("名称拼音首字母", max_length=128, blank=True, db_index=True)
+    # Searched with "contains", which no B-tree serves: no index.
+    name_initials = models.CharField("名称拼音首字母", max_length=128, blank=True)
     kind = models.CharField("组织类别", max_length=32, choices=OrgKind.choices)
     sector = models.CharField("所在领域", max_length=32, choices=Sector.choices, default=Sector.OTHER)
-    code = models.CharField("组织代码", max_length=32, unique=True)
+    code = models.CharField("组织代码", max_length=32)
     unit_name = models.CharField("单位名称", max_length=128, blank=True)
     unit_category = models.CharField("单位类别", max_length=64, blank=True)
     unit_credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
     established_on = models.DateField("成立日期")
     dissolved_on = models.DateField("撤销日期", null=True, blank=True)
     sort_order = models.IntegerField("排序", default=0)
+    # No index of its own: orgs_children_idx (parent, sort_order) serves lookups by parent. Every extra
+    # index on this table is rewritten for each row of a moved subtree.
     parent = models.ForeignKey(
-        "self", verbose_name="上级党组织", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name="上级党组织",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        db_index=False,
     )
-    path = PathField("路径", unique=True)
+    path = PathField("路径")
     depth = models.PositiveSmallIntegerField("层级", default=0)
     # Direct counters kept by the roster's actions; subtree figures are sums over the path range.
     member_count = models.PositiveIntegerField("党员数", default=0)
@@ -87,6 +96,9 @@ class Org(models.Model):
         verbose_name_plural = "党组织"
         ordering = ["path"]
         constraints = [
+            # Constraints rather than unique=True: on PostgreSQL the latter adds a second, "_like" index.
+            models.UniqueConstraint(fields=["path"], name="orgs_path_unique"),
+            models.UniqueConstraint(fields=["code"], name="orgs_code_unique"),
             models.UniqueConstraint(
                 fields=["parent", "name"],
                 condition=Q(dissolved_on__isnull=True),

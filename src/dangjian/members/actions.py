@@ -1,0 +1,333 @@
+"""Every change to the roster: add, edit, status changes, lost contact, mobile, placement, reveal.
+
+Each action checks scope, validates through members.rules, writes in one transaction with the org
+counters kept current, and records an audit event in which personal data never appears in clear.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from dangjian.core import audit
+from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
+from dangjian.core.scope import restrict, user_may_act_on_path
+from dangjian.core.text import initials
+from dangjian.members import rules
+from dangjian.members.choices import MEMBER_STAGES, ExitKind, LostReason, MemberStatus, Stage
+from dangjian.members.models import SECRET_FIELDS, Member, Placement, StatusChange, id_number_index
+from dangjian.orgs.models import Org
+
+PLAIN_FIELDS = (
+    "name",
+    "sex",
+    "ethnicity",
+    "birth_date",
+    "education",
+    "stage",
+    "joined_on",
+    "full_on",
+    "occupation",
+    "job_title",
+    "is_mobile",
+    "mobile_destination",
+    "mobile_since",
+)
+EDITABLE = PLAIN_FIELDS + SECRET_FIELDS
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def _require(actor, perm: str, org: Org) -> None:
+    if actor is not None and not user_may_act_on_path(actor, perm, org.path):
+        raise OutOfScope()
+
+
+def _verify(actor, member_id: int, action: str) -> None:
+    if actor is not None and not restrict(Member.objects.all(), actor, action).filter(pk=member_id).exists():
+        raise OutOfScope()
+
+
+def snapshot(member: Member) -> dict:
+    """The member's facts for the audit trail: personal data only as masks."""
+    data = {f: getattr(member, f) for f in PLAIN_FIELDS}
+    data.update(org_id=member.org_id, status=member.status, is_lost_contact=member.is_lost_contact)
+    for field in SECRET_FIELDS:
+        data[field] = "已填写" if getattr(member, f"{field}_cipher") else ""
+    return data
+
+
+def recount(org_ids) -> None:
+    """Refresh the direct member counters of the given orgs from the roster."""
+    org_ids = {i for i in org_ids if i}
+    if not org_ids:
+        return
+    rows = (
+        Member.objects.filter(org_id__in=org_ids, stage__in=MEMBER_STAGES)
+        .exclude(status=MemberStatus.EXITED)
+        .values("org_id")
+        .annotate(n=Count("id"), full=Count("id", filter=Q(stage=Stage.FULL)))
+    )
+    found = {r["org_id"]: r for r in rows}
+    for org_id in org_ids:
+        r = found.get(org_id, {"n": 0, "full": 0})
+        Org.objects.filter(pk=org_id).update(member_count=r["n"], full_member_count=r["full"])
+
+
+def validate(data: dict, *, org: Org | None, exclude_pk: int | None = None) -> dict:
+    """Normalise and check one member's facts; raises RuleViolation with the rule id and the field."""
+    out = dict(data)
+    name = (out.get("name") or "").strip()
+    if not name:
+        raise RuleViolation("MEM-DATA", "姓名不能为空", field="name")
+    out["name"] = name
+    if org is not None:
+        if org.is_dissolved:
+            raise RuleViolation("REL-01", f"党组织「{org.name}」已撤销，不能编入党员", field="org")
+        if org.kind == "local_committee":
+            raise RuleViolation("REL-01", "党员应编入党支部或其他基层党组织，不能直接编入地方党委", field="org")
+    number = out.get("id_number") or ""
+    if number:
+        try:
+            number = rules.validate_id_number(number)
+        except ValueError as exc:
+            raise RuleViolation("MEM-ID", str(exc), field="id_number") from exc
+        out["id_number"] = number
+        if not out.get("birth_date"):
+            out["birth_date"] = rules.id_birth_date(number)
+        if not out.get("sex"):
+            out["sex"] = rules.id_sex(number)
+        problems = rules.id_consistency_errors(number, out.get("birth_date"), out.get("sex"))
+        if problems:
+            raise RuleViolation("MEM-ID", "；".join(problems), field="id_number")
+        clash = Member.objects.current().filter(id_number_index=id_number_index(number)).exclude(pk=exclude_pk)
+        if clash.exists():
+            raise RuleViolation("MEM-ID", "该公民身份号码已在党员名册中", field="id_number")
+    if not out.get("birth_date"):
+        raise RuleViolation("MEM-DATA", "出生日期不能为空", field="birth_date")
+    if not out.get("sex"):
+        raise RuleViolation("MEM-DATA", "性别不能为空", field="sex")
+    phone = out.get("phone") or ""
+    if phone:
+        try:
+            out["phone"] = rules.normalize_phone(phone)
+        except ValueError as exc:
+            raise RuleViolation("MEM-DATA", str(exc), field="phone") from exc
+    stage = out.get("stage") or Stage.FULL
+    out["stage"] = stage
+    joined, full = out.get("joined_on"), out.get("full_on")
+    if stage in MEMBER_STAGES and not joined:
+        raise RuleViolation("MEM-09", "党员须填写加入党组织日期", field="joined_on")
+    if joined:
+        problem = rules.join_age_violation(out["birth_date"], joined)
+        if problem:
+            raise RuleViolation("MEM-AGE", problem, field="joined_on")
+        if joined > _today():
+            raise RuleViolation("MEM-DATA", "加入党组织日期不能晚于今天", field="joined_on")
+    if stage == Stage.FULL and not full:
+        raise RuleViolation("MEM-10", "正式党员须填写转为正式党员日期", field="full_on")
+    if stage != Stage.FULL and full:
+        raise RuleViolation("MEM-10", "只有正式党员才有转为正式党员日期", field="full_on")
+    if full and joined and full < joined:
+        raise RuleViolation("MEM-10", "转为正式党员日期不能早于加入党组织日期", field="full_on")
+    if out.get("is_mobile") and not out.get("mobile_destination"):
+        raise RuleViolation("REL-08", "流动党员须填写外出流向", field="mobile_destination")
+    return out
+
+
+def add_member(org: Org, *, actor, placed_on: date | None = None, **data) -> Member:
+    """Put a person on the roster of `org` (a new record with its first placement)."""
+    unknown = set(data) - set(EDITABLE)
+    if unknown:
+        raise TypeError(f"unknown member fields: {sorted(unknown)}")
+    _require(actor, "members.add_member", org)
+    clean = validate(data, org=org)
+    member = Member(org=org, name_initials=initials(clean["name"]))
+    for key, value in clean.items():
+        if key in SECRET_FIELDS:
+            continue
+        setattr(member, key, value)
+    for field in SECRET_FIELDS:
+        member.set_secret(field, clean.get(field) or "")
+    with transaction.atomic():
+        member.save(force_insert=True)
+        Placement.objects.create(member=member, org=org, valid_from=placed_on or member.joined_on or _today(), reason="登记")
+        recount([org.pk])
+        _verify(actor, member.pk, "add")
+        audit.record("member.create", actor=actor, obj=member, org_path=org.path, after=snapshot(member))
+    return member
+
+
+def update_member(member: Member, *, actor, expected_version: int | None = None, **changes) -> Member:
+    """Edit a member's facts (not the org: moving between orgs is a transfer)."""
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise TypeError(f"unknown member fields: {sorted(unknown)}")
+    _require(actor, "members.change_member", member.org)
+    if member.status == MemberStatus.EXITED:
+        raise RuleViolation("MEM-STATUS", "已出党人员的记录不能修改")
+    current = {f: getattr(member, f) for f in PLAIN_FIELDS}
+    for field in SECRET_FIELDS:
+        current[field] = member.get_secret(field)
+    merged = {**current, **changes}
+    clean = validate(merged, org=None, exclude_pk=member.pk)
+    before = snapshot(member)
+    version = expected_version if expected_version is not None else member.version
+    with transaction.atomic():
+        locked = Member.objects.select_for_update().get(pk=member.pk)
+        if locked.version != version:
+            raise ConcurrentEdit()
+        for key in PLAIN_FIELDS:
+            setattr(locked, key, clean.get(key))
+        for field in SECRET_FIELDS:
+            if field in changes and clean.get(field, "") != current[field]:
+                locked.set_secret(field, clean.get(field) or "")
+        locked.name_initials = initials(locked.name)
+        locked.version = version + 1
+        locked.save()
+        recount([locked.org_id])
+        _verify(actor, locked.pk, "change")
+        after = snapshot(locked)
+        audit.record(
+            "member.update",
+            actor=actor,
+            obj=locked,
+            org_path=locked.org.path,
+            before={k: v for k, v in before.items() if after[k] != v},
+            after={k: v for k, v in after.items() if before[k] != v},
+        )
+    return locked
+
+
+STATUS_CHANGE_KINDS = {
+    MemberStatus.SUSPENDED: "停止党籍",
+    MemberStatus.NORMAL: "恢复党籍",
+    MemberStatus.EXITED: "出党",
+}
+
+
+def change_status(
+    member: Member, target: str, *, actor, on: date, grounds: str, exit_kind: str = "", expected_version: int | None = None
+) -> StatusChange:
+    """停止党籍, 恢复党籍 or 出党 (MEM-01…08) with its date and grounds."""
+    _require(actor, "members.change_member", member.org)
+    if target not in MemberStatus.values:
+        raise RuleViolation("MEM-STATUS", f"党籍状态「{target}」无效")
+    if not rules.allowed_status_change(member.status, target):
+        if member.status == MemberStatus.EXITED:
+            raise RuleViolation("MEM-08", "已出党人员原则上不恢复党籍，可重新申请入党")
+        raise RuleViolation("MEM-STATUS", f"不能从「{member.get_status_display()}」变更为「{MemberStatus(target).label}」")
+    if target == MemberStatus.EXITED and exit_kind not in ExitKind.values:
+        raise RuleViolation("MEM-05", "请选择出党方式", field="exit_kind")
+    if not grounds.strip():
+        raise RuleViolation("MEM-STATUS", "请填写依据或原因", field="grounds")
+    if on > _today():
+        raise RuleViolation("MEM-DATA", "日期不能晚于今天", field="on")
+    if member.joined_on and on < member.joined_on:
+        raise RuleViolation("MEM-DATA", "日期不能早于加入党组织日期", field="on")
+    version = expected_version if expected_version is not None else member.version
+    rule_id = {"suspended": "MEM-06", "normal": "MEM-08"}.get(target, "MEM-05")
+    with transaction.atomic():
+        updated = Member.objects.filter(pk=member.pk, version=version).update(
+            status=target,
+            exit_kind=exit_kind if target == MemberStatus.EXITED else "",
+            status_since=on,
+            version=F("version") + 1,
+        )
+        if not updated:
+            raise ConcurrentEdit()
+        change = StatusChange.objects.create(
+            member=member,
+            kind=STATUS_CHANGE_KINDS[MemberStatus(target)] + (f"（{ExitKind(exit_kind).label}）" if exit_kind else ""),
+            on=on,
+            grounds=grounds.strip(),
+            rule_id=rule_id,
+            before={"status": member.status},
+            after={"status": target, "exit_kind": exit_kind},
+            recorded_by=actor if actor is not None else None,
+        )
+        if target == MemberStatus.EXITED:
+            Placement.objects.filter(member=member, valid_to__isnull=True).update(valid_to=on)
+        recount([member.org_id])
+        member.status, member.exit_kind, member.status_since, member.version = target, exit_kind, on, version + 1
+        audit.record(
+            "member.status",
+            actor=actor,
+            obj=member,
+            org_path=member.org.path,
+            before={"status": change.before["status"]},
+            after={"status": target, "exit_kind": exit_kind, "on": on},
+        )
+    return change
+
+
+def mark_lost_contact(member: Member, *, actor, on: date, reason: str, note: str = "") -> StatusChange:
+    """Record that the branch lost contact with a member (MEM-13 reason code); deadlines follow MEM-06."""
+    _require(actor, "members.change_member", member.org)
+    if reason not in LostReason.values:
+        raise RuleViolation("MEM-13", "请选择失联原因", field="reason")
+    if on > _today():
+        raise RuleViolation("MEM-DATA", "失联日期不能晚于今天", field="on")
+    with transaction.atomic():
+        Member.objects.filter(pk=member.pk).update(
+            is_lost_contact=True, lost_contact_on=on, lost_reason=reason, version=F("version") + 1
+        )
+        change = StatusChange.objects.create(
+            member=member,
+            kind="失去联系",
+            on=on,
+            grounds=f"{LostReason(reason).label}{('：' + note) if note else ''}",
+            rule_id="MEM-13",
+            after={"lost_reason": reason},
+            recorded_by=actor,
+        )
+        audit.record("member.lost_contact", actor=actor, obj=member, org_path=member.org.path, after={"on": on, "reason": reason})
+    return change
+
+
+def restore_contact(member: Member, *, actor, on: date, note: str = "") -> StatusChange:
+    _require(actor, "members.change_member", member.org)
+    if not member.is_lost_contact:
+        raise RuleViolation("MEM-13", "该党员未登记为失联党员")
+    with transaction.atomic():
+        Member.objects.filter(pk=member.pk).update(
+            is_lost_contact=False, lost_contact_on=None, lost_reason="", version=F("version") + 1
+        )
+        change = StatusChange.objects.create(
+            member=member, kind="恢复联系", on=on, grounds=note, rule_id="MEM-13", recorded_by=actor
+        )
+        audit.record("member.contact_restored", actor=actor, obj=member, org_path=member.org.path, after={"on": on})
+    return change
+
+
+def reveal(member: Member, field: str, *, actor) -> str:
+    """Show one personal-data field in clear to a role that may; every reveal is audited (PRV)."""
+    if field not in SECRET_FIELDS:
+        raise RuleViolation("PRV", "该字段不是受保护的个人信息")
+    _require(actor, "members.unmask_member", member.org)
+    value = member.get_secret(field)
+    with transaction.atomic():
+        audit.record("member.reveal", actor=actor, obj=member, org_path=member.org.path, after={"field": field})
+    return value
+
+
+def place(member: Member, to_org: Org, *, actor, on: date, reason: str) -> Member:
+    """Move a member's placement to another org on `on` (used by accepted transfers); history kept."""
+    if to_org.is_dissolved:
+        raise RuleViolation("REL-01", f"党组织「{to_org.name}」已撤销", field="org")
+    old_org_id = member.org_id
+    with transaction.atomic():
+        Placement.objects.filter(member=member, valid_to__isnull=True).update(valid_to=on)
+        Placement.objects.create(member=member, org=to_org, valid_from=on, reason=reason)
+        Member.objects.filter(pk=member.pk).update(org=to_org, version=F("version") + 1)
+        member.org = to_org
+        recount([old_org_id, to_org.pk])
+        audit.record(
+            "member.place", actor=actor, obj=member, org_path=to_org.path, before={"org_id": old_org_id}, after={"org_id": to_org.pk, "on": on}
+        )
+    return member
