@@ -94,7 +94,7 @@ def validate(data: dict, *, org: Org | None, exclude_pk: int | None = None) -> d
     number = out.get("id_number") or ""
     if number:
         try:
-            number = rules.validate_id_number(number)
+            number = rules.validate_id_number(number, today=_today())
         except ValueError as exc:
             raise RuleViolation("MEM-ID", str(exc), field="id_number") from exc
         out["id_number"] = number
@@ -156,7 +156,9 @@ def add_member(org: Org, *, actor, placed_on: date | None = None, **data) -> Mem
         member.set_secret(field, clean.get(field) or "")
     with transaction.atomic():
         member.save(force_insert=True)
-        Placement.objects.create(member=member, org=org, valid_from=placed_on or member.joined_on or _today(), reason="登记")
+        Placement.objects.create(
+            member=member, org=org, valid_from=placed_on or member.joined_on or _today(), reason="登记"
+        )
         recount([org.pk])
         _verify(actor, member.pk, "add")
         audit.record("member.create", actor=actor, obj=member, org_path=org.path, after=snapshot(member))
@@ -212,7 +214,14 @@ STATUS_CHANGE_KINDS = {
 
 
 def change_status(
-    member: Member, target: str, *, actor, on: date, grounds: str, exit_kind: str = "", expected_version: int | None = None
+    member: Member,
+    target: str,
+    *,
+    actor,
+    on: date,
+    grounds: str,
+    exit_kind: str = "",
+    expected_version: int | None = None,
 ) -> StatusChange:
     """停止党籍, 恢复党籍 or 出党 (MEM-01…08) with its date and grounds."""
     _require(actor, "members.change_member", member.org)
@@ -221,7 +230,9 @@ def change_status(
     if not rules.allowed_status_change(member.status, target):
         if member.status == MemberStatus.EXITED:
             raise RuleViolation("MEM-08", "已出党人员原则上不恢复党籍，可重新申请入党")
-        raise RuleViolation("MEM-STATUS", f"不能从「{member.get_status_display()}」变更为「{MemberStatus(target).label}」")
+        raise RuleViolation(
+            "MEM-STATUS", f"不能从「{member.get_status_display()}」变更为「{MemberStatus(target).label}」"
+        )
     if target == MemberStatus.EXITED and exit_kind not in ExitKind.values:
         raise RuleViolation("MEM-05", "请选择出党方式", field="exit_kind")
     if not grounds.strip():
@@ -286,7 +297,9 @@ def mark_lost_contact(member: Member, *, actor, on: date, reason: str, note: str
             after={"lost_reason": reason},
             recorded_by=actor,
         )
-        audit.record("member.lost_contact", actor=actor, obj=member, org_path=member.org.path, after={"on": on, "reason": reason})
+        audit.record(
+            "member.lost_contact", actor=actor, obj=member, org_path=member.org.path, after={"on": on, "reason": reason}
+        )
     return change
 
 
@@ -328,6 +341,11 @@ def place(member: Member, to_org: Org, *, actor, on: date, reason: str) -> Membe
         member.org = to_org
         recount([old_org_id, to_org.pk])
         audit.record(
-            "member.place", actor=actor, obj=member, org_path=to_org.path, before={"org_id": old_org_id}, after={"org_id": to_org.pk, "on": on}
+            "member.place",
+            actor=actor,
+            obj=member,
+            org_path=to_org.path,
+            before={"org_id": old_org_id},
+            after={"org_id": to_org.pk, "on": on},
         )
     return member

@@ -133,7 +133,9 @@ class Placement(models.Model):
         verbose_name_plural = "组织关系所在"
         ordering = ["member", "valid_from"]
         constraints = [
-            models.UniqueConstraint(fields=["member"], condition=Q(valid_to__isnull=True), name="members_one_open_placement"),
+            models.UniqueConstraint(
+                fields=["member"], condition=Q(valid_to__isnull=True), name="members_one_open_placement"
+            ),
         ]
         indexes = [models.Index(fields=["org", "valid_from", "valid_to"], name="members_placement_org_idx")]
 
@@ -150,7 +152,9 @@ class StatusChange(models.Model):
     rule_id = models.CharField("规则", max_length=16, blank=True)
     before = models.JSONField("变更前", default=dict)
     after = models.JSONField("变更后", default=dict)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     objects = RestrictedQuerySet.as_manager()

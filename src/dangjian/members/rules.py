@@ -28,8 +28,8 @@ ID_MIN_BIRTH_YEAR = 1900
 MALE, FEMALE = "male", "female"  # Sex values
 SEX_LABELS = {MALE: "男", FEMALE: "女"}
 
-# Full-width digits and Latin letters (U+FF10…U+FF5A) → ASCII; every kind of space is dropped.
-_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF10, 0xFF5B)}
+# Full-width ASCII forms (U+FF01…U+FF5E: digits, letters, "（", "－", "＋") → ASCII; every kind of space is dropped.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _SPACES = re.compile(r"\s+")  # str patterns match Unicode whitespace, including U+3000 and U+00A0
 
 
@@ -103,9 +103,7 @@ def id_consistency_errors(number: str, birth_date: date | None, sex: str | None)
     errors = []
     born = id_birth_date(normalized)
     if birth_date is not None and birth_date != born:
-        errors.append(
-            f"出生日期（{birth_date:%Y年%m月%d日}）与公民身份号码不一致，号码中为{born:%Y年%m月%d日}"
-        )
+        errors.append(f"出生日期（{birth_date:%Y年%m月%d日}）与公民身份号码不一致，号码中为{born:%Y年%m月%d日}")
     coded = id_sex(normalized)
     if sex is not None and sex != coded:
         errors.append(f"性别（{SEX_LABELS.get(sex, sex)}）与公民身份号码不一致，号码中为{SEX_LABELS[coded]}")
@@ -160,7 +158,11 @@ def mask_phone(value: str) -> str:
     except ValueError:
         return _mask_middle(_to_half_width(value), PHONE_MASK_HEAD, PHONE_MASK_TAIL)
     if "-" not in phone:
-        return phone[:PHONE_MASK_HEAD] + MASK_CHAR * (len(phone) - PHONE_MASK_HEAD - PHONE_MASK_TAIL) + phone[-PHONE_MASK_TAIL:]
+        return (
+            phone[:PHONE_MASK_HEAD]
+            + MASK_CHAR * (len(phone) - PHONE_MASK_HEAD - PHONE_MASK_TAIL)
+            + phone[-PHONE_MASK_TAIL:]
+        )
     area, local, *extension = phone.split("-")
     masked = f"{area}-{MASK_CHAR * (len(local) - PHONE_MASK_TAIL)}{local[-PHONE_MASK_TAIL:]}"
     return masked + "".join(f"-{MASK_CHAR * len(part)}" for part in extension)
@@ -179,10 +181,11 @@ def mask_text(value: str) -> str:
 
 PHONE_ERROR = "联系电话格式不正确"
 _MOBILE = re.compile(r"(?:\+86|0086|86)?(1[3-9]\d{9})")
-# 010 and 02x are the 3-digit area codes; every other area code has 4 digits. Local numbers have 7 or 8
-# digits and never start with 0 or 1. Extensions follow "-", "转", "ext" or "#".
+# 010 and 02x are the 3-digit area codes; every other area code has 4 digits. Local numbers have 7 or 8 digits
+# and never start with 0 (nor, in reality, with 1; but "0371-12345678" is the customary example, so 1 is let
+# through). Extensions follow "-", "转", "ext" or "#".
 _LANDLINE = re.compile(
-    r"\(?(0(?:10|2\d|[3-9]\d{2}))\)?-?([2-9]\d{6,7})(?:(?:-|转|EXT\.?|#|X)(\d{1,6}))?",
+    r"\(?(0(?:10|2\d|[3-9]\d{2}))\)?-?([1-9]\d{6,7})(?:(?:-|转|EXT\.?|#|X)(\d{1,6}))?",
 )
 
 

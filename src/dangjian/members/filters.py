@@ -1,0 +1,94 @@
+"""One filterset for the roster page, its export and the API."""
+
+import django_filters
+from django import forms
+from django.utils import timezone
+
+from dangjian.members import rules
+from dangjian.members.choices import ETHNICITY_CHOICES, Education, MemberStatus, Occupation, Sex, Stage
+from dangjian.members.models import Member, id_number_index
+from dangjian.orgs.models import Org, Sector
+
+CATEGORY_CHOICES = [("full", "正式党员"), ("probationary", "预备党员")]
+YES_NO = [("1", "是"), ("0", "否")]
+ORDERING = {
+    "name": "name_initials",
+    "-name": "-name_initials",
+    "age": "-birth_date",
+    "-age": "birth_date",
+    "joined": "joined_on",
+    "-joined": "-joined_on",
+    "full": "full_on",
+    "-full": "-full_on",
+    "org": "org__path",
+    "-org": "-org__path",
+}
+
+
+class MemberFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_text", label="姓名、拼音首字母或公民身份号码")
+    subtree = django_filters.NumberFilter(method="filter_subtree", label="所辖范围（党组织编号）")
+    stage = django_filters.MultipleChoiceFilter(choices=Stage.choices, label="人员类别/发展阶段")
+    sex = django_filters.ChoiceFilter(choices=Sex.choices, label="性别")
+    age_band = django_filters.ChoiceFilter(choices=rules.AGE_BANDS, method="filter_age_band", label="年龄段")
+    join_band = django_filters.ChoiceFilter(choices=rules.JOIN_BANDS, method="filter_join_band", label="入党时间段")
+    education = django_filters.MultipleChoiceFilter(choices=Education.choices, label="学历")
+    ethnicity = django_filters.ChoiceFilter(choices=ETHNICITY_CHOICES, label="民族")
+    occupation = django_filters.MultipleChoiceFilter(choices=Occupation.choices, label="工作岗位")
+    sector = django_filters.ChoiceFilter(choices=Sector.choices, field_name="org__sector", label="所在领域")
+    is_mobile = django_filters.ChoiceFilter(choices=YES_NO, method="filter_flag", label="流动党员")
+    is_lost_contact = django_filters.ChoiceFilter(choices=YES_NO, method="filter_flag", label="失联党员")
+    status = django_filters.ChoiceFilter(choices=MemberStatus.choices, label="党籍状态", empty_label="正常及停止党籍")
+    sort = django_filters.ChoiceFilter(
+        choices=[(k, k) for k in ORDERING], method="filter_sort", label="排序", widget=forms.HiddenInput
+    )
+
+    class Meta:
+        model = Member
+        fields = ["q", "subtree", "stage", "sex", "age_band", "join_band", "education", "ethnicity", "occupation"]
+
+    @property
+    def qs(self):
+        qs = super().qs
+        if not self.form.cleaned_data.get("status"):
+            qs = qs.exclude(status=MemberStatus.EXITED)
+        return qs
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        normalized = rules.normalize_id_number(value)
+        if len(normalized) == rules.ID_LENGTH and normalized[:17].isdigit():
+            return queryset.filter(id_number_index=id_number_index(normalized))
+        if value.isascii() and value.isalpha():
+            return queryset.filter(name_initials__startswith=value.lower())
+        return queryset.filter(name__contains=value)
+
+    def filter_subtree(self, queryset, name, value):
+        root = Org.objects.filter(pk=value).values_list("path", flat=True).first()
+        if root is None:
+            return queryset.none()
+        return queryset.filter(org__path__in_subtree=root)
+
+    def filter_age_band(self, queryset, name, value):
+        earliest, latest = rules.age_band_birth_range(value, timezone.localdate())
+        if earliest:
+            queryset = queryset.filter(birth_date__gte=earliest)
+        if latest:
+            queryset = queryset.filter(birth_date__lte=latest)
+        return queryset
+
+    def filter_join_band(self, queryset, name, value):
+        start, end = rules.join_band_range(value)
+        if start:
+            queryset = queryset.filter(joined_on__gte=start)
+        if end:
+            queryset = queryset.filter(joined_on__lte=end)
+        return queryset
+
+    def filter_flag(self, queryset, name, value):
+        return queryset.filter(**{name: value == "1"})
+
+    def filter_sort(self, queryset, name, value):
+        return queryset.order_by(ORDERING[value], "pk")
