@@ -85,3 +85,47 @@ def nobody(db):
 
     user, _ = actions.create_user("nobody", actor=None, password="Nobody#2026x")
     return user
+
+
+@pytest.fixture
+def people(orgs):
+    """A few members: two in 柳树村 (village), one in 杨庄村 (village2), one in 河湾村 (village3).
+
+    Returns key → Member. ID numbers are valid synthetic ones; phones are mobile numbers.
+    """
+    from dangjian.members import actions, rules
+
+    def add(org_key, name, birth, sex, seq, **extra):
+        number = rules.synthetic_id_number("371302", birth, seq, sex)
+        fields = {
+            "name": name,
+            "id_number": number,
+            "sex": sex,
+            "birth_date": birth,
+            "ethnicity": "汉族",
+            "education": "bachelor",
+            "stage": "full",
+            "joined_on": date(birth.year + 25, 7, 1),
+            "full_on": date(birth.year + 26, 7, 1),
+            "occupation": "farmer",
+            "phone": f"1380000{seq:04d}",
+            "address": "东山镇柳树村三组12号",
+        }
+        fields.update(extra)
+        return actions.add_member(orgs[org_key], actor=None, **fields)
+
+    return {
+        "zhang": add("village", "张三丰", date(1970, 3, 5), "male", 11),
+        "li": add(
+            "village",
+            "李秀英",
+            date(1992, 8, 20),
+            "female",
+            12,
+            stage="probationary",
+            joined_on=date(2026, 3, 1),
+            full_on=None,
+        ),
+        "wang": add("village2", "王建国", date(1958, 1, 9), "male", 13, occupation="retired"),
+        "zhao": add("village3", "赵德胜", date(1985, 11, 30), "male", 14),
+    }

@@ -140,3 +140,105 @@ def test_every_org_view_is_in_the_matrix():
     covered = {name for name, *_ in VIEWS}
     pk_views = {f"orgs:{p.name}" for p in urls.urlpatterns if "pk" in p.pattern.regex.groupindex}
     assert pk_views == covered
+
+
+# ------------------------------------------------------------------ members
+
+MEMBER_VIEWS = [
+    ("members:detail", "get", "village2", "village3", None),
+    ("members:edit", "get", "village2", "village3", None),
+    (
+        "members:edit",
+        "post",
+        "village2",
+        "village3",
+        lambda m: {
+            "name": m.name,
+            "ethnicity": "汉族",
+            "stage": m.stage,
+            "joined_on": m.joined_on,
+            "full_on": m.full_on or "",
+            "version": m.version,
+        },
+    ),
+    ("members:status", "get", "village2", "village3", None),
+    (
+        "members:status",
+        "post",
+        "village2",
+        "village3",
+        lambda m: {"target": "suspended", "on": "2026-01-01", "grounds": "x", "version": m.version},
+    ),
+    ("members:lost_contact", "get", "village2", "village3", None),
+    ("members:lost_contact", "post", "village2", "village3", lambda m: {"on": "2026-01-01", "reason": "1"}),
+    ("members:reveal", "post", "village2", "village3", None),
+]
+
+
+def member_state():
+    from dangjian.members.models import Member, StatusChange
+
+    return (
+        list(
+            Member.objects.order_by("pk").values_list(
+                "pk", "name", "status", "version", "is_lost_contact", "phone_cipher"
+            )
+        ),
+        StatusChange.objects.count(),
+        AuditEvent.objects.exclude(action__startswith="auth.").count(),
+    )
+
+
+def member_url(name, member):
+    args = [member.pk, "phone"] if name == "members:reveal" else [member.pk]
+    return reverse(name, args=args)
+
+
+def _member_in(people, key):
+    return {"village2": people["wang"], "village3": people["zhao"]}[key]
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "inside", "outside", "payload"), MEMBER_VIEWS, ids=[f"{v[0]}-{v[1]}" for v in MEMBER_VIEWS]
+)
+def test_members_without_permission_403(client, people, nobody, name, method, inside, outside, payload):
+    client.force_login(nobody)
+    before = member_state()
+    member = _member_in(people, inside)
+    url = member_url(name, member)
+    response = client.post(url, payload(member) if payload else {}) if method == "post" else client.get(url)
+    assert response.status_code == 403
+    assert member_state() == before
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "inside", "outside", "payload"), MEMBER_VIEWS, ids=[f"{v[0]}-{v[1]}" for v in MEMBER_VIEWS]
+)
+def test_members_in_scope_succeeds(client, people, town_admin, name, method, inside, outside, payload):
+    client.force_login(town_admin)
+    member = _member_in(people, inside)
+    url = member_url(name, member)
+    response = client.post(url, payload(member) if payload else {}) if method == "post" else client.get(url)
+    expected = 200 if method == "get" or name == "members:reveal" else 302
+    assert response.status_code == expected, response.content.decode()[-2000:]
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "inside", "outside", "payload"), MEMBER_VIEWS, ids=[f"{v[0]}-{v[1]}" for v in MEMBER_VIEWS]
+)
+def test_members_out_of_scope_404(client, people, town_admin, name, method, inside, outside, payload):
+    client.force_login(town_admin)
+    before = member_state()
+    member = _member_in(people, outside)
+    url = member_url(name, member)
+    response = client.post(url, payload(member) if payload else {}) if method == "post" else client.get(url)
+    assert response.status_code == 404
+    assert member_state() == before
+
+
+def test_every_member_view_is_in_the_matrix():
+    from dangjian.members import urls
+
+    covered = {name for name, *_ in MEMBER_VIEWS}
+    pk_views = {f"members:{p.name}" for p in urls.urlpatterns if "pk" in p.pattern.regex.groupindex}
+    assert pk_views == covered

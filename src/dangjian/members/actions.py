@@ -54,11 +54,13 @@ def _verify(actor, member_id: int, action: str) -> None:
 
 
 def snapshot(member: Member) -> dict:
-    """The member's facts for the audit trail: personal data only as masks."""
+    """The member's facts for the audit trail: personal data only as masks (never in clear)."""
     data = {f: getattr(member, f) for f in PLAIN_FIELDS}
     data.update(org_id=member.org_id, status=member.status, is_lost_contact=member.is_lost_contact)
+    masks = {"id_number": rules.mask_id_number, "phone": rules.mask_phone, "address": rules.mask_text}
     for field in SECRET_FIELDS:
-        data[field] = "已填写" if getattr(member, f"{field}_cipher") else ""
+        value = member.get_secret(field)
+        data[field] = masks[field](value) if value else ""
     return data
 
 
@@ -186,9 +188,11 @@ def update_member(member: Member, *, actor, expected_version: int | None = None,
             raise ConcurrentEdit()
         for key in PLAIN_FIELDS:
             setattr(locked, key, clean.get(key))
+        changed_secrets = set()
         for field in SECRET_FIELDS:
             if field in changes and clean.get(field, "") != current[field]:
                 locked.set_secret(field, clean.get(field) or "")
+                changed_secrets.add(field)
         locked.name_initials = initials(locked.name)
         locked.version = version + 1
         locked.save()
@@ -200,8 +204,8 @@ def update_member(member: Member, *, actor, expected_version: int | None = None,
             actor=actor,
             obj=locked,
             org_path=locked.org.path,
-            before={k: v for k, v in before.items() if after[k] != v},
-            after={k: v for k, v in after.items() if before[k] != v},
+            before={k: v for k, v in before.items() if after[k] != v or k in changed_secrets},
+            after={k: v for k, v in after.items() if before[k] != v or k in changed_secrets},
         )
     return locked
 
