@@ -4,11 +4,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from dangjian.members.api import MemberViewSet
 from dangjian.orgs.api import OrgViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("orgs", OrgViewSet, basename="org")
+router.register("members", MemberViewSet, basename="member")
 
 urlpatterns = [
     path("v1/", include((router.urls, "api"), namespace="api")),

@@ -114,7 +114,7 @@ def _age_in_band_weight(age: int) -> float:
         return (0.35, 0.6, 0.85)[age - 20]
     if age <= 69:
         return 1.0
-    for limit, w in ((74, 0.9), (79, 0.7), (84, 0.45), (89, 0.25), (94, 0.1), (99, 0.04)):
+    for limit, w in ((74, 0.9), (79, 0.7), (84, 0.45), (89, 0.25), (94, 0.1), (99, 0.03)):
         if age <= limit:
             return w
     return 0.004
@@ -222,20 +222,20 @@ COLLEGE = frozenset(EDUCATIONS[:4])
 # age class (≤30, 31–54, 55–60, ≥61).
 EDUCATION_WEIGHTS = {
     F: (
-        (0, 0, 15, 32, 12, 25, 16),
-        (0, 0, 6, 22, 12, 32, 28),
-        (0, 0, 2, 10, 10, 30, 48),
-        (0, 0, 1, 6, 7, 26, 60),
+        (0, 0, 18, 36, 12, 20, 14),
+        (0, 0, 8, 24, 12, 30, 26),
+        (0, 0, 3, 12, 10, 30, 45),
+        (0, 0, 1, 7, 7, 26, 59),
     ),
     W: (
         (0, 0, 12, 35, 20, 25, 8),
-        (0, 0, 8, 25, 20, 30, 17),
+        (0, 0, 10, 28, 20, 27, 15),
         (0, 0, 4, 15, 18, 35, 28),
         (0, 0, 2, 10, 15, 35, 38),
     ),
     P: (
         (0.5, 14, 60, 22, 3, 0.5, 0),
-        (0.5, 8, 55, 28, 6, 2, 0.5),
+        (0.5, 8, 60, 27, 3, 1, 0.5),
         (0.3, 4, 45, 35, 10, 5, 0.7),
         (0.3, 4, 45, 35, 10, 5, 0.7),
     ),
@@ -263,16 +263,16 @@ EDUCATION_WEIGHTS = {
 # over 75 studied before the expansion of schooling.
 RETIRED_GROUP = {"government": 0, "school": 0, "public_institution": 0, "state_enterprise": 0, "community": 1}
 RETIRED_EDUCATION = (
-    ((0.3, 3, 35, 35, 11, 9, 6.7), (0, 1, 20, 27, 18, 18, 16)),
-    ((0.1, 1, 18, 28, 14, 20, 18.9), (0, 0.5, 8, 16, 14, 26, 35.5)),
+    ((0.3, 4, 38, 35, 10, 8, 4.7), (0, 1, 20, 27, 18, 18, 16)),
+    ((0.2, 1.5, 22, 30, 13, 18, 15.3), (0, 0.5, 8, 16, 14, 26, 35.5)),
     ((0, 0.5, 10, 20, 14, 26, 29.5), (0, 0, 3, 8, 9, 24, 56)),
 )
 VERY_OLD = 76
 
 # 女 share by sector (2024: 30.9% overall), scaled by age class: the young are more often women.
 FEMALE_BASE = {
-    "rural": 0.245,
-    "community": 0.35,
+    "rural": 0.235,
+    "community": 0.34,
     "government": 0.30,
     "school": 0.58,
     "public_institution": 0.60,
@@ -287,15 +287,15 @@ FEMALE_NEW = 0.46  # §10.1 当年发展党员 女 45.9%
 # Join age (years) of full members, truncated per person to [18, age − 1].
 _JOIN_AGE_WEIGHTS = (
     [3, 4, 6, 7, 7, 7, 6.5, 6, 5.5, 5, 4.5, 4, 3.6]  # 18…30
-    + [3.2, 3.0, 2.7, 2.4, 2.2]  # 31…35
-    + [2.0, 1.8, 1.7, 1.5, 1.4]  # 36…40
-    + [1.2, 1.1, 1.0, 0.9, 0.8, 0.75, 0.7, 0.6, 0.55, 0.5]  # 41…50
+    + [2.8, 2.5, 2.2, 2.0, 1.8]  # 31…35
+    + [1.6, 1.4, 1.3, 1.2, 1.1]  # 36…40
+    + [1.0, 0.9, 0.8, 0.7, 0.65, 0.6, 0.55, 0.5, 0.45, 0.4]  # 41…50
     + [0.4, 0.35, 0.3, 0.25, 0.2, 0.18, 0.15, 0.12, 0.1, 0.1]  # 51…60
     + [0.05] * 10  # 61…70
 )
 JOIN_AGE_CUM = list(accumulate(_JOIN_AGE_WEIGHTS))
 MAX_JOIN_AGE = 18 + len(_JOIN_AGE_WEIGHTS) - 1
-OLDEST, OLDEST_MAX_JOIN_AGE = 90, 26
+OLDEST, OLDEST_MAX_JOIN_AGE = 90, 28
 
 # 少数民族: a northern/eastern-province mix (回族, 满族, 蒙古族 first).
 MINORITY_WEIGHTS = {
@@ -418,11 +418,7 @@ def _id_check(first17: str) -> str:
     return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
 
 
-def _weighted(digits: str, weights: tuple[int, ...]) -> int:
-    return sum(int(d) * w for d, w in zip(digits, weights, strict=True))
-
-
-_SEQ = [(f"{n:03d}", _weighted(f"{n:03d}", _ID_WEIGHTS[14:])) for n in range(1000)]
+_SEQ = [f"{n:03d}" for n in range(1000)]
 # Province, prefecture-level and out-of-province birthplace codes. Own counties get 37PP21…, the
 # prefecture-level orgs 37PP02; people born outside the province keep codes that no county here uses.
 _PROVINCE_CODE = "37"
@@ -565,7 +561,7 @@ def _cum(weights) -> list[float]:
 class _Profile:
     """Precomputed cumulative weights for one sector."""
 
-    def __init__(self, sector: str, today: date):
+    def __init__(self, sector: str):
         key = sector if sector in AGE_BAND_WEIGHTS else "other"
         self.sector = key
         ages, weights = [], []
@@ -625,18 +621,15 @@ def generate_members(tree: Tree, *, seed: int, today: date, total: int | None = 
     for age in range(MAX_AGE + 1):
         age_span.append(age_latest[age] - age_latest[age + 1])
 
-    birth_cache: dict[int, tuple[date, str, int, int]] = {}
+    birth_cache: dict[int, tuple[date, str, int]] = {}  # ordinal → (date, "YYYYMMDD", 18th birthday ordinal)
 
-    def birth_info(ordinal: int) -> tuple[date, str, int, int]:
+    def birth_info(ordinal: int) -> tuple[date, str, int]:
         info = birth_cache.get(ordinal)
         if info is None:
             born = date.fromordinal(ordinal)
-            ymd = f"{born:%Y%m%d}"
-            info = (born, ymd, _weighted(ymd, _ID_WEIGHTS[6:14]), _add_years(born, 18).toordinal())
-            birth_cache[ordinal] = info
+            info = birth_cache[ordinal] = (born, f"{born:%Y%m%d}", _add_years(born, 18).toordinal())
         return info
 
-    region_sums: dict[str, int] = {}
     last_branch_of_region: dict[str, str] = {}
     for key, place in places.items():
         if key in sizes:
@@ -674,11 +667,9 @@ def generate_members(tree: Tree, *, seed: int, today: date, total: int | None = 
             continue
         profile = profiles.get(spec.sector)
         if profile is None:
-            profile = profiles[spec.sector] = _Profile(spec.sector, today)
+            profile = profiles[spec.sector] = _Profile(spec.sector)
         place = places[spec.key]
         region = place.region
-        if region not in region_sums:
-            region_sums[region] = _weighted(region, _ID_WEIGHTS[:6])
         used = used_by_region.setdefault(region, set())
         extra = int(members * NON_MEMBER_RATE + rnd())
         for index in range(members + extra):
@@ -694,7 +685,7 @@ def generate_members(tree: Tree, *, seed: int, today: date, total: int | None = 
                 age = pick(profile.ages, profile.age_cum)
             is_new = stage != full
             birth_ord = age_latest[age] - int(rnd() * age_span[age])
-            born, ymd, birth_sum, adult_ord = birth_info(birth_ord)
+            born, ymd, adult_ord = birth_info(birth_ord)
             cls = 0 if age <= 30 else 1 if age <= 54 else 2 if age <= 60 else 3
 
             occupations, occ_cum = profile.occupations[cls]
@@ -718,12 +709,9 @@ def generate_members(tree: Tree, *, seed: int, today: date, total: int | None = 
             # 公民身份号码: own county mostly, unique within the run.
             if rnd() < ELSEWHERE_RATE:
                 id_region = _ELSEWHERE[int(rnd() * len(_ELSEWHERE))]
-                id_sum = region_sums.get(id_region)
-                if id_sum is None:
-                    id_sum = region_sums[id_region] = _weighted(id_region, _ID_WEIGHTS[:6])
                 seen, seen_key = used_elsewhere, id_region
             else:
-                id_region, id_sum, seen, seen_key = region, region_sums[region], used, None
+                id_region, seen, seen_key = region, used, None
             while True:
                 seq = 2 * int(rnd() * 500) + 1 if sex == male else 2 * int(rnd() * 499) + 2
                 key = birth_ord * 1000 + seq
@@ -732,8 +720,8 @@ def generate_members(tree: Tree, *, seed: int, today: date, total: int | None = 
                 if key not in seen:
                     seen.add(key)
                     break
-            seq_text, seq_sum = _SEQ[seq]
-            id_number = id_region + ymd + seq_text + _ID_CHECK[(id_sum + birth_sum + seq_sum) % 11]
+            first17 = id_region + ymd + _SEQ[seq]
+            id_number = first17 + _id_check(first17)
 
             # 入党 and 转正.
             joined_on = full_on = None
