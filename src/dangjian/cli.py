@@ -16,22 +16,38 @@ def _setup(demo: bool = False) -> None:
     django.setup()
 
 
+def _start_task_worker():
+    """The background-job worker runs beside the web server unless jobs run inline."""
+    import subprocess
+
+    if os.environ.get("DANGJIAN_TASKS") == "immediate":
+        return None
+    return subprocess.Popen([sys.executable, "-m", "dangjian.cli", "manage", "db_worker", "--interval", "1"])
+
+
 def _serve(host: str, port: int, workers: int) -> None:
     from granian import Granian
     from granian.constants import Interfaces
+
+    worker = _start_task_worker()
 
     print(
         f"服务已启动：http://{host if host not in ('0.0.0.0', '::') else '127.0.0.1'}:{port}/  （Ctrl+C 停止）",
         flush=True,
     )
-    Granian(
+    server = Granian(
         "dangjian.wsgi:application",
         address=host,
         port=port,
         interface=Interfaces.WSGI,
         workers=workers,
         blocking_threads=4,
-    ).serve()
+    )
+    try:
+        server.serve()
+    finally:
+        if worker is not None:
+            worker.terminate()
 
 
 def cmd_demo(args) -> int:

@@ -4,6 +4,7 @@ import os
 import tempfile
 
 os.environ.setdefault("DANGJIAN_DATA_DIR", tempfile.mkdtemp(prefix="dangjian-test-"))
+os.environ.setdefault("DANGJIAN_TASKS", "immediate")
 
 from dangjian.settings import *  # noqa: F403
 from dangjian.settings import DATA_DIR

@@ -64,3 +64,39 @@ class AuditHead(models.Model):
 
     class Meta:
         verbose_name = "审计链头"
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "pending", "排队中"
+    RUNNING = "running", "进行中"
+    SUCCEEDED = "succeeded", "已完成"
+    FAILED = "failed", "失败"
+
+
+class Job(models.Model):
+    """A background job started by a user (import preview and commit, large exports).
+
+    The row records who, what and the outcome; progress while running is kept in a small file in
+    the data directory (see core.tasks), because the job's own transaction may hold the database's
+    write lock for its whole run.
+    """
+
+    kind = models.CharField("类型", max_length=64)
+    label = models.CharField("名称", max_length=128)
+    handler = models.CharField(max_length=128)
+    params = models.JSONField(default=dict)
+    status = models.CharField("状态", max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING)
+    message = models.TextField("结果说明", blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "后台任务"
+        verbose_name_plural = "后台任务"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.label

@@ -1,9 +1,10 @@
 """THE data-scope choke point: every query for organization data goes through `restrict`.
 
 A role assignment grants a role on an org, and covers that org's subtree. A model says where its
-org path lives with the class attribute ``scope_path`` (``"path"`` on Org, ``"org__path"`` on
-things placed in an org); ``scope_unplaced`` (a Q) names rows that belong to no org, visible only
-from an assignment on a root; ``scope_distinct`` marks a path reached through a to-many relation.
+org path lives with the class attribute ``scope_path``: ``"path"`` on Org, ``"org__path"`` on
+things placed in an org, a tuple when a row belongs to two orgs (a transfer is seen by both sides).
+``scope_unplaced`` (a Q) names rows that belong to no org, visible only from an assignment on a
+root; ``scope_distinct`` marks a path reached through a to-many relation.
 
 ``restrict(queryset, user, action)`` keeps the rows whose path lies in the subtree of an
 assignment whose role grants ``<app_label>.<action>_<model_name>`` (or `action` itself when it is a
@@ -77,7 +78,11 @@ def restrict(queryset: models.QuerySet, user, action: str = "view") -> models.Qu
     paths = scope_paths(user, permission_code(model, action))
     if not paths:
         return queryset.none()
-    restricted = queryset.filter(path_filter(field, paths, unplaced=getattr(model, "scope_unplaced", None)))
+    fields = field if isinstance(field, tuple | list) else (field,)
+    q = Q(pk__in=[])
+    for name in fields:
+        q |= path_filter(name, paths, unplaced=getattr(model, "scope_unplaced", None))
+    restricted = queryset.filter(q)
     # A path reached through a to-many relation (a user's assignments) would repeat rows.
     return restricted.distinct() if getattr(model, "scope_distinct", False) else restricted
 

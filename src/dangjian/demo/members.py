@@ -124,20 +124,7 @@ def _age_in_band_weight(age: int) -> float:
 PROBATIONARY_AGE_WEIGHTS = ((19, 25, 45), (26, 35, 38), (36, 45, 10), (46, 60, 7))
 NON_MEMBER_AGE_WEIGHTS = ((18, 25, 45), (26, 35, 40), (36, 45, 11), (46, 55, 4))
 
-# Age classes for the occupation and education tables: ≤30, 31–54, 55–60, ≥61.
-YOUNG, WORKING, SENIOR, OLD = range(4)
-
-
-def _age_class(age: int) -> int:
-    if age <= 30:
-        return YOUNG
-    if age <= 54:
-        return WORKING
-    if age <= 60:
-        return SENIOR
-    return OLD
-
-
+# 工作岗位 codes; the occupation and education tables have one row per age class: ≤30, 31–54, 55–60, ≥61.
 W, F, P, M, O, S, X, R = (  # noqa: E741 - one letter per 工作岗位 keeps the tables readable
     Occupation.WORKER.value,
     Occupation.FARMER.value,
@@ -686,7 +673,7 @@ def generate_members(tree: Tree, *, seed: int, today: date, total: int | None = 
             is_new = stage != full
             birth_ord = age_latest[age] - int(rnd() * age_span[age])
             born, ymd, adult_ord = birth_info(birth_ord)
-            cls = 0 if age <= 30 else 1 if age <= 54 else 2 if age <= 60 else 3
+            cls = 0 if age <= 30 else 1 if age <= 54 else 2 if age <= 60 else 3  # age class
 
             occupations, occ_cum = profile.occupations[cls]
             occupation = pick(occupations, occ_cum)

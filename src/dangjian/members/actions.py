@@ -84,10 +84,7 @@ def recount(org_ids) -> None:
 def validate(data: dict, *, org: Org | None, exclude_pk: int | None = None) -> dict:
     """Normalise and check one member's facts; raises RuleViolation with the rule id and the field."""
     out = dict(data)
-    name = (out.get("name") or "").strip()
-    if not name:
-        raise RuleViolation("MEM-DATA", "姓名不能为空", field="name")
-    out["name"] = name
+    out["name"] = (out.get("name") or "").strip()
     if org is not None:
         if org.is_dissolved:
             raise RuleViolation("REL-01", f"党组织「{org.name}」已撤销，不能编入党员", field="org")
@@ -100,45 +97,23 @@ def validate(data: dict, *, org: Org | None, exclude_pk: int | None = None) -> d
         except ValueError as exc:
             raise RuleViolation("MEM-ID", str(exc), field="id_number") from exc
         out["id_number"] = number
-        if not out.get("birth_date"):
-            out["birth_date"] = rules.id_birth_date(number)
-        if not out.get("sex"):
-            out["sex"] = rules.id_sex(number)
-        problems = rules.id_consistency_errors(number, out.get("birth_date"), out.get("sex"))
-        if problems:
-            raise RuleViolation("MEM-ID", "；".join(problems), field="id_number")
-        clash = Member.objects.current().filter(id_number_index=id_number_index(number)).exclude(pk=exclude_pk)
-        if clash.exists():
-            raise RuleViolation("MEM-ID", "该公民身份号码已在党员名册中", field="id_number")
-    if not out.get("birth_date"):
-        raise RuleViolation("MEM-DATA", "出生日期不能为空", field="birth_date")
-    if not out.get("sex"):
-        raise RuleViolation("MEM-DATA", "性别不能为空", field="sex")
+        out["birth_date"] = out.get("birth_date") or rules.id_birth_date(number)
+        out["sex"] = out.get("sex") or rules.id_sex(number)
     phone = out.get("phone") or ""
     if phone:
         try:
             out["phone"] = rules.normalize_phone(phone)
         except ValueError as exc:
             raise RuleViolation("MEM-DATA", str(exc), field="phone") from exc
-    stage = out.get("stage") or Stage.FULL
-    out["stage"] = stage
-    joined, full = out.get("joined_on"), out.get("full_on")
-    if stage in MEMBER_STAGES and not joined:
-        raise RuleViolation("MEM-09", "党员须填写加入党组织日期", field="joined_on")
-    if joined:
-        problem = rules.join_age_violation(out["birth_date"], joined)
-        if problem:
-            raise RuleViolation("MEM-AGE", problem, field="joined_on")
-        if joined > _today():
-            raise RuleViolation("MEM-DATA", "加入党组织日期不能晚于今天", field="joined_on")
-    if stage == Stage.FULL and not full:
-        raise RuleViolation("MEM-10", "正式党员须填写转为正式党员日期", field="full_on")
-    if stage != Stage.FULL and full:
-        raise RuleViolation("MEM-10", "只有正式党员才有转为正式党员日期", field="full_on")
-    if full and joined and full < joined:
-        raise RuleViolation("MEM-10", "转为正式党员日期不能早于加入党组织日期", field="full_on")
-    if out.get("is_mobile") and not out.get("mobile_destination"):
-        raise RuleViolation("REL-08", "流动党员须填写外出流向", field="mobile_destination")
+    out["stage"] = out.get("stage") or Stage.FULL
+    problems = rules.member_facts_problems(out, _today())
+    if problems:
+        field, rule_id, message = problems[0]
+        raise RuleViolation(rule_id, message, field=field)
+    if number:
+        clash = Member.objects.current().filter(id_number_index=id_number_index(number)).exclude(pk=exclude_pk)
+        if clash.exists():
+            raise RuleViolation("MEM-ID", "该公民身份号码已在党员名册中", field="id_number")
     return out
 
 

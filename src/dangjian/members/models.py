@@ -163,3 +163,159 @@ class StatusChange(models.Model):
         verbose_name = "党籍变动"
         verbose_name_plural = "党籍变动"
         ordering = ["-on", "-recorded_at"]
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEWING = "previewing", "正在校验"
+    PREVIEWED = "previewed", "已校验，待确认"
+    COMMITTING = "committing", "正在导入"
+    COMMITTED = "committed", "已导入"
+    FAILED = "failed", "失败"
+    ROLLED_BACK = "rolled_back", "已撤销"
+
+
+class ImportBatch(models.Model):
+    """One uploaded roster file: its validation report and, once confirmed, what it wrote."""
+
+    scope_path = "scope_org__path"
+
+    digest = models.CharField("文件摘要（SM3）", max_length=64, db_index=True)
+    filename = models.CharField("文件名", max_length=255)
+    template_version = models.CharField("模板版本", max_length=16, default="1")
+    stored_file = models.CharField(max_length=255)
+    scope_org = models.ForeignKey("orgs.Org", verbose_name="导入范围", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField("状态", max_length=16, choices=ImportStatus.choices, default=ImportStatus.PREVIEWING)
+    total_rows = models.PositiveIntegerField("数据行数", default=0)
+    to_create = models.PositiveIntegerField("新增", default=0)
+    to_update = models.PositiveIntegerField("更新", default=0)
+    unchanged = models.PositiveIntegerField("无变化", default=0)
+    error_rows = models.PositiveIntegerField("有错误的行", default=0)
+    warning_rows = models.PositiveIntegerField("有提示的行", default=0)
+    problems = models.JSONField("逐行问题", default=list, blank=True)
+    message = models.TextField("说明", blank=True)
+    preview_job = models.ForeignKey("core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    commit_job = models.ForeignKey("core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    committed_at = models.DateTimeField("导入时间", null=True, blank=True)
+    rolled_back_at = models.DateTimeField("撤销时间", null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "党员导入批次"
+        verbose_name_plural = "党员导入批次"
+        ordering = ["-created_at"]
+        constraints = [
+            # REL-02: the same file is written at most once (a second commit finds this row and stops).
+            models.UniqueConstraint(
+                fields=["digest", "template_version"],
+                condition=Q(status__in=["committing", "committed"]),
+                name="members_import_once",
+            ),
+        ]
+
+    def __str__(self):
+        return self.filename
+
+
+class ImportBatchItem(models.Model):
+    """What a committed batch did to one member, so that the batch can be rolled back."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="items")
+    member = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    row_number = models.PositiveIntegerField()
+    action = models.CharField(max_length=8)  # "create" | "update"
+    before = models.JSONField(default=dict, blank=True)  # stored columns, ciphertext for personal data
+    version_after = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["batch", "row_number"], name="members_importitem_idx")]
+
+
+class TransferStatus(models.TextChoices):
+    PENDING = "pending", "待接收"
+    ACCEPTED = "accepted", "已接收"
+    RETURNED = "returned", "已退回"
+    CANCELLED = "cancelled", "已撤回"
+
+
+class Transfer(models.Model):
+    """组织关系转接: an introduction letter from one org to another, inside the system or outside it."""
+
+    scope_path = ("from_org__path", "to_org__path")  # both sides see it
+    scope_distinct = False
+
+    serial = models.CharField("介绍信编号", max_length=16, unique=True)
+    member = models.ForeignKey(Member, verbose_name="党员", on_delete=models.PROTECT, related_name="transfers")
+    from_org = models.ForeignKey(
+        "orgs.Org", verbose_name="转出党组织", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    from_org_name = models.CharField("转出党组织名称（系统外）", max_length=128, blank=True)
+    to_org = models.ForeignKey(
+        "orgs.Org", verbose_name="接收党组织", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_org_name = models.CharField("接收党组织名称（系统外）", max_length=128, blank=True)
+    to_org_code = models.CharField("接收党组织代码（系统外）", max_length=32, blank=True)
+    reason = models.CharField("转接原因", max_length=128, blank=True)
+    issued_on = models.DateField("开具日期")
+    valid_until = models.DateField("有效期至")
+    dues_paid_until = models.DateField("党费交至", null=True, blank=True)
+    status = models.CharField("状态", max_length=16, choices=TransferStatus.choices, default=TransferStatus.PENDING)
+    decided_on = models.DateField("办理日期", null=True, blank=True)
+    decision_note = models.CharField("退回原因/备注", max_length=255, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "组织关系转接"
+        verbose_name_plural = "组织关系转接"
+        ordering = ["-issued_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"], condition=Q(status="pending"), name="members_one_pending_transfer"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.serial} {self.member}"
+
+
+class MobileDirection(models.TextChoices):
+    OUTFLOW = "outflow", "流出"
+    INFLOW = "inflow", "流入"
+
+
+class MobileRecord(models.Model):
+    """流动党员登记 (REL-08…11): a member away from, or staying at, an org without transferring."""
+
+    scope_path = "member__org__path"
+
+    member = models.ForeignKey(Member, verbose_name="党员", on_delete=models.CASCADE, related_name="mobile_records")
+    direction = models.CharField("流向", max_length=8, choices=MobileDirection.choices, default=MobileDirection.OUTFLOW)
+    province = models.CharField("省", max_length=32, blank=True)
+    city = models.CharField("市", max_length=32, blank=True)
+    county = models.CharField("县（区）", max_length=32, blank=True)
+    place = models.CharField("单位或地点", max_length=128, blank=True)
+    reason = models.CharField("外出原因", max_length=64, blank=True)
+    contact_person = models.CharField("联系人", max_length=32, blank=True)
+    certificate_number = models.CharField("流动党员活动证编号", max_length=32, blank=True)
+    since = models.DateField("起")
+    until = models.DateField("止", null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "流动党员登记"
+        verbose_name_plural = "流动党员登记"
+        ordering = ["-since"]
+
+    @property
+    def destination(self) -> str:
+        return "".join(p for p in (self.province, self.city, self.county) if p)

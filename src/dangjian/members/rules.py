@@ -419,3 +419,51 @@ def letter_serial(year: int, seq: int) -> str:
     if not 1 <= seq < 10**LETTER_SERIAL_DIGITS:
         raise ValueError(f"介绍信顺序号应在1至{10**LETTER_SERIAL_DIGITS - 1}之间：{seq}")
     return f"{year}-{seq:0{LETTER_SERIAL_DIGITS}d}"
+
+
+# --- One member's facts together (used by the form, the API and the importer alike) --------------------
+
+MEMBER_STAGES = ("probationary", "full")
+
+
+def member_facts_problems(facts: dict, today: date) -> list[tuple[str, str, str]]:
+    """Every problem with one member's facts as (field, rule id, Chinese message); empty when they hold.
+
+    `facts` holds plain values: name, id_number (normalised), sex, birth_date, stage, joined_on,
+    full_on, phone (normalised), is_mobile, mobile_destination. The identity number's own validity
+    is checked by `validate_id_number` before this; here its agreement with the other facts is.
+    """
+    out: list[tuple[str, str, str]] = []
+    if not (facts.get("name") or "").strip():
+        out.append(("name", "MEM-DATA", "姓名不能为空"))
+    birth, sex, number = facts.get("birth_date"), facts.get("sex"), facts.get("id_number")
+    if not birth:
+        out.append(("birth_date", "MEM-DATA", "出生日期不能为空"))
+    elif birth > today:
+        out.append(("birth_date", "MEM-DATA", "出生日期不能晚于今天"))
+    if not sex:
+        out.append(("sex", "MEM-DATA", "性别不能为空"))
+    if number:
+        out.extend(("id_number", "MEM-ID", message) for message in id_consistency_errors(number, birth, sex))
+    stage = facts.get("stage") or FULL
+    joined, full = facts.get("joined_on"), facts.get("full_on")
+    if stage in MEMBER_STAGES and not joined:
+        out.append(("joined_on", "MEM-09", "党员须填写加入党组织日期"))
+    if joined:
+        if birth:
+            problem = join_age_violation(birth, joined)
+            if problem:
+                out.append(("joined_on", "MEM-AGE", problem))
+        if joined > today:
+            out.append(("joined_on", "MEM-DATA", "加入党组织日期不能晚于今天"))
+    if stage == FULL and not full:
+        out.append(("full_on", "MEM-10", "正式党员须填写转为正式党员日期"))
+    if stage != FULL and full:
+        out.append(("full_on", "MEM-10", "只有正式党员才有转为正式党员日期"))
+    if full and joined and full < joined:
+        out.append(("full_on", "MEM-10", "转为正式党员日期不能早于加入党组织日期"))
+    if full and full > today:
+        out.append(("full_on", "MEM-DATA", "转为正式党员日期不能晚于今天"))
+    if facts.get("is_mobile") and not facts.get("mobile_destination"):
+        out.append(("mobile_destination", "REL-08", "流动党员须填写外出流向"))
+    return out
