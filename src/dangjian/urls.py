@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from dangjian.core import job_views
 from dangjian.core import views as core_views
 
 urlpatterns = [
@@ -11,6 +12,7 @@ urlpatterns = [
     path("members/", include("dangjian.members.urls")),
     path("audit/", include("dangjian.core.urls")),
     path("api/", include("dangjian.api.urls")),
+    path("jobs/<int:pk>/", job_views.job_status, name="job"),
 ]
 
 handler400 = "dangjian.core.views.error_400"

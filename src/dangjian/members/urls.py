@@ -1,5 +1,7 @@
 from django.urls import path
 
+from dangjian.members import urls_export, urls_transfers
+
 from dangjian.members import views
 
 app_name = "members"
@@ -13,3 +15,5 @@ urlpatterns = [
     path("<int:pk>/lost-contact/", views.LostContactView.as_view(), name="lost_contact"),
     path("<int:pk>/reveal/<str:field>/", views.RevealView.as_view(), name="reveal"),
 ]
+
+urlpatterns += urls_transfers.urlpatterns + urls_export.urlpatterns

@@ -1,0 +1,3 @@
+"""URLs of the roster export."""
+
+urlpatterns: list = []
