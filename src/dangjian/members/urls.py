@@ -1,8 +1,6 @@
 from django.urls import path
 
-from dangjian.members import urls_export, urls_transfers
-
-from dangjian.members import views
+from dangjian.members import urls_export, urls_transfers, views
 
 app_name = "members"
 
