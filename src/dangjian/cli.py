@@ -99,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "manage":
         return cmd_manage(argv[1:])
+    if argv[:2] == ["import", "roster"]:
+        return cmd_manage(["import_roster", *argv[2:]])
     parser = argparse.ArgumentParser(prog="dangjian", description="基层党建工作平台")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -118,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.set_defaults(func=cmd_serve)
 
     sub.add_parser("manage", help="运行任意管理命令，例如 dangjian manage check_tree")
+    sub.add_parser("import", help="dangjian import roster FILE [--as 账号] [--commit]：从命令行导入党员名册")
 
     check = sub.add_parser("check", help="检查生产部署还缺少什么")
     check.set_defaults(func=cmd_check)

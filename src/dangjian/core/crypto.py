@@ -34,8 +34,15 @@ class KeyProvider:
 
     def __init__(self, directory: Path):
         self.directory = directory
+        self._cache: dict[str, bytes] = {}
 
     def key(self, name: str, length: int = 32) -> bytes:
+        """The key called `name`, read once per process (rotating a key means a restart)."""
+        if name not in self._cache:
+            self._cache[name] = self._load(name, length)
+        return self._cache[name]
+
+    def _load(self, name: str, length: int) -> bytes:
         env_value = os.environ.get(f"DANGJIAN_KEY_{name.upper()}")
         if env_value:
             raw = bytes.fromhex(env_value)

@@ -19,7 +19,8 @@ from django.conf import settings
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from django_tasks import default_task_backend, task
+from django_tasks import task
+from django_tasks.backends.immediate import ImmediateBackend
 
 from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
 from dangjian.core.models import Job, JobStatus
@@ -92,7 +93,7 @@ def run_job(job_id: int) -> None:
 def start(kind: str, label: str, handler: str, *, user, params: dict | None = None) -> Job:
     """Create a job and hand it to the worker (after the surrounding transaction commits)."""
     job = Job.objects.create(kind=kind, label=label, handler=handler, params=params or {}, created_by=user)
-    if default_task_backend.__class__.__name__ == "ImmediateBackend":
+    if isinstance(run_job.get_backend(), ImmediateBackend):
         run_job.call(job.pk)
         job.refresh_from_db()
     else:

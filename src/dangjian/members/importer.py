@@ -1,0 +1,672 @@
+"""Roster import from the spreadsheets organization departments already keep.
+
+Three steps, all through the same code: `preview` reads and checks every row and reports every
+problem with the spreadsheet's own row number and the original cell value; `commit` runs the same
+checks again inside one transaction and writes everything or nothing; `rollback` undoes a committed
+batch while none of its records has changed since. Rows are matched to the roster by the blind
+index of the ID number, so importing the same file again creates no duplicates.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from dangjian.core import audit, crypto
+from dangjian.core.errors import OutOfScope, RuleViolation
+from dangjian.core.scope import restrict, scope_paths
+from dangjian.core.text import initials
+from dangjian.members import actions, rules
+from dangjian.members.columns import BY_HEADER, COLUMNS, NATIONAL_HEADERS, TEMPLATE_VERSION, Column
+from dangjian.members.models import SECRET_FIELDS, ImportBatch, ImportBatchItem, ImportStatus, Member, id_number_index
+from dangjian.orgs.models import Org
+
+SHEET_NAME = "党员信息"
+MAX_ROWS = 1_000_000
+MAX_FILE_BYTES = 200 * 1024 * 1024
+STORED_PROBLEMS = 5000
+EXCEL_EPOCH = date(1899, 12, 30)
+SUMMARY_KEYS = ("total_rows", "to_create", "to_update", "unchanged", "error_rows", "warning_rows")
+
+ALIASES: dict[str, dict[str, str]] = {
+    "stage": {"正式": "full", "预备": "probationary", "积极分子": "activist", "申请人": "applicant"},
+    "education": {
+        "博士": "doctorate", "博士研究生": "doctorate", "硕士": "master", "硕士研究生": "master", "研究生": "master",
+        "本科": "bachelor", "大学": "bachelor", "大专": "junior_college", "专科": "junior_college",
+        "高中": "high_school", "中技": "high_school", "技校": "high_school", "职高": "high_school",
+        "初中": "junior_high_or_below", "小学": "junior_high_or_below", "初中以下": "junior_high_or_below",
+        "文盲": "junior_high_or_below",
+    },
+    "occupation": {"工人": "worker", "农民": "farmer", "牧民": "farmer", "渔民": "farmer", "离退休": "retired",
+                   "退休": "retired", "离休": "retired", "学生": "student", "公务员": "official"},
+    "status": {"停止": "suspended"},
+    "ethnicity": {"汉": "汉族"},
+}  # fmt: skip
+TRUE_WORDS = {"是", "y", "yes", "1", "true", "√"}
+FALSE_WORDS = {"否", "n", "no", "0", "false", ""}
+_DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+_DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read as a roster (not xlsx, no sheet, missing columns…)."""
+
+
+@dataclass
+class Problem:
+    row: int
+    column: str
+    level: str  # "error" | "warning"
+    message: str
+    value: str = ""
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "level": self.level, "message": self.message,
+                "value": self.value}  # fmt: skip
+
+
+@dataclass
+class ParsedRow:
+    row: int
+    org: Org | None
+    facts: dict
+    action: str = "create"  # create | update | unchanged | error
+    existing_id: int | None = None
+
+
+@dataclass
+class Preview:
+    rows: list[ParsedRow] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    total_rows: int = 0
+
+    def count(self, action: str) -> int:
+        return sum(1 for r in self.rows if r.action == action)
+
+    def summary(self) -> dict:
+        error_rows = {p.row for p in self.problems if p.level == "error"}
+        warning_rows = {p.row for p in self.problems if p.level == "warning"}
+        return {
+            "total_rows": self.total_rows,
+            "to_create": self.count("create"),
+            "to_update": self.count("update"),
+            "unchanged": self.count("unchanged"),
+            "error_rows": len(error_rows),
+            "warning_rows": len(warning_rows),
+        }
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.level == "error" for p in self.problems)
+
+
+# ----------------------------------------------------------------------------------- reading the file
+
+
+def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, list]]]:
+    """The header and the data rows (with Excel's own row numbers) of the roster sheet."""
+    from python_calamine import CalamineWorkbook
+
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ImportFileError(f"文件超过 {MAX_FILE_BYTES // 1024 // 1024}MB，请拆分后导入。")
+    with path.open("rb") as fh:
+        if fh.read(4) != b"PK\x03\x04":
+            raise ImportFileError("文件不是 xlsx 格式，请使用下载的模板（Excel 2007 及以上版本的 .xlsx 文件）。")
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        names = book.sheet_names
+        sheet = book.get_sheet_by_name(SHEET_NAME) if SHEET_NAME in names else book.get_sheet_by_index(0)
+    except Exception as exc:  # calamine raises its own error types for broken zip or xml
+        raise ImportFileError("文件已损坏或不是有效的 xlsx 文件，无法读取。") from exc
+    if sheet.height > MAX_ROWS + 1:
+        raise ImportFileError(f"工作表行数超过 {MAX_ROWS} 行，请删除多余的空行或拆分文件。")
+    start_row = (sheet.start or (0, 0))[0]
+    rows = sheet.iter_rows()
+    try:
+        header_cells = next(rows)
+    except StopIteration:
+        raise ImportFileError("工作表是空的：第一行应为表头。") from None
+    header = [_cell_text(c) for c in header_cells]
+    missing = [h for h in NATIONAL_HEADERS if h not in header]
+    if missing:
+        raise ImportFileError(
+            "表头缺少以下列（或表头单元格被合并）：" + "、".join(missing) + "。请使用下载的模板，表头须在第一行。"
+        )
+
+    def data() -> Iterator[tuple[int, list]]:
+        for index, values in enumerate(rows, start=start_row + 2):
+            if any(_cell_text(v) for v in values):
+                yield index, values
+
+    return header, data()
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    return rules.normalize_id_number(str(value)) if isinstance(value, str) and value.isdigit() else str(value).strip()
+
+
+# ----------------------------------------------------------------------------------- cell parsers
+
+
+def parse_date(value) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int | float):
+        if 1 <= value <= 120_000:
+            return EXCEL_EPOCH + timedelta(days=int(value))
+        raise ValueError("日期格式无法识别")
+    text = rules.normalize_id_number(str(value)).replace("／", "/")
+    for pattern in (_DATE_TEXT, _DATE_COMPACT):
+        m = pattern.match(text)
+        if m:
+            try:
+                return date(int(m[1]), int(m[2]), int(m[3]))
+            except ValueError:
+                raise ValueError("不是有效的日期") from None
+    if text.isdigit():
+        return parse_date(int(text))
+    raise ValueError("日期格式无法识别，请写作 2020-07-01")
+
+
+def parse_choice(column: Column, value) -> str:
+    text = re.sub(r"\s+", "", str(value or "")).replace("（", "(").replace("）", ")")
+    if not text:
+        return ""
+    labels = {label.replace("（", "(").replace("）", ")"): v for v, label in column.choices}
+    values = {v for v, _ in column.choices}
+    if text in labels:
+        return labels[text]
+    if text in values:
+        return text
+    alias = ALIASES.get(column.key, {}).get(text)
+    if alias:
+        return alias
+    raise ValueError(f"应从下拉框中选择（{'、'.join(column.labels()[:8])}{'…' if len(column.choices) > 8 else ''}）")
+
+
+def parse_bool(value) -> bool:
+    text = str(value if value is not None else "").strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise ValueError("应填写“是”或“否”")
+
+
+def parse_id_number(value) -> str:
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        raise ValueError("公民身份号码被Excel存成了数字，末几位可能已丢失；请将该列设为文本格式后重新填写")
+    return rules.validate_id_number(str(value or ""), today=timezone.localdate())
+
+
+# ----------------------------------------------------------------------------------- validation
+
+
+class OrgIndex:
+    """The orgs a user may import into, found by full name or by code."""
+
+    def __init__(self, queryset):
+        self.by_code: dict[str, Org] = {}
+        self.by_name: dict[str, list[Org]] = defaultdict(list)
+        for org in queryset.only("id", "name", "code", "path", "kind", "depth", "dissolved_on", "sector"):
+            self.by_code[org.code] = org
+            self.by_name[org.name].append(org)
+
+    def find(self, text: str) -> tuple[Org | None, str | None]:
+        text = text.strip()
+        if not text:
+            return None, "不能为空"
+        if text in self.by_code:
+            return self.by_code[text], None
+        matches = self.by_name.get(text, [])
+        if len(matches) == 1:
+            return matches[0], None
+        if len(matches) > 1:
+            return None, f"「{text}」有 {len(matches)} 个同名党组织，请改填组织代码"
+        return None, f"「{text}」不存在或不在您的管辖范围"
+
+
+def import_scope(user):
+    """The active orgs the user may import into (operators: all)."""
+    orgs = Org.objects.active().exclude(kind="local_committee")
+    return orgs if user is None else restrict(orgs, user, "members.import_member")
+
+
+def preview(path: Path, *, user, progress: Callable[[int, int, str], None] | None = None) -> Preview:
+    """Read and check every row; nothing is written."""
+    today = timezone.localdate()
+    header, data = read_rows(path)
+    positions = {h: i for i, h in enumerate(header) if h in BY_HEADER}
+    result = Preview()
+    for unknown in [h for h in header if h and h not in BY_HEADER]:
+        result.problems.append(Problem(1, unknown, "warning", "不是模板中的列，已忽略"))
+    orgs = OrgIndex(import_scope(user))
+    seen: dict[str, int] = {}
+    for number, values in data:
+        result.total_rows += 1
+        parsed = _parse_row(number, values, positions, orgs, today, result.problems)
+        if parsed.action != "error" and parsed.facts.get("id_number"):
+            earlier = seen.get(parsed.facts["id_number"])
+            if earlier:
+                result.problems.append(
+                    Problem(number, "公民身份号码", "error", f"与第{earlier}行的公民身份号码重复",
+                            rules.mask_id_number(parsed.facts["id_number"]))
+                )  # fmt: skip
+                parsed.action = "error"
+            else:
+                seen[parsed.facts["id_number"]] = number
+        result.rows.append(parsed)
+        if progress and result.total_rows % 1000 == 0:
+            progress(result.total_rows, 0, "正在逐行校验")
+    _match_existing(result, user)
+    return result
+
+
+def _parse_row(number, values, positions, orgs: OrgIndex, today, problems) -> ParsedRow:
+    facts: dict = {}
+    raw: dict = {}
+    errors_before = len(problems)
+
+    def cell(header):
+        i = positions.get(header)
+        return values[i] if i is not None and i < len(values) else None
+
+    org = None
+    for column in COLUMNS:
+        value = cell(column.header)
+        raw[column.key] = value
+        shown = "" if value is None else str(value)
+        if column.kind in ("id_number", "phone"):
+            shown = rules.mask_id_number(shown) if column.kind == "id_number" else rules.mask_phone(shown)
+        try:
+            if column.kind == "org":
+                org, message = orgs.find(_cell_text(value))
+                if message:
+                    raise ValueError(message)
+            elif column.kind == "id_number":
+                facts["id_number"] = parse_id_number(value)
+            elif column.kind == "date":
+                facts[column.key] = parse_date(value)
+            elif column.kind == "choice":
+                facts[column.key] = parse_choice(column, value)
+            elif column.kind == "bool":
+                facts[column.key] = parse_bool(value)
+            elif column.kind == "phone":
+                text = _cell_text(value)
+                facts["phone"] = rules.normalize_phone(text) if text else ""
+            else:
+                facts[column.key] = _cell_text(value)
+            if column.required and not facts.get(column.key) and column.kind != "org":
+                raise ValueError("为必填项")
+        except ValueError as exc:
+            problems.append(Problem(number, column.header, "error", str(exc), shown))
+    if len(problems) == errors_before:
+        number_ok = facts.get("id_number")
+        facts["birth_date"] = facts.get("birth_date") or rules.id_birth_date(number_ok)
+        facts["sex"] = facts.get("sex") or rules.id_sex(number_ok)
+        facts["status"] = facts.get("status") or "normal"
+        facts["ethnicity"] = facts.get("ethnicity") or "汉族"
+        for field_name, rule_id, message in rules.member_facts_problems(facts, today):
+            header = next((c.header for c in COLUMNS if c.key == field_name), field_name)
+            problems.append(
+                Problem(number, header, "error", f"{message}（{rule_id}）", _cell_text(raw.get(field_name)))
+            )
+        if facts.get("is_lost_contact") and not facts.get("lost_contact_on"):
+            problems.append(
+                Problem(number, "失去联系日期", "warning", "失联党员未填写失去联系日期，期限提醒将无法计算")
+            )
+        if not facts.get("is_lost_contact"):
+            facts["lost_contact_on"], facts["lost_reason"] = None, ""
+    failed = any(p.level == "error" for p in problems[errors_before:])
+    return ParsedRow(number, org, facts, "error" if failed else "create")
+
+
+COMPARED = ("name", "sex", "ethnicity", "birth_date", "education", "stage", "joined_on", "full_on", "occupation",
+            "job_title", "status", "is_lost_contact", "lost_contact_on", "lost_reason", "is_mobile",
+            "mobile_destination", "mobile_since")  # fmt: skip
+
+
+def _match_existing(result: Preview, user) -> None:
+    """Rows whose ID number is on the roster become updates (or unchanged); others are creates."""
+    candidates = [r for r in result.rows if r.action == "create"]
+    by_index = {id_number_index(r.facts["id_number"]): r for r in candidates}
+    keys = list(by_index)
+    visible_ids = None
+    for start in range(0, len(keys), 900):
+        chunk = keys[start : start + 900]
+        existing = list(Member.objects.current().filter(id_number_index__in=chunk).select_related("org"))
+        if not existing:
+            continue
+        if user is not None and visible_ids is None:
+            visible_ids = set()
+        if user is not None:
+            visible_ids |= set(
+                restrict(Member.objects.filter(pk__in=[m.pk for m in existing]), user, "change").values_list(
+                    "pk", flat=True
+                )
+            )
+        for member in existing:
+            row = by_index[member.id_number_index]
+            if user is not None and member.pk not in visible_ids:
+                result.problems.append(
+                    Problem(row.row, "公民身份号码", "error", "该党员已在其他党组织的名册中，不在您的管辖范围")
+                )
+                row.action = "error"
+                continue
+            if member.org_id != row.org.pk:
+                message = f"该党员现在「{member.org.name}」，与本表不同；调整所在党支部请办理组织关系转接"
+                result.problems.append(Problem(row.row, "所在党支部", "error", message, row.org.name))
+                row.action = "error"
+                continue
+            row.existing_id = member.pk
+            changed = any(_differs(getattr(member, k), row.facts.get(k)) for k in COMPARED) or any(
+                (row.facts.get(f) or "") != member.get_secret(f) for f in SECRET_FIELDS
+            )
+            row.action = "update" if changed else "unchanged"
+
+
+def _differs(current, new) -> bool:
+    return (current or None) != (new or None)
+
+
+# ----------------------------------------------------------------------------------- batches
+
+
+def store_upload(uploaded, *, user) -> ImportBatch:
+    """Keep the uploaded file and open a batch for it (the preview job fills in the report)."""
+    directory = Path(settings.MEDIA_ROOT) / "imports"
+    directory.mkdir(parents=True, exist_ok=True)
+    name = f"{uuid.uuid4().hex}.xlsx"
+    target = directory / name
+    with target.open("wb") as fh:
+        for chunk in uploaded.chunks():
+            fh.write(chunk)
+    return open_batch(target, filename=getattr(uploaded, "name", name), user=user)
+
+
+def open_batch(path: Path, *, filename: str, user) -> ImportBatch:
+    scope = import_scope(user)
+    paths = scope_paths(user, "members.import_member") if user is not None else None
+    if user is not None and not paths:
+        raise OutOfScope("您没有导入党员名册的权限。")
+    top = (
+        Org.objects.filter(path=paths[0]).first()
+        if paths
+        else Org.objects.filter(parent__isnull=True).order_by("path").first()
+    )
+    if top is None or not scope.exists():
+        raise RuleViolation("REL-01", "没有可以导入党员的党组织")
+    return ImportBatch.objects.create(
+        digest=crypto.sm3(path.read_bytes()).hex(),
+        filename=filename[:255],
+        template_version=TEMPLATE_VERSION,
+        stored_file=str(path),
+        scope_org=top,
+        created_by=user,
+    )
+
+
+def previous_commit(batch: ImportBatch) -> ImportBatch | None:
+    """The batch that already wrote this very file (REL-02), if any."""
+    return (
+        ImportBatch.objects.filter(
+            digest=batch.digest, template_version=batch.template_version, status=ImportStatus.COMMITTED
+        )
+        .exclude(pk=batch.pk)
+        .first()
+    )
+
+
+def run_preview(batch: ImportBatch, *, user, progress=None) -> Preview:
+    try:
+        result = preview(Path(batch.stored_file), user=user, progress=progress)
+    except ImportFileError as exc:
+        ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.FAILED, message=str(exc))
+        raise RuleViolation("REL-01", str(exc)) from exc
+    summary = result.summary()
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportStatus.PREVIEWED,
+        problems=[p.as_dict() for p in result.problems[:STORED_PROBLEMS]],
+        message="" if not result.has_errors else "存在错误，修改后请重新上传；不会写入任何数据。",
+        **summary,
+    )
+    return result
+
+
+def commit(batch: ImportBatch, *, user, progress=None) -> dict:
+    """Write a previewed batch: all rows or none, checked again inside the transaction."""
+    if user is not None and not scope_paths(user, "members.import_member"):
+        raise OutOfScope("您没有导入党员名册的权限。")
+    try:
+        with transaction.atomic():
+            locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+            if locked.status == ImportStatus.COMMITTED:
+                raise RuleViolation("REL-02", "该批次已经导入，不能重复导入")
+            if locked.status != ImportStatus.PREVIEWED:
+                raise RuleViolation("REL-02", f"该批次当前状态为「{locked.get_status_display()}」，不能导入")
+            earlier = previous_commit(locked)
+            if earlier is not None:
+                raise RuleViolation(
+                    "REL-02", f"同一文件已于{earlier.committed_at:%Y-%m-%d %H:%M}导入（批次 {earlier.pk}）"
+                )
+            ImportBatch.objects.filter(pk=locked.pk).update(status=ImportStatus.COMMITTING)
+            result = preview(Path(locked.stored_file), user=user, progress=progress)
+            if result.has_errors:
+                errors = sum(1 for p in result.problems if p.level == "error")
+                raise RuleViolation("REL-01", f"数据已有变化，重新校验发现 {errors} 处错误，未写入任何数据；请重新上传")
+            written = _write(locked, result, user=user, progress=progress)
+            summary = result.summary()
+            ImportBatch.objects.filter(pk=locked.pk).update(
+                status=ImportStatus.COMMITTED, committed_at=timezone.now(), message="", **summary
+            )
+            audit.record(
+                "member.import.commit",
+                actor=user,
+                obj=locked,
+                org_path=locked.scope_org.path,
+                after={"file_digest": locked.digest, "filename": locked.filename, **written},
+            )
+    except IntegrityError as exc:
+        raise RuleViolation("REL-02", "同一文件正在导入或已经导入，请勿重复提交") from exc
+    return written
+
+
+def _write(batch: ImportBatch, result: Preview, *, user, progress=None) -> dict:
+    creates = [r for r in result.rows if r.action == "create"]
+    updates = [r for r in result.rows if r.action == "update"]
+    total = len(creates) + len(updates)
+
+    def report(done):
+        if progress:
+            progress(done, total, "正在写入")
+
+    created = actions.bulk_add_members([(r.org, r.facts) for r in creates], actor=user, progress=report)
+    items = [
+        ImportBatchItem(batch=batch, member=m, row_number=r.row, action="create", version_after=m.version)
+        for r, m in zip(creates, created, strict=True)
+    ]
+    existing = Member.objects.in_bulk([r.existing_id for r in updates])
+    changed: list[Member] = []
+    for r in updates:
+        member = existing[r.existing_id]
+        before = {k: getattr(member, k) for k in COMPARED}
+        before.update({f"{f}_cipher": getattr(member, f"{f}_cipher") for f in SECRET_FIELDS})
+        # The version too: a rolled-back record is exactly what it was, so an edit begun before the import
+        # may still be saved, and an older batch may still be rolled back.
+        before.update(
+            id_number_index=member.id_number_index, name_initials=member.name_initials, version=member.version
+        )
+        for key in COMPARED:
+            if key in r.facts:
+                setattr(member, key, r.facts[key])
+        for f in SECRET_FIELDS:
+            if (r.facts.get(f) or "") != member.get_secret(f):
+                member.set_secret(f, r.facts.get(f) or "")
+        member.name_initials = initials(member.name)
+        member.version += 1
+        changed.append(member)
+        items.append(ImportBatchItem(batch=batch, member=member, row_number=r.row, action="update",
+                                     before=_jsonable(before), version_after=member.version))  # fmt: skip
+    if changed:
+        fields = [*COMPARED, *(f"{f}_cipher" for f in SECRET_FIELDS), "id_number_index", "name_initials", "version"]
+        Member.objects.bulk_update(changed, fields, batch_size=1000)
+        actions.recount({m.org_id for m in changed})
+    report(total)
+    ImportBatchItem.objects.bulk_create(items, batch_size=2000)
+    if user is not None:
+        allowed = restrict(Member.objects.filter(pk__in=[i.member_id for i in items]), user, "add").count()
+        if allowed != len(items):
+            raise OutOfScope()
+    return {"created": len(created), "updated": len(changed), "unchanged": result.count("unchanged")}
+
+
+def _jsonable(values: dict) -> dict:
+    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items()}
+
+
+def rollback(batch: ImportBatch, *, user) -> dict:
+    """Undo a committed batch while none of its records has changed since (else refuse, naming the rows)."""
+    if (
+        user is not None
+        and not restrict(ImportBatch.objects.filter(pk=batch.pk), user, "members.import_member").exists()
+    ):
+        raise OutOfScope()
+    with transaction.atomic():
+        locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.status != ImportStatus.COMMITTED:
+            raise RuleViolation("REL-02", "只有已导入的批次才能撤销")
+        items = list(locked.items.all())
+        current = Member.objects.in_bulk([i.member_id for i in items if i.member_id])
+        moved = [
+            i.row_number for i in items if i.member_id not in current or current[i.member_id].version != i.version_after
+        ]
+        if moved:
+            rows = "、".join(str(r) for r in sorted(moved)[:20])
+            raise RuleViolation("REL-02", f"第 {rows} 行的人员导入后已被修改，不能整批撤销")
+        orgs = {m.org_id for m in current.values()}
+        created_ids = [i.member_id for i in items if i.action == "create"]
+        try:
+            Member.objects.filter(pk__in=created_ids).delete()
+        except IntegrityError as exc:
+            raise RuleViolation("REL-02", "导入的人员已有后续业务记录（如组织关系转接），不能整批撤销") from exc
+        for item in items:
+            if item.action != "update":
+                continue
+            member = current[item.member_id]
+            for key, value in item.before.items():
+                if key in ("birth_date", "joined_on", "full_on", "lost_contact_on", "mobile_since") and value:
+                    value = date.fromisoformat(value)
+                setattr(member, key, value)
+            member.save()
+        actions.recount(orgs)
+        ImportBatch.objects.filter(pk=locked.pk).update(status=ImportStatus.ROLLED_BACK, rolled_back_at=timezone.now())
+        audit.record(
+            "member.import.rollback",
+            actor=user,
+            obj=locked,
+            org_path=locked.scope_org.path,
+            after={
+                "file_digest": locked.digest,
+                "removed": len(created_ids),
+                "restored": len(items) - len(created_ids),
+            },
+        )
+    return {"removed": len(created_ids), "restored": len(items) - len(created_ids)}
+
+
+# ----------------------------------------------------------------------------------- jobs
+
+
+def preview_job(job, progress) -> dict:
+    from dangjian.accounts.models import User
+
+    batch = ImportBatch.objects.get(pk=job.params["batch"])
+    user = User.objects.get(pk=job.params["user"]) if job.params.get("user") else None
+    result = run_preview(batch, user=user, progress=progress.report)
+    summary = result.summary()
+    from django.urls import reverse
+
+    return {"url": reverse("members:import_batch", args=[batch.pk]), "message": _summary_text(summary), **summary}
+
+
+def commit_job(job, progress) -> dict:
+    from django.urls import reverse
+
+    from dangjian.accounts.models import User
+
+    batch = ImportBatch.objects.get(pk=job.params["batch"])
+    user = User.objects.get(pk=job.params["user"]) if job.params.get("user") else None
+    written = commit(batch, user=user, progress=progress.report)
+    message = (
+        f"导入完成：新增 {written['created']} 人，更新 {written['updated']} 人，无变化 {written['unchanged']} 人。"
+    )
+    return {"url": reverse("members:import_batch", args=[batch.pk]), "message": message, **written}
+
+
+def _summary_text(summary: dict) -> str:
+    return (
+        f"共 {summary['total_rows']} 行：新增 {summary['to_create']}，更新 {summary['to_update']}，"
+        f"无变化 {summary['unchanged']}，有错误 {summary['error_rows']} 行，有提示 {summary['warning_rows']} 行。"
+    )
+
+
+# ----------------------------------------------------------------------------------- the template
+
+
+def write_template(target, *, user) -> None:
+    """The import template: national items first, dropdowns for coded columns, an instructions sheet."""
+    import xlsxwriter
+
+    from dangjian.members.columns import COLUMNS, HEADERS, INSTRUCTIONS
+
+    book = xlsxwriter.Workbook(target, {"in_memory": True})
+    sheet = book.add_worksheet(SHEET_NAME)
+    notes = book.add_worksheet("填写说明")
+    codes = book.add_worksheet("代码表")
+    national = book.add_format({"bold": True, "bg_color": "#C00000", "font_color": "#FFFFFF", "border": 1})
+    extended = book.add_format({"bold": True, "bg_color": "#D9D9D9", "border": 1})
+    text = book.add_format({"num_format": "@"})
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    orgs = list(import_scope(user).order_by("path").values_list("name", flat=True)[:5000])
+    for i, column in enumerate(COLUMNS):
+        sheet.write_string(0, i, column.header, national if column.national else extended)
+        cell_format = day if column.kind == "date" else text if column.kind in ("id_number", "phone", "text") else None
+        sheet.set_column(i, i, column.width, cell_format)
+        options = column.labels() if column.choices else (orgs if column.kind == "org" else [])
+        if options:
+            codes.write_string(0, i, column.header)
+            for j, label in enumerate(options, start=1):
+                codes.write_string(j, i, label)
+            letter = xlsxwriter.utility.xl_col_to_name(i)
+            sheet.data_validation(
+                1, i, 100000, i,
+                {"validate": "list", "source": f"=代码表!${letter}$2:${letter}${len(options) + 1}",
+                 "error_title": column.header, "error_message": "请从下拉框中选择", "error_type": "warning"},
+            )  # fmt: skip
+    sheet.freeze_panes(1, 2)
+    codes.hide()
+    notes.set_column(0, 0, 110)
+    notes.write_string(0, 0, "党员信息导入模板 填写说明", book.add_format({"bold": True, "font_size": 14}))
+    for i, line in enumerate(INSTRUCTIONS, start=2):
+        notes.write_string(i, 0, line)
+    notes.write_string(len(INSTRUCTIONS) + 3, 0, "表头：" + "、".join(HEADERS))
+    book.close()

@@ -1,0 +1,255 @@
+"""Roster import: template, row-by-row report, all-or-nothing commit, idempotence, rollback, CLI."""
+
+import io
+from datetime import date
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+from django.core.management import call_command
+from django.urls import reverse
+from python_calamine import CalamineWorkbook
+
+from dangjian.core.errors import RuleViolation
+from dangjian.core.models import AuditEvent
+from dangjian.members import importer, rules
+from dangjian.members.columns import HEADERS, NATIONAL_HEADERS
+from dangjian.members.models import ImportBatch, ImportStatus, Member
+from dangjian.orgs.models import Org
+
+
+def person(seq, **extra):
+    birth = date(1980, 1, 1 + seq % 27)
+    row = {
+        "姓名": f"导入人{seq}",
+        "所在党支部": "柳树村党支部",
+        "公民身份号码": rules.synthetic_id_number("371302", birth, seq, "male"),
+        "性别": "男",
+        "民族": "汉族",
+        "出生日期": birth,
+        "学历": "大学本科",
+        "人员类别": "正式党员",
+        "加入党组织日期": date(2005, 7, 1),
+        "转为正式党员日期": date(2006, 7, 1),
+        "工作岗位": "农牧渔民",
+        "联系电话": f"1390000{seq:04d}",
+        "家庭住址": "东山镇柳树村一组",
+        "党籍状态": "正常",
+        "是否为失联党员": "否",
+        "是否为流动党员": "否",
+    }
+    row.update(extra)
+    return row
+
+
+def write_xlsx(path: Path, rows, headers=HEADERS, *, numbers_as=None) -> Path:
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("党员信息")
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    for i, h in enumerate(headers):
+        sheet.write_string(0, i, h)
+    for r, row in enumerate(rows, start=1):
+        for i, h in enumerate(headers):
+            value = row.get(h)
+            if value is None:
+                continue
+            if isinstance(value, date):
+                sheet.write_datetime(r, i, value, day)
+            elif isinstance(value, int | float):
+                sheet.write_number(r, i, value)
+            else:
+                sheet.write_string(r, i, value)
+    book.close()
+    return path
+
+
+def test_template_has_the_national_columns_in_order(client_as, orgs):
+    response = client_as("county_admin").get(reverse("members:import_template"))
+    book = CalamineWorkbook.from_filelike(io.BytesIO(b"".join(response.streaming_content)))
+    assert book.sheet_names[:2] == ["党员信息", "填写说明"]
+    header = book.get_sheet_by_name("党员信息").to_python()[0]
+    assert header[:16] == NATIONAL_HEADERS
+    assert header == HEADERS
+    codes = book.get_sheet_by_name("代码表").to_python()
+    assert "柳树村党支部" in {cell for row in codes for cell in row}
+
+
+def test_bad_row_is_reported_and_nothing_is_written(tmp_path, orgs):
+    rows = [person(i) for i in range(1, 6)]
+    rows[2]["公民身份号码"] = rows[2]["公民身份号码"][:17] + ("0" if rows[2]["公民身份号码"][17] != "0" else "1")
+    rows[3]["所在党支部"] = "不存在的党支部"
+    path = write_xlsx(tmp_path / "roster.xlsx", rows)
+    batch = importer.open_batch(path, filename="roster.xlsx", user=None)
+    result = importer.run_preview(batch, user=None)
+    problems = {(p.row, p.column): p.message for p in result.problems}
+    assert problems[(4, "公民身份号码")] == "公民身份号码校验位错误"
+    assert problems[(5, "所在党支部")] == "「不存在的党支部」不存在或不在您的管辖范围"
+    assert result.summary()["error_rows"] == 2
+    with pytest.raises(RuleViolation):
+        importer.commit(ImportBatch.objects.get(pk=batch.pk), user=None)
+    assert not Member.objects.filter(name__startswith="导入人").exists()
+
+
+def test_import_commit_reimport_update_and_rollback(tmp_path, orgs):
+    rows = [person(i) for i in range(1, 11)]
+    path = write_xlsx(tmp_path / "roster.xlsx", rows)
+    batch = importer.open_batch(path, filename="roster.xlsx", user=None)
+    importer.run_preview(batch, user=None)
+    written = importer.commit(ImportBatch.objects.get(pk=batch.pk), user=None)
+    assert written == {"created": 10, "updated": 0, "unchanged": 0}
+    assert Org.objects.get(pk=orgs["village"].pk).member_count == 10
+    assert AuditEvent.objects.filter(action="member.import.commit").count() == 1
+
+    # The same file again: recognised, nothing written twice.
+    again = importer.open_batch(path, filename="roster.xlsx", user=None)
+    assert importer.previous_commit(again).pk == batch.pk
+    importer.run_preview(again, user=None)
+    with pytest.raises(RuleViolation, match="已于"):
+        importer.commit(ImportBatch.objects.get(pk=again.pk), user=None)
+
+    # A changed phone in one row: one update, nine unchanged.
+    rows[4]["联系电话"] = "13712345678"
+    changed = write_xlsx(tmp_path / "roster2.xlsx", rows)
+    second = importer.open_batch(changed, filename="roster2.xlsx", user=None)
+    summary = importer.run_preview(second, user=None).summary()
+    assert (summary["to_create"], summary["to_update"], summary["unchanged"]) == (0, 1, 9)
+    importer.commit(ImportBatch.objects.get(pk=second.pk), user=None)
+    member = Member.objects.get(name="导入人5")
+    assert member.get_secret("phone") == "13712345678"
+
+    # Roll back the update, then the first batch.
+    importer.rollback(ImportBatch.objects.get(pk=second.pk), user=None)
+    assert Member.objects.get(name="导入人5").get_secret("phone") == "13900000005"
+    importer.rollback(ImportBatch.objects.get(pk=batch.pk), user=None)
+    assert not Member.objects.filter(name__startswith="导入人").exists()
+    assert Org.objects.get(pk=orgs["village"].pk).member_count == 0
+    assert ImportBatch.objects.get(pk=batch.pk).status == ImportStatus.ROLLED_BACK
+
+
+def test_rollback_is_refused_after_a_record_changed(tmp_path, orgs):
+    from dangjian.members import actions
+
+    path = write_xlsx(tmp_path / "roster.xlsx", [person(1), person(2)])
+    batch = importer.open_batch(path, filename="roster.xlsx", user=None)
+    importer.run_preview(batch, user=None)
+    importer.commit(ImportBatch.objects.get(pk=batch.pk), user=None)
+    actions.update_member(Member.objects.get(name="导入人2"), actor=None, job_title="村会计")
+    with pytest.raises(RuleViolation, match="第 3 行"):
+        importer.rollback(ImportBatch.objects.get(pk=batch.pk), user=None)
+    assert Member.objects.filter(name__startswith="导入人").count() == 2
+
+
+@pytest.mark.parametrize(
+    ("case", "cells", "column", "message"),
+    [
+        ("ID as an Excel number", {"公民身份号码": 371302198001010011}, "公民身份号码", "存成了数字"),
+        ("date as text is fine, nonsense is not", {"加入党组织日期": "去年七月"}, "加入党组织日期", "日期格式无法识别"),
+        ("unknown stage", {"人员类别": "党员"}, "人员类别", "应从下拉框中选择"),
+        ("MEM-AGE joined too young", {"加入党组织日期": date(1990, 1, 1)}, "加入党组织日期", "MEM-AGE"),
+        ("phone", {"联系电话": "12345"}, "联系电话", "联系电话格式不正确"),
+        ("mobile without destination", {"是否为流动党员": "是"}, "外出流向", "REL-08"),
+        ("yes/no", {"是否为失联党员": "也许"}, "是否为失联党员", "是"),
+    ],
+)
+def test_cell_problems(tmp_path, orgs, case, cells, column, message):
+    path = write_xlsx(tmp_path / "roster.xlsx", [person(1, **cells)])
+    result = importer.preview(path, user=None)
+    assert any(p.column == column and message in p.message for p in result.problems), result.problems
+
+
+def test_lenient_cells_are_read(tmp_path, orgs):
+    cells = {"出生日期": None, "性别": None, "加入党组织日期": "２００５年７月１日", "转为正式党员日期": 38899}
+    row = person(1, **cells, **{"学历": " 本科 ", "所在党支部": "T0002", "人员类别": "正式"})
+    row["公民身份号码"] = " " + row["公民身份号码"].translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"})
+    path = write_xlsx(tmp_path / "roster.xlsx", [row])
+    result = importer.preview(path, user=None)
+    assert [p for p in result.problems if p.level == "error"] == []
+    facts = result.rows[0].facts
+    assert facts["joined_on"] == date(2005, 7, 1)
+    assert facts["full_on"] == date(2006, 7, 1)
+    assert facts["education"] == "bachelor"
+    assert facts["birth_date"] == date(1980, 1, 2)
+
+
+def test_duplicate_ids_in_one_file(tmp_path, orgs):
+    first = person(1)
+    second = {**person(2), "公民身份号码": first["公民身份号码"], "出生日期": None}
+    path = write_xlsx(tmp_path / "roster.xlsx", [first, second])
+    result = importer.preview(path, user=None)
+    assert any(p.row == 3 and "与第2行的公民身份号码重复" in p.message for p in result.problems)
+
+
+@pytest.mark.parametrize(
+    ("case", "make", "message"),
+    [
+        ("not an xlsx", lambda p: p.write_bytes(b"name,id\n1,2\n"), "不是 xlsx"),
+        ("missing columns", lambda p: write_xlsx(p, [], headers=["姓名", "所在党支部"]), "表头缺少"),
+        ("empty sheet", lambda p: write_xlsx(p, [], headers=[]), "工作表是空的"),
+        ("truncated zip", lambda p: p.write_bytes(b"PK\x03\x04" + b"\x00" * 50), "无法读取"),
+    ],
+)
+def test_malformed_files(tmp_path, orgs, case, make, message):
+    path = tmp_path / "bad.xlsx"
+    make(path)
+    with pytest.raises(importer.ImportFileError, match=message):
+        importer.preview(path, user=None)
+
+
+def test_scope_limits_the_orgs(tmp_path, orgs, personas):
+    from dangjian.accounts import actions as account_actions
+    from dangjian.accounts.models import Role
+
+    user, _ = account_actions.create_user("importer2", actor=None, password="Imp#orter2026")
+    account_actions.assign_role(user, Role.objects.get(code="org_admin"), orgs["town2"], actor=None)
+    path = write_xlsx(tmp_path / "roster.xlsx", [person(1), person(2, **{"所在党支部": "河湾村党支部"})])
+    result = importer.preview(path, user=user)
+    errors = [(p.row, p.message) for p in result.problems if p.level == "error"]
+    assert errors == [(2, "「柳树村党支部」不存在或不在您的管辖范围")]
+
+
+def test_web_import_flow(client_as, tmp_path, orgs):
+    client = client_as("county_admin")
+    good = rules.synthetic_id_number("371302", date(1980, 1, 3), 2, "male")
+    rows = [person(1), person(2, **{"公民身份号码": good[:17] + ("1" if good[17] != "1" else "2")})]
+    path = write_xlsx(tmp_path / "roster.xlsx", rows)
+    with path.open("rb") as fh:
+        response = client.post(reverse("members:import"), {"file": fh})
+    batch = ImportBatch.objects.latest("pk")
+    assert response.url == reverse("members:import_batch", args=[batch.pk])
+    page = client.get(response.url).content.decode()
+    assert "第3行" in page
+    assert "校验位错误" in page
+    assert "确认导入" not in page
+    problems = client.get(reverse("members:import_problems", args=[batch.pk]))
+    assert problems.status_code == 200
+    rows[1]["公民身份号码"] = good
+    fixed = write_xlsx(tmp_path / "roster-fixed.xlsx", rows)
+    with fixed.open("rb") as fh:
+        response = client.post(reverse("members:import"), {"file": fh})
+    batch = ImportBatch.objects.latest("pk")
+    assert "确认导入" in client.get(response.url).content.decode()
+    client.post(reverse("members:import_commit", args=[batch.pk]))
+    assert ImportBatch.objects.get(pk=batch.pk).status == ImportStatus.COMMITTED
+    assert Member.objects.filter(name__startswith="导入人").count() == 2
+    client.post(reverse("members:import_rollback", args=[batch.pk]))
+    assert Member.objects.filter(name__startswith="导入人").count() == 0
+
+
+def test_import_pages_need_the_permission(client_as, orgs):
+    assert client_as("village_secretary").get(reverse("members:import")).status_code == 403
+    assert client_as("village_secretary").get(reverse("members:import_template")).status_code == 403
+
+
+def test_command_line_import(tmp_path, orgs, capsys):
+    bad = write_xlsx(tmp_path / "bad.xlsx", [person(1, **{"联系电话": "123"})])
+    with pytest.raises(SystemExit) as exit_code:
+        call_command("import_roster", str(bad))
+    assert exit_code.value.code == 2
+    assert "第2行 联系电话 错误：联系电话格式不正确" in capsys.readouterr().out
+    good = write_xlsx(tmp_path / "good.xlsx", [person(1), person(2)])
+    call_command("import_roster", str(good))
+    assert "校验通过" in capsys.readouterr().out
+    assert not Member.objects.filter(name__startswith="导入人").exists()
+    call_command("import_roster", str(good), "--commit")
+    assert "新增 2 人" in capsys.readouterr().out
+    assert Member.objects.filter(name__startswith="导入人").count() == 2
