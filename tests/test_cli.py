@@ -22,7 +22,7 @@ def demo_dir(tmp_path_factory):
     data = tmp_path_factory.mktemp("demo")
     first = run(["demo", "--no-serve"], data)
     assert first.returncode == 0, first.stderr
-    assert "共 1382 个党组织" in first.stdout
+    assert "共 1382 个党组织、46645 名党员" in first.stdout
     assert "county_admin" in first.stdout
     assert "Dangjian@2026" in first.stdout
     return data

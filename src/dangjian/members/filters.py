@@ -5,7 +5,7 @@ from django import forms
 from django.utils import timezone
 
 from dangjian.members import rules
-from dangjian.members.choices import ETHNICITY_CHOICES, Education, MemberStatus, Occupation, Sex, Stage
+from dangjian.members.choices import ETHNICITY_CHOICES, MEMBER_STAGES, Education, MemberStatus, Occupation, Sex, Stage
 from dangjian.members.models import Member, id_number_index
 from dangjian.orgs.models import Org, Sector
 
@@ -26,18 +26,30 @@ ORDERING = {
 
 
 class MemberFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_text", label="姓名、拼音首字母或公民身份号码")
+    q = django_filters.CharFilter(
+        method="filter_text",
+        label="姓名、拼音首字母或公民身份号码",
+        widget=forms.TextInput(attrs={"placeholder": "姓名、拼音首字母或公民身份号码", "type": "search"}),
+    )
     subtree = django_filters.NumberFilter(method="filter_subtree", label="所辖范围（党组织编号）")
     stage = django_filters.MultipleChoiceFilter(choices=Stage.choices, label="人员类别/发展阶段")
-    sex = django_filters.ChoiceFilter(choices=Sex.choices, label="性别")
-    age_band = django_filters.ChoiceFilter(choices=rules.AGE_BANDS, method="filter_age_band", label="年龄段")
-    join_band = django_filters.ChoiceFilter(choices=rules.JOIN_BANDS, method="filter_join_band", label="入党时间段")
+    sex = django_filters.ChoiceFilter(choices=Sex.choices, label="性别", empty_label="性别：全部")
+    age_band = django_filters.ChoiceFilter(
+        choices=rules.AGE_BANDS, method="filter_age_band", label="年龄段", empty_label="年龄段：全部"
+    )
+    join_band = django_filters.ChoiceFilter(
+        choices=rules.JOIN_BANDS, method="filter_join_band", label="入党时间段", empty_label="入党时间：全部"
+    )
     education = django_filters.MultipleChoiceFilter(choices=Education.choices, label="学历")
-    ethnicity = django_filters.ChoiceFilter(choices=ETHNICITY_CHOICES, label="民族")
+    ethnicity = django_filters.ChoiceFilter(choices=ETHNICITY_CHOICES, label="民族", empty_label="全部")
     occupation = django_filters.MultipleChoiceFilter(choices=Occupation.choices, label="工作岗位")
-    sector = django_filters.ChoiceFilter(choices=Sector.choices, field_name="org__sector", label="所在领域")
-    is_mobile = django_filters.ChoiceFilter(choices=YES_NO, method="filter_flag", label="流动党员")
-    is_lost_contact = django_filters.ChoiceFilter(choices=YES_NO, method="filter_flag", label="失联党员")
+    sector = django_filters.ChoiceFilter(
+        choices=Sector.choices, field_name="org__sector", label="所在领域", empty_label="全部"
+    )
+    is_mobile = django_filters.ChoiceFilter(choices=YES_NO, method="filter_flag", label="流动党员", empty_label="全部")
+    is_lost_contact = django_filters.ChoiceFilter(
+        choices=YES_NO, method="filter_flag", label="失联党员", empty_label="全部"
+    )
     status = django_filters.ChoiceFilter(choices=MemberStatus.choices, label="党籍状态", empty_label="正常及停止党籍")
     sort = django_filters.ChoiceFilter(
         choices=[(k, k) for k in ORDERING], method="filter_sort", label="排序", widget=forms.HiddenInput
@@ -50,8 +62,11 @@ class MemberFilter(django_filters.FilterSet):
     @property
     def qs(self):
         qs = super().qs
-        if not self.form.cleaned_data.get("status"):
+        data = self.form.cleaned_data
+        if not data.get("status"):
             qs = qs.exclude(status=MemberStatus.EXITED)
+        if not data.get("stage"):  # the roster lists party members unless other stages are asked for
+            qs = qs.filter(stage__in=MEMBER_STAGES)
         return qs
 
     def filter_text(self, queryset, name, value):

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
+from django.db.models import Sum
 
 from dangjian.demo import generator
 from dangjian.demo.people import person_name
@@ -41,7 +42,7 @@ class Command(BaseCommand):
                 raise CommandError(
                     "数据库中已有非演示数据，拒绝写入演示数据。请使用单独的数据目录（DANGJIAN_DATA_DIR）。"
                 )
-            root = self._build(tree, seed)
+            root = self._build(tree, seed, size)
             built = True
         else:
             built = False
@@ -64,7 +65,7 @@ class Command(BaseCommand):
 
             sync_builtin_roles(Role)
 
-    def _build(self, tree, seed):
+    def _build(self, tree, seed, size):
         from dangjian.orgs import actions
         from dangjian.orgs.models import Org
 
@@ -84,14 +85,38 @@ class Command(BaseCommand):
                     officers += [("deputy_secretary", person_name(rng)), ("discipline_member", person_name(rng))]
             entries.append({"org": org, "elected_on": elected, "has_committee": has_committee, "officers": officers})
         actions.bulk_record_leadership(entries, actor=None)
+        self._members(tree, ids, orgs, seed, today, size)
         return orgs[ids[tree.specs[0].key]]
+
+    def _members(self, tree, ids, orgs, seed, today, size):
+        """The roster: members generated for the tree (national distributions), written in bulk batches."""
+        from django.db import transaction
+
+        from dangjian.core import audit
+        from dangjian.demo.members import generate_members, target_total
+        from dangjian.members.actions import bulk_add_members
+
+        rows = generate_members(tree, seed=seed + 2, today=today, total=target_total(size))
+        batch: list = []
+        written = 0
+        with transaction.atomic():
+            for row in rows:
+                org = orgs[ids[row.pop("org_key")]]
+                batch.append((org, row))
+                if len(batch) >= 20_000:
+                    written += len(bulk_add_members(batch, actor=None))
+                    batch = []
+            if batch:
+                written += len(bulk_add_members(batch, actor=None))
+            audit.record("member.bulk_create", object_type="members.member", object_repr=f"演示数据：{written} 人")
 
     def _print_summary(self, root, built, elapsed):
         from dangjian.orgs.models import Org
 
         count = Org.objects.filter(path__in_subtree=root.path).count()
         verb = "已生成" if built else "已存在，直接使用"
-        self.stdout.write(f"演示数据{verb}：{root.name}，共 {count} 个党组织（{elapsed:.1f} 秒）。")
+        members = Org.objects.filter(path__in_subtree=root.path).aggregate(n=Sum("member_count"))["n"] or 0
+        self.stdout.write(f"演示数据{verb}：{root.name}，共 {count} 个党组织、{members} 名党员（{elapsed:.1f} 秒）。")
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for p in PERSONAS:
             self.stdout.write(f"  {p.username:<18} {p.display_name}  {p.title}")
