@@ -246,3 +246,28 @@ def test_every_member_view_is_in_the_matrix():
         if "pk" in p.pattern.regex.groupindex and p.callback.__module__ == "dangjian.members.views"
     }
     assert pk_views == covered
+
+
+# ------------------------------------------------------------------ member archive records
+
+RECORD_VIEWS = [
+    ("members:record_add", "get", {"kind": "reward"}, None),
+    ("members:record_add", "post", {"kind": "family"}, {"relation": "配偶", "name": "某某"}),
+    ("members:document_add", "get", {}, None),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "kwargs", "payload"), RECORD_VIEWS, ids=[f"{v[0]}-{v[1]}" for v in RECORD_VIEWS]
+)
+def test_records_matrix(client, people, nobody, town_admin, name, method, kwargs, payload):
+    def call(user, member):
+        client.force_login(user)
+        url = reverse(name, kwargs={"pk": member.pk, **kwargs})
+        return client.post(url, payload or {}) if method == "post" else client.get(url)
+
+    before = member_state()
+    assert call(nobody, people["wang"]).status_code == 403
+    assert call(town_admin, people["zhao"]).status_code == 404
+    assert member_state() == before
+    assert call(town_admin, people["wang"]).status_code == (302 if method == "post" else 200)

@@ -319,3 +319,99 @@ class MobileRecord(models.Model):
     @property
     def destination(self) -> str:
         return "".join(p for p in (self.province, self.city, self.county) if p)
+
+
+class RecordKind(models.TextChoices):
+    REWARD = "reward", "奖励"
+    PUNISHMENT = "punishment", "处分"
+
+
+class RewardPunishment(models.Model):
+    """奖惩: a commendation or a Party discipline measure, with the deciding body and document."""
+
+    scope_path = "member__org__path"
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="rewards_punishments")
+    kind = models.CharField("类别", max_length=16, choices=RecordKind.choices)
+    title = models.CharField("名称", max_length=64, help_text="如：优秀共产党员、党内警告")
+    on = models.DateField("日期")
+    authority = models.CharField("批准机关", max_length=128, blank=True)
+    document_no = models.CharField("文号", max_length=64, blank=True)
+    note = models.CharField("说明", max_length=255, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "奖惩情况"
+        verbose_name_plural = "奖惩情况"
+        ordering = ["-on"]
+
+
+class FamilyMember(models.Model):
+    """家庭成员 and important social relations (as the member archive records them)."""
+
+    scope_path = "member__org__path"
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="family")
+    relation = models.CharField("称谓", max_length=16)
+    name = models.CharField("姓名", max_length=64)
+    birth_year = models.PositiveSmallIntegerField("出生年份", null=True, blank=True)
+    political_status = models.CharField("政治面貌", max_length=16, blank=True)
+    work_unit = models.CharField("工作单位及职务", max_length=128, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "家庭成员"
+        verbose_name_plural = "家庭成员"
+        ordering = ["id"]
+
+
+class AidRecord(models.Model):
+    """困难党员帮扶: a hardship and what is done about it."""
+
+    scope_path = "member__org__path"
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="aid_records")
+    kind = models.CharField("困难类型", max_length=32)
+    description = models.CharField("困难情况", max_length=255)
+    measures = models.CharField("帮扶措施", max_length=255, blank=True)
+    since = models.DateField("起")
+    until = models.DateField("止", null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "困难帮扶"
+        verbose_name_plural = "困难帮扶"
+        ordering = ["-since"]
+
+
+class MemberDocument(models.Model):
+    """党员档案: an uploaded scan. Files live outside the web root and are served only through a scoped,
+    audited view."""
+
+    scope_path = "member__org__path"
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField("材料类别", max_length=32)
+    title = models.CharField("标题", max_length=128)
+    stored_file = models.CharField(max_length=255)
+    original_name = models.CharField("原文件名", max_length=255)
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField("大小（字节）")
+    digest = models.CharField("摘要（SM3）", max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "党员档案材料"
+        verbose_name_plural = "党员档案材料"
+        ordering = ["-uploaded_at"]

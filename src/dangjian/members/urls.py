@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dangjian.members import import_views, urls_export, urls_transfers, views
+from dangjian.members import import_views, urls_export, urls_records, urls_transfers, views
 
 app_name = "members"
 
@@ -20,4 +20,4 @@ urlpatterns = [
     path("import/<int:pk>/problems/", import_views.ProblemsView.as_view(), name="import_problems"),
 ]
 
-urlpatterns += urls_transfers.urlpatterns + urls_export.urlpatterns
+urlpatterns += urls_transfers.urlpatterns + urls_export.urlpatterns + urls_records.urlpatterns
