@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from dangjian.core import job_views
+from dangjian.core import job_views, todo_views
 from dangjian.core import views as core_views
 
 urlpatterns = [
@@ -13,6 +13,7 @@ urlpatterns = [
     path("audit/", include("dangjian.core.urls")),
     path("api/", include("dangjian.api.urls")),
     path("jobs/<int:pk>/", job_views.job_status, name="job"),
+    path("todos/", todo_views.todo_list, name="todos"),
 ]
 
 handler400 = "dangjian.core.views.error_400"

@@ -48,4 +48,15 @@ def items_for(user) -> list[dict]:
 
 
 def home_context(request) -> dict:
-    return {"modules": items_for(request.user)}
+    from django.utils import timezone
+
+    from dangjian.core.todos import collect
+
+    groups = collect(request.user, timezone.localdate())
+    todos = [t for _group, items in groups for t in items]
+    return {
+        "modules": items_for(request.user),
+        "todos": todos[:8],
+        "todo_total": len(todos),
+        "todo_overdue": sum(1 for t in todos if t.overdue),
+    }
