@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks import task
@@ -64,7 +64,8 @@ def read_progress(job: Job) -> dict:
 
 @task()
 def run_job(job_id: int) -> None:
-    close_old_connections()
+    if not connection.in_atomic_block:  # a worker between jobs; never inside a request's transaction
+        close_old_connections()
     job = Job.objects.get(pk=job_id)
     if job.status != JobStatus.PENDING:
         return
