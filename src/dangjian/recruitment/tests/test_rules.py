@@ -135,7 +135,7 @@ def test_absent_keys_are_not_checked():
         ),
         (
             "DATES_OUT_OF_ORDER conversion meeting before acceptance",
-            {"conversion_meeting_date": date(2025, 3, 1)},
+            {"conversion_meeting_date": date(2025, 3, 1), "conversion_approval_date": date(2025, 4, 1)},
             "2026",
             {"DATES_OUT_OF_ORDER"},
         ),
