@@ -5,12 +5,17 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from dangjian.members.api import MemberViewSet
+from dangjian.members.import_api import ImportBatchViewSet
+from dangjian.members.transfer_api import MobileRecordViewSet, TransferViewSet
 from dangjian.orgs.api import OrgViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("orgs", OrgViewSet, basename="org")
 router.register("members", MemberViewSet, basename="member")
+router.register("member-imports", ImportBatchViewSet, basename="memberimport")
+router.register("transfers", TransferViewSet, basename="transfer")
+router.register("mobile-records", MobileRecordViewSet, basename="mobilerecord")
 
 urlpatterns = [
     path("v1/", include((router.urls, "api"), namespace="api")),
