@@ -17,6 +17,7 @@ class AccountsConfig(AppConfig):
                 "users",
                 "accounts.view_user",
                 group="管理",
+                order=110,
                 description="账号、角色授权、解锁",
             )
         )

@@ -20,6 +20,7 @@ class NavItem:
     permission: str | None = None  # shown only to holders; None: every signed-in user
     group: str = "业务"
     description: str = ""
+    order: int = 50  # business modules 10–80, the to-do list 90, administration 100+
 
 
 _items: list[NavItem] = []
@@ -32,7 +33,7 @@ def register(item: NavItem) -> None:
 
 def items_for(user) -> list[dict]:
     out = []
-    for item in _items:
+    for item in sorted(_items, key=lambda i: i.order):
         if item.permission is None or has_permission(user, item.permission):
             out.append(
                 {

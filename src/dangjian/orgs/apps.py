@@ -10,5 +10,12 @@ class OrgsConfig(AppConfig):
         from dangjian.core.nav import NavItem, register
 
         register(
-            NavItem("组织架构", "orgs:tree", "tree", "orgs.view_org", description="党组织树、班子和届次、组织设置预警")
+            NavItem(
+                "组织架构",
+                "orgs:tree",
+                "tree",
+                "orgs.view_org",
+                description="党组织树、班子和届次、组织设置预警",
+                order=10,
+            )
         )
