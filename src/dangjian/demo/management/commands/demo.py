@@ -109,6 +109,41 @@ class Command(BaseCommand):
             if batch:
                 written += len(bulk_add_members(batch, actor=None))
             audit.record("member.bulk_create", object_type="members.member", object_repr=f"演示数据：{written} 人")
+        self._transfers(seed, today)
+
+    def _transfers(self, seed, today):
+        """Transfers through the real actions: accepted ones (placement history) and some still in flight."""
+        from dangjian.members import transfer_actions
+        from dangjian.members.models import Member
+        from dangjian.orgs.models import Org
+
+        rng = random.Random(seed + 3)
+        branches = list(
+            Org.objects.filter(kind="branch", member_count__gte=10).order_by("pk").values_list("pk", flat=True)
+        )
+        members = list(
+            Member.objects.filter(stage="full", status="normal", is_lost_contact=False, is_mobile=False)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        chosen = rng.sample(members, 60)
+        orgs = Org.objects.in_bulk(branches)
+        reasons = ["工作调动", "居住地变更", "毕业分配", "单位改制"]
+        for i, member_id in enumerate(chosen):
+            member = Member.objects.select_related("org").get(pk=member_id)
+            target = orgs[rng.choice([b for b in branches if b != member.org_id])]
+            issued = today - timedelta(days=rng.randint(10, 700) if i < 40 else rng.randint(5, 150))
+            transfer = transfer_actions.start_transfer(
+                member, actor=None, to_org=target, reason=rng.choice(reasons), issued_on=issued
+            )
+            if i < 40:  # accepted: the member's placement history keeps both branches
+                transfer_actions.accept_transfer(transfer, actor=None, on=issued + timedelta(days=rng.randint(1, 9)))
+        for member_id in rng.sample([m for m in members if m not in chosen], 5):
+            member = Member.objects.get(pk=member_id)
+            transfer_actions.start_transfer(
+                member, actor=None, to_org_name="中共江宁市某街道工作委员会", to_org_code="3201150001",
+                reason="工作调动（市外）", issued_on=today - timedelta(days=rng.randint(5, 60)),
+            )  # fmt: skip
 
     def _print_summary(self, root, built, elapsed):
         from dangjian.orgs.models import Org
