@@ -63,6 +63,7 @@ class RosterView(ScopedView):
             "subtree": subtree,
             "today": timezone.localdate(),
             "can_add": has_permission(request.user, "members.add_member"),
+            "can_export": has_permission(request.user, "members.export_member"),
         }
         template = "members/_roster_table.html" if request.htmx else "members/roster.html"
         return render(request, template, context)
