@@ -47,6 +47,9 @@ def ensure_personas(root, *, password: str = DEMO_PASSWORD, is_demo: bool = True
     from dangjian.accounts.models import Role, RoleAssignment, User
     from dangjian.orgs.models import Org
 
+    from dangjian.accounts.roles import sync_builtin_roles
+
+    sync_builtin_roles(Role)  # a flushed database (transactional tests) has lost the migration's roles
     places = persona_orgs(Org, root)
     out = []
     for p in PERSONAS:
