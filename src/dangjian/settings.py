@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "dangjian.accounts",
     "dangjian.orgs",
     "dangjian.members",
+    "dangjian.orglife",
+    "dangjian.dues",
     "dangjian.api",
     "dangjian.demo",
 ]

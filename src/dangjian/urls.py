@@ -10,6 +10,8 @@ urlpatterns = [
     path("accounts/", include("dangjian.accounts.urls")),
     path("orgs/", include("dangjian.orgs.urls")),
     path("members/", include("dangjian.members.urls")),
+    path("orglife/", include("dangjian.orglife.urls")),
+    path("dues/", include("dangjian.dues.urls")),
     path("audit/", include("dangjian.core.urls")),
     path("api/", include("dangjian.api.urls")),
     path("jobs/<int:pk>/", job_views.job_status, name="job"),

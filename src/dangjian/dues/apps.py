@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DuesConfig(AppConfig):
+    name = "dangjian.dues"
+    label = "dues"
+    verbose_name = "党费"

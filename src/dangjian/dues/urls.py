@@ -1,0 +1,5 @@
+"""URLs of the dues app."""
+
+app_name = "dues"
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""URLs of the orglife app."""
+
+app_name = "orglife"
+
+urlpatterns: list = []
