@@ -23,7 +23,7 @@ class RecordAddView(ScopedView):
     def get(self, request, pk, kind):
         form_class, title = self.setup_kind(kind)
         member = self.get_object(pk=pk)
-        return render(request, "members/simple_form.html", {"form": form_class(), "member": member, "title": title})
+        return render(request, "members/form.html", {"form": form_class(), "member": member, "title": title})
 
     def post(self, request, pk, kind):
         form_class, title = self.setup_kind(kind)
@@ -39,7 +39,7 @@ class RecordAddView(ScopedView):
             else:
                 messages.success(request, f"已{title[:2]}。")
                 return redirect("members:detail", pk=member.pk)
-        return render(request, "members/simple_form.html", {"form": form, "member": member, "title": title}, status=400)
+        return render(request, "members/form.html", {"form": form, "member": member, "title": title}, status=400)
 
 
 class RecordDeleteView(ScopedView):

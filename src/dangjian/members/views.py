@@ -182,7 +182,7 @@ class StatusView(ScopedView):
     def get(self, request, pk):
         member = self.get_object(pk=pk)
         form = StatusForm(initial={"version": member.version, "on": timezone.localdate()})
-        return render(request, "members/simple_form.html", {"form": form, "member": member, "title": "党籍变动"})
+        return render(request, "members/form.html", {"form": form, "member": member, "title": "党籍变动"})
 
     def post(self, request, pk):
         member = self.get_object(pk=pk)
@@ -205,7 +205,7 @@ class StatusView(ScopedView):
                 messages.success(request, "已登记党籍变动。")
                 return redirect("members:detail", pk=member.pk)
         context = {"form": form, "member": member, "title": "党籍变动"}
-        return render(request, "members/simple_form.html", context, status=400)
+        return render(request, "members/form.html", context, status=400)
 
 
 class LostContactView(ScopedView):
@@ -215,7 +215,7 @@ class LostContactView(ScopedView):
     def get(self, request, pk):
         member = self.get_object(pk=pk)
         form = LostContactForm(initial={"on": timezone.localdate()})
-        return render(request, "members/simple_form.html", {"form": form, "member": member, "title": "登记失联"})
+        return render(request, "members/form.html", {"form": form, "member": member, "title": "登记失联"})
 
     def post(self, request, pk):
         member = self.get_object(pk=pk)
@@ -237,4 +237,4 @@ class LostContactView(ScopedView):
                 messages.success(request, "已登记为失联党员。")
                 return redirect("members:detail", pk=member.pk)
         context = {"form": form, "member": member, "title": "登记失联"}
-        return render(request, "members/simple_form.html", context, status=400)
+        return render(request, "members/form.html", context, status=400)

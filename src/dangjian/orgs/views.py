@@ -273,7 +273,7 @@ class TermCreateView(ScopedView):
 
     def render(self, org, form, status=200):
         return render(
-            self.request, "orgs/simple_form.html", {"form": form, "org": org, "title": "登记换届选举"}, status=status
+            self.request, "orgs/form.html", {"form": form, "org": org, "title": "登记换届选举"}, status=status
         )
 
 
@@ -296,5 +296,5 @@ class OfficerCreateView(ScopedView):
 
     def render(self, org, form, status=200):
         return render(
-            self.request, "orgs/simple_form.html", {"form": form, "org": org, "title": "登记班子成员"}, status=status
+            self.request, "orgs/form.html", {"form": form, "org": org, "title": "登记班子成员"}, status=status
         )
