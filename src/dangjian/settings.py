@@ -229,6 +229,7 @@ TASKS = {
 
 EXPORT_SYNC_MAX_ROWS = env_int("DANGJIAN_EXPORT_SYNC_MAX_ROWS", 5000)  # larger exports run in the background
 EXPORT_LINK_TTL_HOURS = env_int("DANGJIAN_EXPORT_LINK_TTL_HOURS", 24)
+ORGLIFE_THEME_DAY_REMINDER_DAY = env_int("DANGJIAN_ORGLIFE_THEME_DAY_REMINDER_DAY", 20)  # 主题党日 reminder from
 TRANSFER_LETTER_VALIDITY_MONTHS = env_int("DANGJIAN_TRANSFER_LETTER_VALIDITY_MONTHS", 3)  # REL-06 (P)
 
 AUDIT_RETENTION_DAYS = env_int("DANGJIAN_AUDIT_RETENTION_DAYS", 365)
@@ -258,7 +259,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"MemberStatusEnum": "dangjian.members.choices.MemberStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "MemberStatusEnum": "dangjian.members.choices.MemberStatus",
+        "DuesCategoryEnum": "dangjian.dues.models.DuesCategory",
+        "PaymentMethodEnum": "dangjian.dues.models.PaymentMethod",
+    },
 }
 
 # ---------------------------------------------------------------- logging

@@ -14,41 +14,50 @@ MEMBER_READ = ["members.view_member", "members.export_member"]
 MEMBER_WRITE = ["members.add_member", "members.change_member", "members.transfer_member"]
 MEMBER_UNMASK = ["members.unmask_member"]  # see ID numbers, phones and addresses in clear (audited)
 MEMBER_IMPORT = ["members.import_member"]
+ORGLIFE = ["orglife.view_meeting", "orglife.change_meeting"]
+DUES = ["dues.view_bill", "dues.change_bill"]
 
 BUILTIN_ROLES: list[dict] = [
     {
         "code": "org_admin",
         "name": "组织部管理员",
         "description": "县（市）委组织部工作人员：管理所辖党组织",
-        "permissions": ORG_READ + ORG_WRITE + MEMBER_READ + MEMBER_WRITE + MEMBER_UNMASK + MEMBER_IMPORT,
+        "permissions": ORG_READ
+        + ORG_WRITE
+        + MEMBER_READ
+        + MEMBER_WRITE
+        + MEMBER_UNMASK
+        + MEMBER_IMPORT
+        + ORGLIFE
+        + DUES,
         "separation": Separation.NONE,
     },
     {
         "code": "committee_secretary",
         "name": "党委书记/副书记",
         "description": "党（工）委书记、副书记：查看并维护所辖党组织",
-        "permissions": [*ORG_READ, "orgs.add_org", "orgs.change_org", *MEMBER_READ, *MEMBER_WRITE],
+        "permissions": [*ORG_READ, "orgs.add_org", "orgs.change_org", *MEMBER_READ, *MEMBER_WRITE, *ORGLIFE, *DUES],
         "separation": Separation.NONE,
     },
     {
         "code": "branch_secretary",
         "name": "支部书记",
         "description": "党支部（总支）书记：管理本支部",
-        "permissions": [*ORG_READ, "orgs.change_org", *MEMBER_READ, *MEMBER_WRITE, *MEMBER_UNMASK],
+        "permissions": [*ORG_READ, "orgs.change_org", *MEMBER_READ, *MEMBER_WRITE, *MEMBER_UNMASK, *ORGLIFE, *DUES],
         "separation": Separation.NONE,
     },
     {
         "code": "organizing_member",
         "name": "组织委员",
         "description": "党组织组织委员：协助书记办理组织工作",
-        "permissions": [*ORG_READ, *MEMBER_READ, "members.add_member", "members.change_member"],
+        "permissions": [*ORG_READ, *MEMBER_READ, "members.add_member", "members.change_member", *ORGLIFE, *DUES],
         "separation": Separation.NONE,
     },
     {
         "code": "member",
         "name": "党员",
         "description": "党员自助服务：查看本人信息和所在支部",
-        "permissions": ORG_READ,
+        "permissions": [*ORG_READ, "orglife.view_meeting"],
         "separation": Separation.NONE,
     },
     {

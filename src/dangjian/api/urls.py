@@ -4,9 +4,11 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from dangjian.dues.api import DuesBillViewSet
 from dangjian.members.api import MemberViewSet
 from dangjian.members.import_api import ImportBatchViewSet
 from dangjian.members.transfer_api import MobileRecordViewSet, TransferViewSet
+from dangjian.orglife.api import MeetingViewSet
 from dangjian.orgs.api import OrgViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -16,6 +18,8 @@ router.register("members", MemberViewSet, basename="member")
 router.register("member-imports", ImportBatchViewSet, basename="memberimport")
 router.register("transfers", TransferViewSet, basename="transfer")
 router.register("mobile-records", MobileRecordViewSet, basename="mobilerecord")
+router.register("meetings", MeetingViewSet, basename="meeting")
+router.register("dues-bills", DuesBillViewSet, basename="duesbill")
 
 urlpatterns = [
     path("v1/", include((router.urls, "api"), namespace="api")),

@@ -45,9 +45,8 @@ def ensure_personas(root, *, password: str = DEMO_PASSWORD, is_demo: bool = True
     """Create the persona accounts and their role assignments (idempotent)."""
     from dangjian.accounts import actions as account_actions
     from dangjian.accounts.models import Role, RoleAssignment, User
-    from dangjian.orgs.models import Org
-
     from dangjian.accounts.roles import sync_builtin_roles
+    from dangjian.orgs.models import Org
 
     sync_builtin_roles(Role)  # a flushed database (transactional tests) has lost the migration's roles
     places = persona_orgs(Org, root)

@@ -1,1 +1,140 @@
-"""Tables of the dues app."""
+"""Tables of the dues app: a member's dues profile over time, the monthly bills and the payments.
+
+Money is DecimalField(max_digits=12, decimal_places=2), never float. Months are stored as the first day
+of the month. A bill keeps the org the member belonged to when it was issued, so moving a member later
+never moves the past; its scope is that org's path.
+"""
+
+from django.conf import settings
+from django.db import models
+
+from dangjian.core.scope import RestrictedQuerySet
+
+
+def money(verbose_name: str, **kwargs) -> models.DecimalField:
+    return models.DecimalField(verbose_name, max_digits=12, decimal_places=2, **kwargs)
+
+
+class DuesCategory(models.TextChoices):
+    """The categories of `rules.monthly_dues` (DUES-03…08)."""
+
+    SALARIED = "salaried", "在职（按月工资收入）"
+    ANNUAL_SALARY = "annual_salary", "实行年薪制人员"
+    SELF_EMPLOYED = "self_employed", "个体经营者等"
+    RETIRED = "retired", "离退休人员"
+    STUDENT = "student", "学生"
+    UNEMPLOYED = "unemployed", "下岗失业人员"
+    RELIEF = "relief", "依靠抚恤或救济生活、领取低保"
+    FARMER = "farmer", "农民党员"
+
+
+class BillStatus(models.TextChoices):
+    DUE = "due", "未交"
+    PAID = "paid", "已交"
+    WAIVED = "waived", "减免"
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "cash", "现金"
+    TRANSFER = "transfer", "银行转账"
+    ONLINE = "online", "线上交纳"
+
+
+class DuesProfile(models.Model):
+    """One row of a member's dues history (DUES-13): the row in force for month M is the latest one whose
+    `effective_from` is on or before M. Rows are never overwritten by a later change."""
+
+    scope_path = "member__org__path"
+
+    member = models.ForeignKey(
+        "members.Member", verbose_name="党员", on_delete=models.CASCADE, related_name="dues_profiles"
+    )
+    category = models.CharField("党费类别", max_length=16, choices=DuesCategory.choices)
+    base = money("计算基数（元/月）", default=0)
+    effective_from = models.DateField("起始月份")
+    note = models.CharField("说明", max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "党费计算基数"
+        verbose_name_plural = "党费计算基数"
+        ordering = ["member", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "effective_from"], name="dues_one_profile_per_month"),
+        ]
+
+    def __str__(self):
+        return f"党费基数 {self.effective_from:%Y-%m}"
+
+
+class Payment(models.Model):
+    """One payment by (or for) one member: it settles one or more monthly bills, plus any voluntary extra."""
+
+    scope_path = "org__path"
+
+    member = models.ForeignKey("members.Member", verbose_name="党员", on_delete=models.PROTECT, related_name="+")
+    org = models.ForeignKey("orgs.Org", verbose_name="收缴党组织", on_delete=models.PROTECT, related_name="+")
+    paid_on = models.DateField("交纳日期")
+    dues_amount = money("应交党费合计")
+    extra_amount = money("自愿多交", default=0)
+    amount = money("实交金额")
+    months = models.PositiveSmallIntegerField("交纳月数")
+    method = models.CharField("交纳方式", max_length=16, choices=PaymentMethod.choices)
+    reference = models.CharField("凭证号/交易号", max_length=64, blank=True)
+    proxy_name = models.CharField("代交人", max_length=64, blank=True)
+    remit_upward = models.BooleanField("自愿多交满1000元，全额上缴", default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "党费交纳记录"
+        verbose_name_plural = "党费交纳记录"
+        ordering = ["-paid_on", "-pk"]
+        indexes = [models.Index(fields=["org", "paid_on"], name="dues_payment_org_idx")]
+
+    def __str__(self):
+        return f"党费交纳 {self.pk}"
+
+
+class Bill(models.Model):
+    """What one member owes for one month (DUES-03…08 via `rules.monthly_dues`)."""
+
+    scope_path = "org__path"
+
+    member = models.ForeignKey("members.Member", verbose_name="党员", on_delete=models.PROTECT, related_name="+")
+    org = models.ForeignKey("orgs.Org", verbose_name="所在党组织（开单时）", on_delete=models.PROTECT, related_name="+")
+    month = models.DateField("月份")
+    category = models.CharField("党费类别", max_length=16, choices=DuesCategory.choices)
+    base = money("计算基数")
+    amount = money("应交金额")
+    status = models.CharField("状态", max_length=8, choices=BillStatus.choices, default=BillStatus.DUE)
+    payment = models.ForeignKey(
+        Payment, verbose_name="交纳记录", null=True, blank=True, on_delete=models.PROTECT, related_name="bills"
+    )
+    waiver_reference = models.CharField("减免批准文号", max_length=64, blank=True)
+    waiver_note = models.CharField("减免说明", max_length=255, blank=True)
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "党费账单"
+        verbose_name_plural = "党费账单"
+        ordering = ["org__path", "member__name_initials", "month"]
+        constraints = [models.UniqueConstraint(fields=["member", "month"], name="dues_one_bill_per_month")]
+        indexes = [
+            models.Index(fields=["org", "month", "status"], name="dues_bill_org_month_idx"),
+            models.Index(fields=["member", "month", "status"], name="dues_bill_member_idx"),
+        ]
+
+    def __str__(self):
+        return f"党费 {self.month:%Y-%m}"

@@ -6,7 +6,11 @@ rules.md ("Conformance interface"). Money is Decimal throughout, rounded to 0.01
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from dangjian.core.dates import add_months
+from dangjian.members.rules import LAPSE_REMIND_MONTHS, lapse_warning_level
 
 CENT = Decimal("0.01")
 
@@ -71,3 +75,72 @@ def monthly_dues(base: Decimal, category: str, *, farmer_amount: Decimal = FARME
     if not FARMER_MIN <= farmer <= FARMER_MAX:
         raise ValueError(f"农民党员党费应在0.20至1.00元之间：{farmer_amount}")
     return farmer.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# --- Months, billing, arrears (DUES-11, 13, 14, 15, 16; MEM-01) -------------------------------------------
+
+PROBATIONARY, FULL = "probationary", "full"  # members.choices.Stage values: the stages that pay dues
+ARREARS_REMIND_MONTHS = LAPSE_REMIND_MONTHS  # DUES-16 / MEM-12 (P): the first reminder
+ARREARS_MONTHS_ALLOWED = 6  # DUES-15: arrears are normally paid within 6 months
+arrears_months_allowed = ARREARS_MONTHS_ALLOWED  # the name the dues brief uses
+REMIT_UPWARD_THRESHOLD = Decimal("1000")  # DUES-14
+RATE_STEP = Decimal("0.1")
+
+
+def month_start(d: date) -> date:
+    """The first day of `d`'s month: bills, profiles and payments are kept per calendar month."""
+    return d.replace(day=1)
+
+
+def month_shift(month: date, months: int) -> date:
+    """The first day of the month `months` calendar months after (or before) `month`."""
+    return add_months(month_start(month), months)
+
+
+def bill_months(joined_on: date | None, stage: str, month: date) -> bool:
+    """DUES-11: whether a member owes dues for `month`.
+
+    Probationary and full members pay from the month the 支部大会 accepted them as 预备党员 (`joined_on`,
+    MEM-09), that month included; applicants, activists and candidates pay nothing. A full member whose
+    acceptance date is not on record (old data) is billed; a probationary member without one is not,
+    since the month billing starts cannot be known.
+    """
+    if stage not in (PROBATIONARY, FULL):
+        return False
+    if joined_on is None:
+        return stage == FULL
+    return month_start(joined_on) <= month_start(month)
+
+
+def profile_in_force(effective_froms: list[date], month: date) -> date | None:
+    """DUES-13: the profile that applies to `month` is the latest one effective on or before it (a change
+    applies from the month the new pay is first received; earlier months keep the old amount)."""
+    candidates = [d for d in effective_froms if d <= month_start(month)]
+    return max(candidates) if candidates else None
+
+
+def arrears_warning(consecutive_unpaid_months: int) -> str | None:
+    """DUES-16 / MEM-01 / MEM-12: consecutive months of unpaid dues → None, "remind" (≥3: criticism and a
+    deadline to correct), "warn" (≥5) or "lapse" (≥6: the 支部大会 decides whether it is 自行脱党; the
+    system never changes a member's status on its own)."""
+    return lapse_warning_level(consecutive_unpaid_months)
+
+
+def arrears_payment_allowed(months: int) -> bool:
+    """DUES-15: with the branch's consent dues may be paid quarterly or in arrears, normally for no more
+    than 6 months at once."""
+    return 1 <= months <= ARREARS_MONTHS_ALLOWED
+
+
+def remit_upward(amount: Decimal) -> bool:
+    """DUES-14: a single voluntary payment of 1000 yuan or more is remitted in full to the Centre."""
+    return _decimal(amount) >= REMIT_UPWARD_THRESHOLD
+
+
+def collection_rate(due, paid) -> Decimal | None:
+    """交纳率: `paid` as a percentage of `due` (counts or amounts), rounded half up to 0.1; None when
+    nothing is due. Waived bills (DUES-10) are left out of both by the caller."""
+    due_d, paid_d = _decimal(due), _decimal(paid)
+    if due_d <= 0:
+        return None
+    return (paid_d * 100 / due_d).quantize(RATE_STEP, rounding=ROUND_HALF_UP)

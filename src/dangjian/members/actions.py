@@ -330,9 +330,18 @@ def place(member: Member, to_org: Org, *, actor, on: date, reason: str) -> Membe
     return member
 
 
-def build_member(org: Org, facts: dict) -> Member:
-    """An unsaved Member from clean facts (as `validate` or the importer return them), secrets encrypted."""
-    member = Member(org=org, name_initials=initials(facts["name"]))
+def build_member(org: Org, facts: dict, *, initials_cache: dict[str, str] | None = None) -> Member:
+    """An unsaved Member from clean facts (as `validate` or the importer return them), secrets encrypted.
+
+    `initials_cache` (name → pinyin initials) lets a bulk caller work out each distinct name once."""
+    name = facts["name"]
+    if initials_cache is None:
+        name_initials = initials(name)
+    elif name in initials_cache:
+        name_initials = initials_cache[name]
+    else:
+        name_initials = initials_cache[name] = initials(name)
+    member = Member(org=org, name_initials=name_initials)
     for key in (*PLAIN_FIELDS, "status", "is_lost_contact", "lost_contact_on", "lost_reason"):
         if key in facts and facts[key] is not None:
             setattr(member, key, facts[key])
@@ -348,18 +357,25 @@ def bulk_add_members(entries: list[tuple[Org, dict]], *, actor, batch_size: int 
     first placement from its joining date; the org counters are recounted once at the end. The caller
     writes the audit event for the whole batch and checks scope before calling.
     """
+    from dangjian.members.importer import insert_rows  # the bulk INSERT path shared with the import's items
+
     created: list[Member] = []
+    names: dict[str, str] = {}
+    today = _today()
     with transaction.atomic():
         for start in range(0, len(entries), batch_size):
-            chunk = [build_member(org, facts) for org, facts in entries[start : start + batch_size]]
-            chunk = Member.objects.bulk_create(chunk, batch_size=batch_size)
-            Placement.objects.bulk_create(
+            chunk = [
+                build_member(org, facts, initials_cache=names) for org, facts in entries[start : start + batch_size]
+            ]
+            insert_rows(Member, chunk, assign_pks=True)
+            insert_rows(
+                Placement,
                 [
-                    Placement(member=m, org_id=m.org_id, valid_from=m.joined_on or _today(), reason="登记")
+                    {"member_id": m.pk, "org_id": m.org_id, "valid_from": m.joined_on or today, "valid_to": None,
+                     "reason": "登记"}
                     for m in chunk
                 ],
-                batch_size=batch_size,
-            )
+            )  # fmt: skip
             created.extend(chunk)
             if progress is not None:
                 progress(len(created))

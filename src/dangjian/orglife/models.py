@@ -1,1 +1,121 @@
-"""Tables of the orglife app."""
+"""Tables of the orglife app: meetings (三会一课、主题党日…), their attendance, and exemptions granted from above."""
+
+from django.conf import settings
+from django.db import models
+
+from dangjian.core.scope import RestrictedQuerySet
+
+
+class MeetingKind(models.TextChoices):
+    GENERAL_ASSEMBLY = "general_assembly", "支部党员大会"
+    COMMITTEE_MEETING = "committee_meeting", "支部委员会会议"
+    GROUP_MEETING = "group_meeting", "党小组会"
+    PARTY_LECTURE = "party_lecture", "党课"
+    THEME_DAY = "theme_day", "主题党日"
+    LIFE_MEETING = "life_meeting", "组织生活会"
+    DEMOCRATIC_APPRAISAL = "democratic_appraisal", "民主评议党员"
+    HEART_TO_HEART = "heart_to_heart", "谈心谈话"
+
+
+class MeetingStatus(models.TextChoices):
+    PLANNED = "planned", "计划召开"
+    HELD = "held", "已召开"
+
+
+class AttendanceStatus(models.TextChoices):
+    PRESENT = "present", "出席"
+    ABSENT = "absent", "缺席"
+    EXCUSED = "excused", "请假"
+
+
+class Meeting(models.Model):
+    """One meeting or activity of an org's organizational life, planned or held."""
+
+    scope_path = "org__path"
+
+    org = models.ForeignKey("orgs.Org", verbose_name="党组织", on_delete=models.PROTECT, related_name="meetings")
+    kind = models.CharField("类别", max_length=32, choices=MeetingKind.choices)
+    topic = models.CharField("主题", max_length=200)
+    held_on = models.DateField("日期")
+    starts_at = models.TimeField("开始时间", null=True, blank=True)
+    place = models.CharField("地点", max_length=128, blank=True)
+    host = models.CharField("主持人", max_length=64, blank=True)
+    recorder = models.CharField("记录人", max_length=64, blank=True)
+    lecturer = models.CharField("授课人", max_length=64, blank=True)
+    minutes = models.TextField("会议记录", blank=True)
+    status = models.CharField("状态", max_length=16, choices=MeetingStatus.choices, default=MeetingStatus.PLANNED)
+    version = models.PositiveIntegerField("版本", default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "组织生活"
+        verbose_name_plural = "组织生活"
+        ordering = ["-held_on", "-pk"]
+        indexes = [
+            models.Index(fields=["org", "held_on"], name="orglife_meeting_org_idx"),
+            models.Index(fields=["held_on", "kind"], name="orglife_meeting_day_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.held_on:%Y-%m-%d} {self.get_kind_display()}：{self.topic}"
+
+    @property
+    def is_held(self) -> bool:
+        return self.status == MeetingStatus.HELD
+
+
+class Attendance(models.Model):
+    """Whether one member attended one meeting. `voting` is the member's voting right when it was recorded
+    (ORG-14 / MEM-11), so a later change of stage or status does not rewrite an old quorum."""
+
+    PRESENT = AttendanceStatus.PRESENT
+    ABSENT = AttendanceStatus.ABSENT
+    EXCUSED = AttendanceStatus.EXCUSED
+
+    scope_path = "meeting__org__path"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
+    member = models.ForeignKey("members.Member", verbose_name="党员", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField("出勤", max_length=16, choices=AttendanceStatus.choices, default=AttendanceStatus.PRESENT)
+    reason = models.CharField("请假/缺席事由", max_length=200, blank=True)
+    voting = models.BooleanField("有表决权", default=False)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "出勤"
+        verbose_name_plural = "出勤"
+        constraints = [models.UniqueConstraint(fields=["meeting", "member"], name="orglife_one_attendance")]
+
+
+class Exemption(models.Model):
+    """The upper level's decision that an org need not hold a kind of meeting in one period (e.g. a branch
+    of elderly members, LIFE-12; a branch set up mid-period). Removes that gap from the compliance table."""
+
+    scope_path = "org__path"
+
+    org = models.ForeignKey("orgs.Org", verbose_name="党组织", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField("类别", max_length=32, choices=MeetingKind.choices)
+    period = models.CharField("期间", max_length=8, help_text="如 2026-Q1、2026-03、2026")
+    reason = models.CharField("理由", max_length=255)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    granted_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "组织生活免于开展"
+        verbose_name_plural = "组织生活免于开展"
+        ordering = ["org", "period", "kind"]
+        constraints = [models.UniqueConstraint(fields=["org", "kind", "period"], name="orglife_one_exemption")]
+
+    def __str__(self):
+        return f"{self.org} {self.period} {self.get_kind_display()}"

@@ -8,8 +8,10 @@ are fixed by rules.md. The cadence of each kind is a default that a jurisdiction
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 MONTHLY, QUARTERLY, YEARLY = "monthly", "quarterly", "yearly"
 
@@ -70,3 +72,97 @@ def meeting_gaps(
             if not any(first <= d <= last for d in days):
                 gaps.add((kind, label))
     return gaps
+
+
+# --- quorum, required periods, completion -----------------------------------------------------------
+
+
+def majority_needed(due: int) -> int:
+    """ "过半数": the smallest count strictly greater than half of `due` (rules.md §0: 以上/以下 include the number)."""
+    return due // 2 + 1
+
+
+def general_assembly_quorum(voting_present: int, voting_due: int) -> bool:
+    """LIFE-01: a 支部党员大会 may proceed when more than half of the members with voting rights due to attend
+    are present (ORG-14: only full members with normal status vote). Nobody due → no quorum."""
+    return voting_due > 0 and voting_present >= majority_needed(voting_due)
+
+
+def committee_quorum(present: int, committee_size: int) -> bool:
+    """LIFE-02: a 支部委员会会议 may proceed when more than half of the committee members are present."""
+    return committee_size > 0 and present >= majority_needed(committee_size)
+
+
+def required_periods(
+    *, year: int, through: date, has_committee: bool, cadence: Mapping[str, str] | None = None
+) -> set[tuple[str, str]]:
+    """LIFE-01/02/05/06/07/08: every (kind, period) of `year` ended by `through` that had to hold a meeting:
+    exactly the gaps of a branch that held nothing, so the two can never disagree."""
+    return meeting_gaps((), year=year, through=through, has_committee=has_committee, cadence=cadence)
+
+
+def completion_rate(required: int, gaps: int) -> Decimal:
+    """完成率: the share of required periods that were not gaps, as a percentage rounded half up to 0.01.
+    Nothing required yet → 100.00."""
+    if required < 0 or gaps < 0 or gaps > required:
+        raise ValueError(f"应开展 {required} 项、未开展 {gaps} 项不合理")
+    if required == 0:
+        return Decimal("100.00")
+    return (Decimal(required - gaps) * 100 / Decimal(required)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+GREEN, AMBER, RED = "green", "amber", "red"
+
+
+def traffic_light(gap_count: int) -> str:
+    """The compliance colour of a branch (local practice, P): no gap green, 1–2 gaps amber, more red."""
+    if gap_count <= 0:
+        return GREEN
+    return AMBER if gap_count <= 2 else RED
+
+
+_PERIOD = re.compile(r"^(\d{4})(?:-(Q[1-4]|0[1-9]|1[0-2]))?$")
+
+
+def period_bounds(label: str) -> tuple[date, date]:
+    """First and last day of a period label ("2026", "2026-Q1", "2026-03"); ValueError when it is none."""
+    match = _PERIOD.match(label or "")
+    if not match:
+        raise ValueError(f"期间格式应为 2026、2026-Q1 或 2026-03：{label!r}")
+    year, part = int(match.group(1)), match.group(2)
+    if part is None:
+        return date(year, 1, 1), date(year, 12, 31)
+    if part.startswith("Q"):
+        q = int(part[1])
+        return date(year, 3 * q - 2, 1), date(year, 3 * q, calendar.monthrange(year, 3 * q)[1])
+    month = int(part)
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def period_fits_kind(label: str, kind: str, cadence: Mapping[str, str] | None = None) -> bool:
+    """Whether a period label has the shape of the kind's cadence (a monthly kind takes "2026-03"…).
+    Kinds without a cadence (group meetings, talks) take no exemption."""
+    every = dict(DEFAULT_CADENCE if cadence is None else cadence).get(kind)
+    try:
+        period_bounds(label)
+    except ValueError:
+        return False
+    if every == YEARLY:
+        return len(label) == 4
+    if every == QUARTERLY:
+        return "-Q" in label
+    if every == MONTHLY:
+        return len(label) == 7 and "-Q" not in label
+    return False
+
+
+def period_of(kind: str, day: date, cadence: Mapping[str, str] | None = None) -> str:
+    """The label of the kind's period that contains `day`."""
+    every = dict(DEFAULT_CADENCE if cadence is None else cadence).get(kind)
+    if every == MONTHLY:
+        return f"{day.year}-{day.month:02d}"
+    if every == QUARTERLY:
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    if every == YEARLY:
+        return str(day.year)
+    raise ValueError(f"{kind!r} 没有规定频次")

@@ -1,5 +1,17 @@
 """URLs of the orglife app."""
 
+from django.urls import path
+
+from dangjian.orglife import views
+
 app_name = "orglife"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.MeetingListView.as_view(), name="meeting_list"),
+    path("new/", views.MeetingCreateView.as_view(), name="meeting_create"),
+    path("<int:pk>/", views.MeetingDetailView.as_view(), name="meeting_detail"),
+    path("<int:pk>/record/", views.MeetingRecordView.as_view(), name="meeting_record"),
+    path("<int:pk>/attendance/", views.AttendanceView.as_view(), name="meeting_attendance"),
+    path("compliance/", views.ComplianceView.as_view(), name="compliance"),
+    path("org/<int:pk>/exemptions/new/", views.ExemptionCreateView.as_view(), name="exemption_create"),
+]

@@ -11,7 +11,7 @@ from dangjian.members.models import Member
 
 
 def titles(user, today):
-    return [t.title for _group, items in collect(user, today) for t in items]
+    return [t.title for group, items in collect(user, today) if group == "党员管理" for t in items]
 
 
 def test_lost_contact_becomes_a_todo_before_six_months(people, personas):
@@ -19,7 +19,7 @@ def test_lost_contact_becomes_a_todo_before_six_months(people, personas):
     secretary = personas["village_secretary"]
     assert titles(secretary, date(2026, 6, 1)) == []
     assert titles(secretary, date(2026, 6, 20)) == ["张三丰：失联党员停止党籍"]  # within 30 days of 07-15
-    items = collect(secretary, date(2026, 7, 16))[0][1]
+    items = dict(collect(secretary, date(2026, 7, 16)))["党员管理"]
     assert items[0].overdue
     assert items[0].due == date(2026, 7, 15)
     assert titles(personas["town_secretary"], date(2026, 7, 16)) == ["张三丰：失联党员停止党籍"]

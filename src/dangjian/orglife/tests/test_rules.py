@@ -1,9 +1,12 @@
-"""Organizational-life gaps, one row per rule case (rules.md §2, conformance interface)."""
+"""Organizational-life rules, one row per rule case (rules.md §2): gaps (conformance interface), quorum,
+required periods, completion rate, colour, period labels."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
+from dangjian.orglife import rules
 from dangjian.orglife.rules import meeting_gaps
 
 
@@ -84,3 +87,104 @@ def test_cadence_is_configurable():
         [], year=2026, through=date(2026, 7, 1), has_committee=False, cadence={"party_lecture": "yearly"}
     )
     assert gaps == set()
+
+
+# --- quorum, required periods, completion rate, colour, period labels ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("case", "present", "due", "met"),
+    [
+        ("LIFE-01 more than half present", 6, 10, True),
+        ("LIFE-01 exactly half is not more than half", 5, 10, False),
+        ("LIFE-01 odd count: 4 of 7", 4, 7, True),
+        ("LIFE-01 odd count: 3 of 7", 3, 7, False),
+        ("LIFE-01 everyone present", 3, 3, True),
+        ("LIFE-01 nobody with voting rights due", 0, 0, False),
+    ],
+)
+def test_general_assembly_quorum(case, present, due, met):
+    assert rules.general_assembly_quorum(present, due) is met
+
+
+@pytest.mark.parametrize(
+    ("case", "present", "size", "met"),
+    [
+        ("LIFE-02 3 of 5 committee members", 3, 5, True),
+        ("LIFE-02 2 of 5 committee members", 2, 5, False),
+        ("LIFE-02 2 of 4 is exactly half", 2, 4, False),
+        ("LIFE-02 3 of 3", 3, 3, True),
+        ("LIFE-02 no committee", 0, 0, False),
+    ],
+)
+def test_committee_quorum(case, present, size, met):
+    assert rules.committee_quorum(present, size) is met
+
+
+@pytest.mark.parametrize(
+    ("case", "through", "has_committee", "expected"),
+    [
+        ("LIFE-06 nothing ended yet", date(2026, 1, 30), True, 0),
+        ("LIFE-02/06 January ended", date(2026, 1, 31), True, 2),
+        ("LIFE-01/02/05/06 first quarter ended", date(2026, 4, 1), True, 3 + 3 + 1 + 1),
+        ("LIFE-02 without a committee", date(2026, 4, 1), False, 3 + 1 + 1),
+        ("LIFE-01/02/05/06/07/08 whole year", date(2026, 12, 31), True, 12 + 12 + 4 + 4 + 1 + 1),
+    ],
+)
+def test_required_periods(case, through, has_committee, expected):
+    required = rules.required_periods(year=2026, through=through, has_committee=has_committee)
+    assert len(required) == expected
+    assert required == meeting_gaps([], year=2026, through=through, has_committee=has_committee)
+
+
+@pytest.mark.parametrize(
+    ("case", "required", "gaps", "rate"),
+    [
+        ("all held", 8, 0, Decimal("100.00")),
+        ("one of three missing, rounded half up", 3, 1, Decimal("66.67")),
+        ("two of three missing", 3, 2, Decimal("33.33")),
+        ("nothing held", 8, 8, Decimal("0.00")),
+        ("nothing required yet", 0, 0, Decimal("100.00")),
+        ("one of eight missing", 8, 1, Decimal("87.50")),
+    ],
+)
+def test_completion_rate(case, required, gaps, rate):
+    assert rules.completion_rate(required, gaps) == rate
+
+
+def test_completion_rate_refuses_impossible_counts():
+    with pytest.raises(ValueError, match="不合理"):
+        rules.completion_rate(2, 3)
+
+
+@pytest.mark.parametrize(("gaps", "colour"), [(0, "green"), (1, "amber"), (2, "amber"), (3, "red"), (12, "red")])
+def test_traffic_light(gaps, colour):
+    assert rules.traffic_light(gaps) == colour
+
+
+@pytest.mark.parametrize(
+    ("label", "kind", "fits"),
+    [
+        ("2026-03", "theme_day", True),
+        ("2026-Q1", "theme_day", False),
+        ("2026-Q1", "general_assembly", True),
+        ("2026-03", "general_assembly", False),
+        ("2026", "life_meeting", True),
+        ("2026-13", "theme_day", False),
+        ("2026", "group_meeting", False),
+        ("26-03", "theme_day", False),
+    ],
+)
+def test_period_fits_kind(label, kind, fits):
+    assert rules.period_fits_kind(label, kind) is fits
+
+
+def test_period_bounds_and_period_of():
+    assert rules.period_bounds("2026-Q1") == (date(2026, 1, 1), date(2026, 3, 31))
+    assert rules.period_bounds("2024-02") == (date(2024, 2, 1), date(2024, 2, 29))
+    assert rules.period_bounds("2026") == (date(2026, 1, 1), date(2026, 12, 31))
+    assert rules.period_of("theme_day", date(2026, 5, 31)) == "2026-05"
+    assert rules.period_of("party_lecture", date(2026, 5, 31)) == "2026-Q2"
+    assert rules.period_of("life_meeting", date(2026, 5, 31)) == "2026"
+    with pytest.raises(ValueError, match="期间格式"):
+        rules.period_bounds("2026-Q5")

@@ -1,0 +1,72 @@
+"""Dues forms: shapes and types only; the rules are checked by dues.actions."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+
+from django import forms
+
+from dangjian.core.forms import StyledFormMixin
+from dangjian.dues.models import DuesCategory, PaymentMethod
+from dangjian.orgs.forms import DATE_WIDGET
+
+MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{1,2})(?:-\d{1,2})?$")
+
+
+def parse_month(value) -> date | None:
+    """ "2026-05" (an <input type="month">) or "2026-05-01" → date(2026, 5, 1); anything else → None."""
+    if isinstance(value, date):
+        return value.replace(day=1)
+    match = MONTH_PATTERN.match(str(value or "").strip())
+    if not match:
+        return None
+    year, month = int(match[1]), int(match[2])
+    if not (1 <= month <= 12 and 1900 <= year <= 9999):
+        return None
+    return date(year, month, 1)
+
+
+class MonthField(forms.CharField):
+    widget = forms.TextInput(attrs={"type": "month"})
+    default_error_messages = {"invalid": "请按“年-月”填写月份，例如 2026-05。"}
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        month = parse_month(value)
+        if month is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return month
+
+    def prepare_value(self, value):
+        return f"{value:%Y-%m}" if isinstance(value, date) else value
+
+
+class ProfileForm(StyledFormMixin, forms.Form):
+    category = forms.ChoiceField(label="党费类别", choices=DuesCategory.choices)
+    base = forms.DecimalField(
+        label="计算基数（元/月）",
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        initial=Decimal("0"),
+        help_text="在职党员为每月税后工资收入中相对固定的、经常性的部分；离退休党员为实际领取的离退休费；"
+        "学生、下岗失业、依靠抚恤救济生活和农民党员可填0",
+    )
+    effective_from = MonthField(label="起始月份", help_text="收入变动的，从新的收入开始领取的月份起计算（DUES-13）")
+    note = forms.CharField(label="说明", max_length=255, required=False)
+
+
+class PaymentForm(StyledFormMixin, forms.Form):
+    paid_on = forms.DateField(label="交纳日期", widget=DATE_WIDGET)
+    method = forms.ChoiceField(label="交纳方式", choices=PaymentMethod.choices)
+    reference = forms.CharField(label="凭证号/交易号", max_length=64, required=False)
+    proxy = forms.CharField(label="代交人", max_length=64, required=False, help_text="本人交纳的不填")
+
+
+class WaiveForm(StyledFormMixin, forms.Form):
+    reference = forms.CharField(label="上级党委批准文号", max_length=64)
+    note = forms.CharField(label="减免说明", max_length=255, required=False, widget=forms.Textarea(attrs={"rows": 2}))

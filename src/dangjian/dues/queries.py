@@ -1,0 +1,191 @@
+"""Read side of 党费: scoped bills, arrears (consecutive unpaid months), collection rates over subtrees.
+
+Every figure is one set-based query over the bills joined to the org path range; nothing loops over
+orgs or members with a query each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Substr
+
+from dangjian.core.scope import restrict
+from dangjian.core.tree import LABEL_WIDTH
+from dangjian.dues import rules
+from dangjian.dues.actions import CHANGE, VIEW
+from dangjian.dues.models import Bill, BillStatus, DuesProfile
+from dangjian.members.choices import MemberStatus
+from dangjian.members.models import Member
+from dangjian.orgs.models import Org
+
+__all__ = ["CHANGE", "VIEW"]
+ZERO = Decimal("0.00")
+
+
+def visible_bills(user, action: str = VIEW):
+    return restrict(Bill.objects.select_related("member", "org", "payment"), user, action)
+
+
+def bills_of(org: Org, month: date, user):
+    """The month's bills of `org`'s subtree that the user may see, in roster order."""
+    return (
+        visible_bills(user)
+        .filter(org__path__in_subtree=org.path, month=rules.month_start(month))
+        .order_by("org__path", "member__name_initials", "member_id")
+    )
+
+
+def profiles(member: Member):
+    """A member's dues history (DUES-13), newest first."""
+    return DuesProfile.objects.filter(member=member).select_related("created_by").order_by("-effective_from")
+
+
+# --------------------------------------------------------------------------------------------- arrears
+
+
+@dataclass(frozen=True)
+class Arrears:
+    member_id: int
+    name: str
+    org_id: int
+    org_name: str
+    months: int  # consecutive unpaid months up to the month asked about
+    since: date  # the first of them
+    amount: Decimal
+    level: str | None  # rules.arrears_warning
+
+
+def arrears(bills, through: date, *, at_least: int = 1) -> list[Arrears]:
+    """Members whose latest bills up to `through` are unpaid, with how many in a row (DUES-16, MEM-01).
+
+    `bills` is an already restricted Bill queryset. The streak counts the unpaid bills after the member's
+    last paid or waived month; months without a bill (no profile yet) neither break nor lengthen it.
+    Only members still in normal standing are listed. One query.
+    """
+    through = rules.month_start(through)
+    last_settled = (
+        Bill.objects.filter(member=OuterRef("member"), month__lte=through)
+        .exclude(status=BillStatus.DUE)
+        .order_by("-month")
+        .values("month")[:1]
+    )
+    rows = (
+        bills.filter(status=BillStatus.DUE, month__lte=through, member__status=MemberStatus.NORMAL)
+        .annotate(settled=Subquery(last_settled))
+        .filter(Q(settled__isnull=True) | Q(month__gt=F("settled")))
+        .values("member_id", "member__name", "member__org_id", "member__org__name")
+        .annotate(n=Count("id"), since=Min("month"), amount=Sum("amount"))
+        .filter(n__gte=at_least)
+        .order_by("-n", "member__org__path", "member__name_initials")
+    )
+    return [
+        Arrears(
+            member_id=r["member_id"],
+            name=r["member__name"],
+            org_id=r["member__org_id"],
+            org_name=r["member__org__name"],
+            months=r["n"],
+            since=r["since"],
+            amount=r["amount"] or ZERO,
+            level=rules.arrears_warning(r["n"]),
+        )
+        for r in rows
+    ]
+
+
+# ------------------------------------------------------------------------------------- collection rate
+
+
+@dataclass(frozen=True)
+class Collection:
+    """交纳情况 of a subtree for a month: bills issued, paid, waived; the rate leaves waived bills out."""
+
+    key: object  # an Org, or a month
+    billed: int
+    paid: int
+    waived: int
+    due_amount: Decimal
+    paid_amount: Decimal
+
+    @property
+    def expected(self) -> int:
+        """应交人次: bills issued less those waived."""
+        return self.billed - self.waived
+
+    @property
+    def rate(self) -> Decimal | None:
+        return rules.collection_rate(self.expected, self.paid)
+
+    @property
+    def unpaid(self) -> int:
+        return self.billed - self.paid - self.waived
+
+
+FIGURES = {
+    "billed": Count("id"),
+    "paid": Count("id", filter=Q(status=BillStatus.PAID)),
+    "waived": Count("id", filter=Q(status=BillStatus.WAIVED)),
+    "due_amount": Sum("amount", filter=~Q(status=BillStatus.WAIVED)),
+    "paid_amount": Sum("amount", filter=Q(status=BillStatus.PAID)),
+}
+
+
+def _collection(key, row: dict | None) -> Collection:
+    row = row or {}
+    return Collection(
+        key=key,
+        billed=row.get("billed") or 0,
+        paid=row.get("paid") or 0,
+        waived=row.get("waived") or 0,
+        due_amount=row.get("due_amount") or ZERO,
+        paid_amount=row.get("paid_amount") or ZERO,
+    )
+
+
+def collection(org: Org, month: date, user) -> Collection:
+    """The whole subtree of `org` for one month (the bills the user may see)."""
+    bills = visible_bills(user).filter(org__path__in_subtree=org.path, month=rules.month_start(month))
+    return _collection(org, bills.aggregate(**FIGURES))
+
+
+def collection_by_child(org: Org, month: date, user) -> list[Collection]:
+    """One row per direct child of `org`, each over the child's whole subtree, in one GROUP BY over the
+    path prefix (children share their depth, hence the length of their path)."""
+    children = list(Org.objects.filter(parent=org, dissolved_on__isnull=True).order_by("sort_order", "path"))
+    if not children:
+        return []
+    width = len(org.path) + LABEL_WIDTH
+    rows = (
+        visible_bills(user)
+        .filter(org__path__in_subtree=org.path, month=rules.month_start(month))
+        .exclude(org_id=org.pk)
+        .annotate(prefix=Substr("org__path", 1, width))
+        .values("prefix")
+        .annotate(**FIGURES)
+        .order_by()
+    )
+    by_prefix = {r["prefix"]: r for r in rows}
+    return [_collection(child, by_prefix.get(child.path)) for child in children]
+
+
+def collection_by_month(org: Org, through: date, user, months: int = 12) -> list[Collection]:
+    """The subtree's figures for the `months` months up to `through`, newest first, in one query."""
+    last = rules.month_start(through)
+    first = rules.month_shift(last, -(months - 1))
+    rows = (
+        visible_bills(user)
+        .filter(org__path__in_subtree=org.path, month__gte=first, month__lte=last)
+        .values("month")
+        .annotate(**FIGURES)
+        .order_by()
+    )
+    by_month = {r["month"]: r for r in rows}
+    return [_collection(m, by_month.get(m)) for m in (rules.month_shift(last, -i) for i in range(months))]
+
+
+def latest_bill_month(org: Org, user) -> date | None:
+    return visible_bills(user).filter(org__path__in_subtree=org.path).aggregate(m=Max("month"))["m"]

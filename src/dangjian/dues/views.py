@@ -1,0 +1,222 @@
+"""党费 pages: a branch's bills for a month with bulk payment, bill generation, arrears and collection rates;
+a member's dues page (计算基数 history, unpaid months, payments); a hardship waiver for one bill.
+
+Querysets come from `restrict` (ScopedView); writes go through dues.actions.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
+from dangjian.core.scope import restrict, scope_paths, user_may_act_on_path
+from dangjian.core.views import ScopedView
+from dangjian.dues import actions, queries, rules
+from dangjian.dues.forms import PaymentForm, ProfileForm, WaiveForm, parse_month
+from dangjian.dues.models import Bill, BillStatus, Payment
+from dangjian.members.models import Member
+from dangjian.orgs.models import Org
+
+DOMAIN_ERRORS = (RuleViolation, ConcurrentEdit, OutOfScope)
+VIEW, CHANGE = actions.VIEW, actions.CHANGE
+PER_PAGE = 100
+
+
+def _form_error(form, exc) -> None:
+    field = getattr(exc, "field", None)
+    form.add_error(field if field in form.fields else None, str(exc))
+
+
+def _back(request, default: str) -> str:
+    """Where to return after a POST: a page of this app, never another host."""
+    target = request.POST.get("next", "")
+    if target.startswith("/dues/") and not target.startswith("//"):
+        return target
+    return default
+
+
+def list_url(org: Org, month) -> str:
+    return reverse("dues:bill_list") + f"?org={org.pk}&month={month:%Y-%m}"
+
+
+class BillListView(ScopedView):
+    """党费收缴: one org (its subtree) and one month; tick boxes to record payments in bulk."""
+
+    queryset = Bill.objects.all()
+    action = VIEW
+
+    def org(self, request) -> Org:
+        orgs = restrict(Org.objects.all(), request.user, VIEW)
+        raw = request.GET.get("org")
+        if raw:
+            org = orgs.filter(pk=raw).first() if raw.isdigit() else None
+        else:
+            paths = scope_paths(request.user, VIEW)
+            org = orgs.filter(path=paths[0]).first() if paths else None
+        if org is None:
+            raise Http404
+        return org
+
+    def get(self, request):
+        self.check_permission()
+        org = self.org(request)
+        today = timezone.localdate()
+        month = parse_month(request.GET.get("month")) or rules.month_start(today)
+        user = request.user
+        page = Paginator(queries.bills_of(org, month, user), PER_PAGE).get_page(request.GET.get("page"))
+        subtree_bills = queries.visible_bills(user).filter(org__path__in_subtree=org.path)
+        can_change = user_may_act_on_path(user, CHANGE, org.path)
+        context = {
+            "org": org,
+            "month": month,
+            "page": page,
+            "can_change": can_change,
+            "summary": queries.collection(org, month, user),
+            "children": queries.collection_by_child(org, month, user),
+            "by_month": queries.collection_by_month(org, month, user),
+            "arrears": queries.arrears(subtree_bills, month, at_least=1)[:200],
+            "payment_form": PaymentForm(initial={"paid_on": today, "method": "cash"}),
+            "previous": rules.month_shift(month, -1),
+            "next": rules.month_shift(month, 1),
+            "is_current": month >= rules.month_start(today),
+            "here": list_url(org, month),
+        }
+        return render(request, "dues/bill_list.html", context)
+
+
+class GenerateView(ScopedView):
+    """POST: issue the month's bills for the org's subtree (idempotent)."""
+
+    queryset = Org.objects.all()
+    action = CHANGE
+
+    def post(self, request):
+        org = self.get_object(pk=request.POST.get("org") if str(request.POST.get("org", "")).isdigit() else 0)
+        month = parse_month(request.POST.get("month")) or rules.month_start(timezone.localdate())
+        try:
+            result = actions.generate_bills(org, month, actor=request.user)
+        except DOMAIN_ERRORS as exc:
+            messages.error(request, str(exc))
+            return redirect(list_url(org, month))
+        text = f"{month:%Y年%m月}：新生成账单 {result.created} 张，已有账单 {result.existing} 张。"
+        if result.missing_profile:
+            names = "、".join(m.name for m in result.missing_profile[:20])
+            more = f"等{len(result.missing_profile)}人" if len(result.missing_profile) > 20 else ""
+            messages.warning(request, f"{names}{more}尚未登记党费计算基数，未生成账单。")
+        messages.success(request, text)
+        return redirect(list_url(org, month))
+
+
+class PayView(ScopedView):
+    """POST: record payments for the ticked bills (one payment per member; DUES-15 at most 6 months each)."""
+
+    queryset = Bill.objects.all()
+    action = CHANGE
+
+    def post(self, request):
+        ids = [i for i in request.POST.getlist("bill") if i.isdigit()]
+        back = _back(request, reverse("dues:bill_list"))
+        form = PaymentForm(request.POST)
+        if not ids:
+            self.check_permission()
+            messages.error(request, "请勾选要登记交纳的党员。")
+            return redirect(back)
+        bills = list(self.get_queryset().filter(pk__in=ids))
+        if len(bills) != len(set(ids)):
+            raise Http404
+        if not form.is_valid():
+            messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+            return redirect(back)
+        data = form.cleaned_data
+        try:
+            payments = actions.record_payment(
+                bills, actor=request.user, paid_on=data["paid_on"], method=data["method"],
+                reference=data["reference"], proxy=data["proxy"],
+            )  # fmt: skip
+        except DOMAIN_ERRORS as exc:
+            messages.error(request, str(exc))
+        else:
+            total = sum(p.amount for p in payments)
+            messages.success(request, f"已登记 {len(payments)} 人、{len(bills)} 个月的党费，共 {total} 元。")
+        return redirect(back)
+
+
+class WaiveView(ScopedView):
+    """DUES-10: mark one unpaid bill as reduced or waived, citing the upper committee's approval."""
+
+    queryset = Bill.objects.select_related("member", "org")
+    action = CHANGE
+
+    def context(self, bill, form):
+        return {"bill": bill, "form": form, "title": f"党费减免：{bill.member.name} {bill.month:%Y年%m月}"}
+
+    def get(self, request, pk):
+        bill = self.get_object(pk=pk)
+        return render(request, "dues/waive.html", self.context(bill, WaiveForm()))
+
+    def post(self, request, pk):
+        bill = self.get_object(pk=pk)
+        form = WaiveForm(request.POST)
+        if form.is_valid():
+            try:
+                actions.waive_bills([bill], actor=request.user, **form.cleaned_data)
+            except DOMAIN_ERRORS as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, "已登记党费减免。")
+                return redirect(list_url(bill.org, bill.month))
+        return render(request, "dues/waive.html", self.context(bill, form), status=400)
+
+
+class MemberDuesView(ScopedView):
+    """A member's dues: the 计算基数 history and its form, unpaid months (tick to pay), payments."""
+
+    queryset = Member.objects.select_related("org")
+    action = VIEW
+
+    def context(self, member, form):
+        user = self.request.user
+        bills = Bill.objects.filter(member=member).select_related("payment").order_by("-month")
+        return {
+            "member": member,
+            "form": form,
+            "profiles": queries.profiles(member),
+            "unpaid": [b for b in bills if b.status == BillStatus.DUE],
+            "bills": bills[:24],
+            "payments": Payment.objects.filter(member=member).order_by("-paid_on", "-pk")[:24],
+            "payment_form": PaymentForm(initial={"paid_on": timezone.localdate(), "method": "cash"}),
+            "can_change": user_may_act_on_path(user, CHANGE, member.org.path),
+            "max_months": rules.ARREARS_MONTHS_ALLOWED,
+            "here": reverse("dues:member", args=[member.pk]),
+        }
+
+    def get(self, request, pk):
+        member = self.get_object(pk=pk)
+        current = queries.profiles(member).first()
+        initial = {"effective_from": rules.month_start(timezone.localdate())}
+        if current is not None:
+            initial.update(category=current.category, base=current.base)
+        return render(request, "dues/member.html", self.context(member, ProfileForm(initial=initial)))
+
+    def post(self, request, pk):
+        self.action = CHANGE
+        member = self.get_object(pk=pk)
+        form = ProfileForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                actions.set_profile(
+                    member, data["category"], data["base"], data["effective_from"],
+                    actor=request.user, note=data["note"],
+                )  # fmt: skip
+            except DOMAIN_ERRORS as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, "已保存党费计算基数。")
+                return redirect("dues:member", pk=member.pk)
+        return render(request, "dues/member.html", self.context(member, form), status=400)

@@ -1,0 +1,52 @@
+"""Organizational-life forms: shapes and types only; the rules are checked by orglife.actions."""
+
+from django import forms
+
+from dangjian.core.forms import StyledFormMixin
+from dangjian.orglife.models import MeetingKind
+from dangjian.orglife.rules import DEFAULT_CADENCE
+from dangjian.orgs.forms import DATE_WIDGET, OrgChoiceField
+from dangjian.orgs.models import Org
+
+TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class MeetingDetailsForm(StyledFormMixin, forms.Form):
+    topic = forms.CharField(label="主题", max_length=200)
+    held_on = forms.DateField(label="日期", widget=DATE_WIDGET)
+    starts_at = forms.TimeField(label="开始时间", widget=TIME_WIDGET, required=False)
+    place = forms.CharField(label="地点", max_length=128, required=False)
+    host = forms.CharField(label="主持人", max_length=64, required=False)
+    recorder = forms.CharField(label="记录人", max_length=64, required=False)
+    lecturer = forms.CharField(label="授课人", max_length=64, required=False, help_text="党课填写")
+
+
+class ScheduleForm(MeetingDetailsForm):
+    org = OrgChoiceField(queryset=Org.objects.none(), label="党组织")
+    kind = forms.ChoiceField(label="类别", choices=MeetingKind.choices)
+    field_order = ["org", "kind", "topic", "held_on", "starts_at", "place", "host", "recorder", "lecturer"]
+
+    def __init__(self, *args, org_queryset=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if org_queryset is not None:
+            self.fields["org"].queryset = org_queryset
+
+
+class RecordForm(MeetingDetailsForm):
+    minutes = forms.CharField(label="会议记录", widget=forms.Textarea(attrs={"rows": 10}), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ExemptionForm(StyledFormMixin, forms.Form):
+    kind = forms.ChoiceField(
+        label="类别",
+        choices=[(k, label) for k, label in MeetingKind.choices if k in DEFAULT_CADENCE],
+    )
+    period = forms.CharField(label="期间", max_length=8, help_text="按月：2026-03；按季：2026-Q1；按年：2026")
+    reason = forms.CharField(label="理由", max_length=255, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class MeetingFilterForm(forms.Form):
+    kind = forms.ChoiceField(label="类别", choices=[("", "全部类别"), *MeetingKind.choices], required=False)
+    org = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)

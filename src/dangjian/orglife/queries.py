@@ -1,0 +1,190 @@
+"""Read side of organizational life: scoped meeting lists, attendance and quorum, the compliance table.
+
+The compliance table is set-based: for one page of branches it reads the branches, their latest committee
+terms, every held meeting of the year and the exemptions in one query each, and groups them in Python;
+the gaps themselves come from `rules.meeting_gaps`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Q
+
+from dangjian.core.scope import restrict
+from dangjian.orglife import rules
+from dangjian.orglife.models import Attendance, AttendanceStatus, Exemption, Meeting, MeetingKind, MeetingStatus
+from dangjian.orgs.models import BRANCH_KINDS, CommitteeTerm, Org, OrgOfficer
+from dangjian.orgs.rules import COMMITTEE_THRESHOLD_FULL_MEMBERS
+
+VIEW = "orglife.view_meeting"
+CHANGE = "orglife.change_meeting"
+
+
+def visible_meetings(user, action: str = VIEW):
+    return restrict(Meeting.objects.select_related("org"), user, action)
+
+
+def branches(user, action: str = VIEW):
+    """The active branches (党支部、联合党支部) in the user's scope, in tree order."""
+    qs = Org.objects.active().filter(kind__in=BRANCH_KINDS)
+    return restrict(qs, user, action).order_by("path")
+
+
+def orgs_for_meetings(user, action: str = CHANGE):
+    """Orgs where the user may hold meetings: every active org in scope but local committees."""
+    return restrict(Org.objects.active().exclude(kind="local_committee"), user, action).order_by("path")
+
+
+# --------------------------------------------------------------------------------------------- quorum
+
+
+@dataclass
+class Quorum:
+    rule: str
+    label: str
+    present: int
+    due: int
+    needed: int
+    met: bool
+
+
+@dataclass
+class AttendanceSheet:
+    rows: list[dict]
+    counts: dict[str, int]
+    recorded: bool
+    quorum: Quorum | None = None
+
+
+def attendance_sheet(meeting: Meeting) -> AttendanceSheet:
+    """One row per member due (the org's current members, plus anyone already recorded), with the status
+    recorded or the default shown on the form (出席), the counts and the quorum where a rule sets one."""
+    from dangjian.members import rules as member_rules
+    from dangjian.orglife.actions import attendee_members
+
+    recorded = {a.member_id: a for a in Attendance.objects.filter(meeting=meeting).select_related("member")}
+    members = {m.pk: m for m in attendee_members(meeting)}
+    for member_id, row in recorded.items():
+        members.setdefault(member_id, row.member)
+    rows = []
+    for member in sorted(members.values(), key=lambda m: (m.name_initials, m.pk)):
+        row = recorded.get(member.pk)
+        rows.append(
+            {
+                "member": member,
+                "status": row.status if row else AttendanceStatus.PRESENT,
+                "reason": row.reason if row else "",
+                "recorded": row is not None,
+                "voting": row.voting if row else member_rules.is_voting_member(member.stage, member.status),
+            }
+        )
+    counts = {s: sum(1 for r in rows if r["recorded"] and r["status"] == s) for s in AttendanceStatus.values}
+    sheet = AttendanceSheet(rows, counts, bool(recorded))
+    if meeting.kind == MeetingKind.GENERAL_ASSEMBLY:
+        due = sum(1 for r in rows if r["voting"])
+        present = sum(1 for r in rows if r["voting"] and r["recorded"] and r["status"] == AttendanceStatus.PRESENT)
+        sheet.quorum = Quorum(
+            "LIFE-01", "有表决权的党员", present, due, rules.majority_needed(due),
+            rules.general_assembly_quorum(present, due),
+        )  # fmt: skip
+    elif meeting.kind == MeetingKind.COMMITTEE_MEETING:
+        # Officers are kept by name (no roster link yet): a present member counts when a current officer
+        # of the org has the same name.
+        names = set(
+            OrgOfficer.objects.filter(org_id=meeting.org_id, ends_on__isnull=True).values_list("name", flat=True)
+        )
+        present = sum(
+            1 for r in rows if r["recorded"] and r["status"] == AttendanceStatus.PRESENT and r["member"].name in names
+        )
+        sheet.quorum = Quorum(
+            "LIFE-02", "支部委员", present, len(names), rules.majority_needed(len(names)),
+            rules.committee_quorum(present, len(names)),
+        )  # fmt: skip
+    return sheet
+
+
+# ------------------------------------------------------------------------------------------ compliance
+
+
+@dataclass
+class ComplianceRow:
+    org: Org
+    has_committee: bool
+    required: int
+    gaps: list[tuple[str, str]]
+    exempted: int
+    rate: Decimal
+    colour: str
+    gaps_by_kind: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def gap_count(self) -> int:
+        return len(self.gaps)
+
+
+def has_committee_map(org_list: list[Org]) -> dict[int, bool]:
+    """Org id → whether it has a committee: its latest term says so; without a recorded term, ORG-05
+    (≥7 full members must elect a committee) decides. One query."""
+    out = {o.pk: o.full_member_count >= COMMITTEE_THRESHOLD_FULL_MEMBERS for o in org_list}
+    seen: set[int] = set()
+    for org_id, flag in (
+        CommitteeTerm.objects.filter(org_id__in=list(out)).order_by("org_id", "-elected_on", "-pk")
+        .values_list("org_id", "has_committee")
+    ):  # fmt: skip
+        if org_id not in seen:
+            seen.add(org_id)
+            out[org_id] = flag
+    return out
+
+
+def compliance_rows(org_list: list[Org], year: int, through: date) -> list[ComplianceRow]:
+    """The compliance of the given orgs for `year` through `through` (four queries, whatever their number)."""
+    if not org_list:
+        return []
+    ids = [o.pk for o in org_list]
+    committee = has_committee_map(org_list)
+    held: dict[int, list[tuple[str, date]]] = {i: [] for i in ids}
+    meetings = Meeting.objects.filter(
+        org_id__in=ids, status=MeetingStatus.HELD, held_on__gte=date(year, 1, 1), held_on__lte=date(year, 12, 31)
+    ).values_list("org_id", "kind", "held_on")
+    for org_id, kind, day in meetings:
+        held[org_id].append((kind, day))
+    exempt: dict[int, set[tuple[str, str]]] = {i: set() for i in ids}
+    for org_id, kind, period in Exemption.objects.filter(
+        Q(period=str(year)) | Q(period__startswith=f"{year}-"), org_id__in=ids
+    ).values_list("org_id", "kind", "period"):
+        exempt[org_id].add((kind, period))
+    out = []
+    for org in org_list:
+        has = committee[org.pk]
+        required = rules.required_periods(year=year, through=through, has_committee=has)
+        gaps = rules.meeting_gaps(held[org.pk], year=year, through=through, has_committee=has)
+        excused = exempt[org.pk] & required
+        required_n = len(required - excused)
+        remaining = sorted(gaps - excused, key=lambda g: (list(MeetingKind.values).index(g[0]), g[1]))
+        by_kind: dict[str, list[str]] = {}
+        for kind, period in remaining:
+            by_kind.setdefault(kind, []).append(period)
+        out.append(
+            ComplianceRow(
+                org, has, required_n, remaining, len(excused),
+                rules.completion_rate(required_n, len(remaining)), rules.traffic_light(len(remaining)), by_kind,
+            )
+        )  # fmt: skip
+    return out
+
+
+def compliance(user, year: int, through: date, *, limit: int | None = None, offset: int = 0) -> list[ComplianceRow]:
+    """For each branch in the user's scope (tree order, optionally one slice of them): the gaps of `year`
+    through `through` (exemptions removed), the completion rate and the colour."""
+    qs = branches(user)
+    if limit is not None:
+        qs = qs[offset : offset + limit]
+    return compliance_rows(list(qs), year, through)
+
+
+# Kinds shown as columns of the compliance table: the required ones, in glossary order.
+REQUIRED_KINDS = [k for k in MeetingKind.values if k in rules.DEFAULT_CADENCE]

@@ -1,0 +1,136 @@
+"""Organizational-life actions: scope, version checks, attendance rules, exemptions, audit events."""
+
+from datetime import date, time
+
+import pytest
+
+from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
+from dangjian.core.models import AuditEvent
+from dangjian.orglife import actions, queries
+from dangjian.orglife.models import Attendance, Exemption, Meeting
+
+
+@pytest.fixture
+def assembly(orgs, people, town_officer):
+    return actions.schedule_meeting(
+        orgs["village"], actor=town_officer, kind="general_assembly", topic="第三季度党员大会", held_on=date(2026, 9, 5)
+    )
+
+
+def test_schedule_is_planned_scoped_and_audited(orgs, town_officer, assembly):
+    assert assembly.status == "planned"
+    assert assembly.created_by == town_officer
+    event = AuditEvent.objects.get(action="meeting.schedule")
+    assert event.object_id == str(assembly.pk)
+    assert event.org_path == orgs["village"].path
+    with pytest.raises(OutOfScope):
+        actions.schedule_meeting(
+            orgs["village3"], actor=town_officer, kind="theme_day", topic="x", held_on=date(2026, 9, 1)
+        )
+    assert Meeting.objects.count() == 1
+
+
+def test_a_branch_officer_cannot_schedule_for_the_neighbour(orgs, village_officer):
+    actions.schedule_meeting(
+        orgs["village"], actor=village_officer, kind="theme_day", topic="学习", held_on=date(2026, 9, 1)
+    )
+    with pytest.raises(OutOfScope):
+        actions.schedule_meeting(
+            orgs["village2"], actor=village_officer, kind="theme_day", topic="学习", held_on=date(2026, 9, 1)
+        )
+
+
+def test_schedule_refuses_an_empty_topic_and_an_unknown_kind(orgs, town_officer):
+    with pytest.raises(RuleViolation, match="主题"):
+        actions.schedule_meeting(
+            orgs["village"], actor=town_officer, kind="theme_day", topic="  ", held_on=date(2026, 9, 1)
+        )
+    with pytest.raises(RuleViolation, match="类别"):
+        actions.schedule_meeting(
+            orgs["village"], actor=town_officer, kind="picnic", topic="x", held_on=date(2026, 9, 1)
+        )
+
+
+def test_record_marks_held_with_version_check(town_officer, assembly):
+    held = actions.record_meeting(
+        assembly, actor=town_officer, expected_version=1, minutes="会议讨论了……", starts_at=time(9, 0), host="张三丰"
+    )
+    assert held.status == "held"
+    assert held.version == 2
+    assert held.minutes == "会议讨论了……"
+    event = AuditEvent.objects.get(action="meeting.record")
+    assert event.after["status"] == "held"
+    with pytest.raises(ConcurrentEdit):
+        actions.record_meeting(assembly, actor=town_officer, expected_version=1, minutes="旧版本")
+    assert Meeting.objects.get(pk=assembly.pk).minutes == "会议讨论了……"
+
+
+def test_a_future_meeting_cannot_be_recorded_as_held(town_officer, assembly):
+    with pytest.raises(RuleViolation, match="尚未召开"):
+        actions.record_meeting(assembly, actor=town_officer, held_on=date(2099, 1, 1))
+    assert Meeting.objects.get(pk=assembly.pk).status == "planned"
+
+
+def test_attendance_defaults_to_the_current_members(people, town_officer, assembly):
+    actions.record_attendance(assembly, None, actor=town_officer)
+    rows = {a.member.name: a for a in Attendance.objects.filter(meeting=assembly).select_related("member")}
+    assert set(rows) == {"张三丰", "李秀英"}  # 柳树村's members only
+    assert {a.status for a in rows.values()} == {"present"}
+    assert rows["张三丰"].voting is True
+    assert rows["李秀英"].voting is False  # probationary: no vote (ORG-14)
+    quorum = queries.attendance_sheet(assembly).quorum
+    assert (quorum.rule, quorum.due, quorum.present, quorum.met) == ("LIFE-01", 1, 1, True)
+
+
+def test_attendance_is_recorded_but_quorum_only_reported(people, town_officer, assembly):
+    """LIFE-01: without a quorum the attendance is still recorded; the sheet says the quorum is not met."""
+    actions.record_attendance(
+        assembly, {people["zhang"].pk: {"status": "excused", "reason": "外出务工"}}, actor=town_officer
+    )
+    rows = {a.member_id: a for a in Attendance.objects.filter(meeting=assembly)}
+    assert rows[people["zhang"].pk].status == "excused"
+    assert rows[people["zhang"].pk].reason == "外出务工"
+    assert rows[people["li"].pk].status == "absent"  # not named, not yet recorded → absent
+    quorum = queries.attendance_sheet(assembly).quorum
+    assert (quorum.due, quorum.present, quorum.met) == (1, 0, False)
+    assert AuditEvent.objects.filter(action="meeting.attendance").count() == 1
+
+
+def test_attendance_refuses_members_of_another_org_and_stale_versions(people, town_officer, assembly):
+    with pytest.raises(RuleViolation, match="本组织党员"):
+        actions.record_attendance(assembly, {people["wang"].pk: "present"}, actor=town_officer)
+    with pytest.raises(RuleViolation, match="出勤情况不正确"):
+        actions.record_attendance(assembly, {people["zhang"].pk: "sleeping"}, actor=town_officer)
+    assert not Attendance.objects.exists()
+    actions.record_attendance(assembly, {people["zhang"].pk: "present"}, actor=town_officer, expected_version=1)
+    with pytest.raises(ConcurrentEdit):
+        actions.record_attendance(assembly, {people["zhang"].pk: "absent"}, actor=town_officer, expected_version=1)
+    assert Attendance.objects.get(member=people["zhang"]).status == "present"
+
+
+def test_attendance_out_of_scope(orgs, people, village_officer):
+    other = actions.schedule_meeting(
+        orgs["village2"], actor=None, kind="theme_day", topic="x", held_on=date(2026, 9, 1)
+    )
+    with pytest.raises(OutOfScope):
+        actions.record_attendance(other, None, actor=village_officer)
+    assert not Attendance.objects.exists()
+
+
+def test_exemption_is_granted_from_above(orgs, town_officer, village_officer):
+    exemption = actions.grant_exemption(
+        orgs["village"], actor=town_officer, kind="theme_day", period="2026-02", reason="春节期间党员外出务工"
+    )
+    assert exemption.granted_by == town_officer
+    assert AuditEvent.objects.filter(action="exemption.grant").count() == 1
+    with pytest.raises(OutOfScope, match="上级党组织"):
+        actions.grant_exemption(orgs["village"], actor=village_officer, kind="theme_day", period="2026-03", reason="x")
+    with pytest.raises(RuleViolation, match="频次不符"):
+        actions.grant_exemption(orgs["village"], actor=town_officer, kind="theme_day", period="2026-Q1", reason="x")
+    with pytest.raises(RuleViolation, match="已登记"):
+        actions.grant_exemption(orgs["village"], actor=town_officer, kind="theme_day", period="2026-02", reason="x")
+    with pytest.raises(RuleViolation, match="理由"):
+        actions.grant_exemption(orgs["village"], actor=town_officer, kind="theme_day", period="2026-04", reason=" ")
+    with pytest.raises(OutOfScope):
+        actions.grant_exemption(orgs["village3"], actor=town_officer, kind="theme_day", period="2026-04", reason="x")
+    assert Exemption.objects.count() == 1

@@ -1,0 +1,182 @@
+"""Organizational-life pages: scope, forms, attendance with quorum, compliance, exemptions, nav, to-dos."""
+
+import re
+from datetime import date
+
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from dangjian.core import todos as core_todos
+from dangjian.orglife import actions
+from dangjian.orglife.models import Attendance, Exemption, Meeting
+from dangjian.orglife.todos import orglife_todos
+
+
+def meeting(org, kind="general_assembly", topic="党员大会", day=date(2026, 9, 5)):
+    return actions.schedule_meeting(org, actor=None, kind=kind, topic=topic, held_on=day)
+
+
+def test_list_is_scoped_and_filtered(client, orgs, people, town_officer):
+    meeting(orgs["village"], topic="柳树村党员大会")
+    meeting(orgs["village2"], kind="theme_day", topic="杨庄村主题党日")
+    meeting(orgs["village3"], topic="河湾村党员大会")
+    client.force_login(town_officer)
+    html = client.get(reverse("orglife:meeting_list")).content.decode()
+    assert "柳树村党员大会" in html
+    assert "杨庄村主题党日" in html
+    assert "河湾村党员大会" not in html
+    html = client.get(reverse("orglife:meeting_list"), {"kind": "theme_day"}).content.decode()
+    assert "杨庄村主题党日" in html
+    assert "柳树村党员大会" not in html
+    html = client.get(reverse("orglife:meeting_list"), {"org": orgs["village"].pk}).content.decode()
+    assert "柳树村党员大会" in html
+    assert "杨庄村主题党日" not in html
+    assert f"?org={orgs['village'].pk}" in html  # 安排组织生活 for that branch
+    html = client.get(reverse("orglife:meeting_list"), {"org": orgs["village3"].pk}).content.decode()
+    assert "河湾村党员大会" not in html
+
+
+def test_list_query_count_is_fixed(client, orgs, town_officer):
+    client.force_login(town_officer)
+    meeting(orgs["village"])
+    client.get(reverse("orglife:meeting_list"))
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("orglife:meeting_list"))
+    for i in range(5):
+        meeting(orgs["village2"], topic=f"第{i}次")
+    with CaptureQueriesContext(connection) as six:
+        client.get(reverse("orglife:meeting_list"))
+    assert len(six) == len(one)
+
+
+def test_pages_without_permission_are_403(client, nobody):
+    client.force_login(nobody)
+    for name in ("orglife:meeting_list", "orglife:meeting_create", "orglife:compliance"):
+        assert client.get(reverse(name)).status_code == 403
+
+
+def test_schedule_form(client, orgs, town_officer):
+    client.force_login(town_officer)
+    assert client.get(reverse("orglife:meeting_create"), {"org": orgs["village"].pk}).status_code == 200
+    payload = {"org": orgs["village"].pk, "kind": "party_lecture", "topic": "学习党章", "held_on": "2026-12-10",
+               "lecturer": "张书记"}  # fmt: skip
+    response = client.post(reverse("orglife:meeting_create"), payload)
+    created = Meeting.objects.get()
+    assert response.status_code == 302
+    assert response.url == reverse("orglife:meeting_detail", args=[created.pk])
+    assert (created.kind, created.lecturer, created.status) == ("party_lecture", "张书记", "planned")
+    response = client.post(reverse("orglife:meeting_create"), {**payload, "org": orgs["village3"].pk})
+    assert response.status_code == 400
+    assert "不在您的管辖范围内" in response.content.decode()
+    assert Meeting.objects.count() == 1
+
+
+def test_detail_shows_attendance_and_quorum(client, orgs, people, town_officer):
+    m = meeting(orgs["village"])
+    client.force_login(town_officer)
+    html = client.get(reverse("orglife:meeting_detail", args=[m.pk])).content.decode()
+    assert "有表决权的党员应到 1 人，实到 0 人" in html
+    assert f'name="status_{people["zhang"].pk}" value="present" checked' in html
+    assert f'name="status_{people["li"].pk}"' in html
+    assert "王建国" not in html  # 杨庄村's member is not on 柳树村's sheet
+
+
+def test_attendance_post_records_and_reports_the_quorum(client, orgs, people, town_officer):
+    m = meeting(orgs["village"])
+    client.force_login(town_officer)
+    payload = {"version": m.version, f"status_{people['zhang'].pk}": "present",
+               f"status_{people['li'].pk}": "excused", f"reason_{people['li'].pk}": "生病"}  # fmt: skip
+    response = client.post(reverse("orglife:meeting_attendance", args=[m.pk]), payload, follow=True)
+    html = response.content.decode()
+    assert "已登记出勤情况" in html
+    assert "有表决权的党员应到1人、实到1人，已超过半数（LIFE-01）" in html
+    rows = {a.member_id: (a.status, a.reason) for a in Attendance.objects.filter(meeting=m)}
+    assert rows == {people["zhang"].pk: ("present", ""), people["li"].pk: ("excused", "生病")}
+    # the same form again, now stale
+    response = client.post(reverse("orglife:meeting_attendance", args=[m.pk]), payload)
+    assert response.status_code == 400
+    assert "已被他人修改" in response.content.decode()
+
+
+def test_record_minutes(client, orgs, town_officer):
+    m = meeting(orgs["village"])
+    client.force_login(town_officer)
+    assert client.get(reverse("orglife:meeting_record", args=[m.pk])).status_code == 200
+    payload = {"topic": m.topic, "held_on": "2026-09-05", "minutes": "一、传达学习……", "version": m.version}
+    response = client.post(reverse("orglife:meeting_record", args=[m.pk]), payload)
+    assert response.status_code == 302
+    m.refresh_from_db()
+    assert (m.status, m.minutes) == ("held", "一、传达学习……")
+    html = client.get(reverse("orglife:meeting_detail", args=[m.pk])).content.decode()
+    assert "一、传达学习……" in html
+    assert "已召开" in html
+    response = client.post(reverse("orglife:meeting_record", args=[m.pk]), {**payload, "held_on": "2099-01-01"})
+    assert response.status_code == 400
+    assert "尚未召开" in response.content.decode()
+
+
+@time_machine.travel(date(2026, 7, 10))
+def test_compliance_page(client, orgs, town_officer, county_officer):
+    for month in range(1, 7):
+        Meeting.objects.create(
+            org=orgs["village"], kind="theme_day", topic="t", held_on=date(2026, month, 5), status="held"
+        )
+    for month in (2, 5):
+        for kind in ("general_assembly", "party_lecture"):
+            Meeting.objects.create(
+                org=orgs["village"], kind=kind, topic="t", held_on=date(2026, month, 5), status="held"
+            )
+    client.force_login(town_officer)
+    html = client.get(reverse("orglife:compliance")).content.decode()
+    assert "组织生活完成情况（2026年）" in html
+    green = re.search(r'<tr class="compliance-green">.*?</tr>', html, re.S).group(0)
+    assert "柳树村党支部" in green
+    assert "100.00%" in green
+    assert html.count('class="compliance-red"') == 2  # 杨庄村 and 第一党支部 held nothing
+    assert "河湾村党支部" not in html
+    client.force_login(county_officer)
+    html = client.get(reverse("orglife:compliance"), {"year": 2025}).content.decode()
+    assert "组织生活完成情况（2025年）" in html
+    assert html.count('<tr class="compliance-') == 5
+
+
+def test_exemption_form(client, orgs, town_officer, village_officer):
+    url = reverse("orglife:exemption_create", args=[orgs["village"].pk])
+    client.force_login(town_officer)
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"kind": "theme_day", "period": "2026-02", "reason": "春节期间党员外出"})
+    assert response.status_code == 302
+    assert Exemption.objects.count() == 1
+    client.force_login(village_officer)
+    response = client.post(url, {"kind": "theme_day", "period": "2026-03", "reason": "x"})
+    assert response.status_code == 400
+    assert "上级党组织" in response.content.decode()
+    assert Exemption.objects.count() == 1
+
+
+def test_nav_item_for_holders_only(client, town_officer, nobody):
+    client.force_login(town_officer)
+    assert reverse("orglife:meeting_list") in client.get("/").content.decode()
+    client.force_login(nobody)
+    assert reverse("orglife:meeting_list") not in client.get("/").content.decode()
+
+
+def test_theme_day_reminder_from_the_configured_day(orgs, town_officer, settings):
+    Meeting.objects.create(org=orgs["village"], kind="theme_day", topic="t", held_on=date(2026, 11, 5), status="held")
+    titles = lambda day: {t.title for t in orglife_todos(town_officer, day, 30) if t.rule == "LIFE-06"}  # noqa: E731
+    assert titles(date(2026, 11, 19)) == set()
+    assert titles(date(2026, 11, 20)) == {"杨庄村党支部：本月主题党日尚未开展", "第一党支部：本月主题党日尚未开展"}
+    settings.ORGLIFE_THEME_DAY_REMINDER_DAY = 25
+    assert titles(date(2026, 11, 20)) == set()
+
+
+def test_overdue_gaps_are_todos(orgs, town_officer, village_officer, nobody):
+    items = [t for t in orglife_todos(village_officer, date(2026, 2, 2), 30) if t.rule == "LIFE-GAP"]
+    assert [t.title for t in items] == ["柳树村党支部：2026-01 未开展主题党日"]
+    assert items[0].overdue
+    assert items[0].due == date(2026, 1, 31)
+    assert orglife_todos(nobody, date(2026, 2, 21), 30) == []
+    groups = dict(core_todos.collect(village_officer, date(2026, 2, 2)))
+    assert "组织生活" in groups

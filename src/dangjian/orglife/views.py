@@ -1,0 +1,244 @@
+"""Organizational-life pages: the meeting list, scheduling, a meeting with its minutes and attendance,
+the compliance table and exemptions. Thin: scope through ScopedView, changes through orglife.actions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
+from dangjian.core.scope import has_permission, restrict, user_may_act_on_path
+from dangjian.core.views import ScopedView
+from dangjian.orglife import actions, queries
+from dangjian.orglife.forms import ExemptionForm, MeetingFilterForm, RecordForm, ScheduleForm
+from dangjian.orglife.models import AttendanceStatus, Meeting, MeetingKind
+from dangjian.orgs.models import BRANCH_KINDS, Org
+
+DOMAIN_ERRORS = (RuleViolation, ConcurrentEdit, OutOfScope)
+PER_PAGE = 50
+
+
+def _form_error(form, exc):
+    field = getattr(exc, "field", None)
+    form.add_error(field if field in form.fields else None, str(exc))
+
+
+def _year(raw, default: int) -> int:
+    try:
+        year = int(raw)
+    except (TypeError, ValueError):
+        return default
+    return year if 2000 <= year <= 2100 else default
+
+
+class MeetingListView(ScopedView):
+    queryset = Meeting.objects.select_related("org")
+
+    def get(self, request):
+        qs = self.get_queryset()
+        filters = MeetingFilterForm(request.GET)
+        data = filters.cleaned_data if filters.is_valid() else {}
+        org = None
+        if data.get("org"):
+            org = restrict(Org.objects.all(), request.user, queries.VIEW).filter(pk=data["org"]).first()
+            qs = qs.filter(org_id=org.pk) if org else qs.none()
+        if data.get("kind"):
+            qs = qs.filter(kind=data["kind"])
+        if data.get("year"):
+            qs = qs.filter(held_on__year=data["year"])
+        page = Paginator(qs.order_by("-held_on", "-pk"), PER_PAGE).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        context = {
+            "page": page,
+            "org": org,
+            "kind": data.get("kind") or "",
+            "year": data.get("year") or "",
+            "kinds": MeetingKind.choices,
+            "query": query.urlencode(),
+            "can_schedule": (
+                user_may_act_on_path(request.user, queries.CHANGE, org.path)
+                if org
+                else has_permission(request.user, queries.CHANGE)
+            ),
+        }
+        return render(request, "orglife/meeting_list.html", context)
+
+
+class MeetingCreateView(ScopedView):
+    queryset = Meeting.objects.all()
+    action = "change"
+
+    def form(self, data=None):
+        orgs = queries.orgs_for_meetings(self.request.user)
+        initial = {"held_on": timezone.localdate()}
+        for key in ("org", "kind"):
+            if self.request.GET.get(key):
+                initial[key] = self.request.GET[key]
+        return ScheduleForm(data, org_queryset=orgs, initial=initial)
+
+    def get(self, request):
+        self.check_permission()
+        return self.render(self.form())
+
+    def post(self, request):
+        self.check_permission()
+        form = self.form(request.POST)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            org = data.pop("org")
+            try:
+                meeting = actions.schedule_meeting(org, actor=request.user, **data)
+            except DOMAIN_ERRORS as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, f"已安排{meeting.get_kind_display()}「{meeting.topic}」。")
+                return redirect("orglife:meeting_detail", pk=meeting.pk)
+        return self.render(form, status=400)
+
+    def render(self, form, status=200):
+        return render(self.request, "orglife/form.html", {"form": form, "title": "安排组织生活"}, status=status)
+
+
+class MeetingDetailView(ScopedView):
+    queryset = Meeting.objects.select_related("org", "created_by")
+
+    def get(self, request, pk):
+        meeting = self.get_object(pk=pk)
+        context = {
+            "meeting": meeting,
+            "sheet": queries.attendance_sheet(meeting),
+            "statuses": AttendanceStatus.choices,
+            "can_change": user_may_act_on_path(request.user, queries.CHANGE, meeting.org.path),
+        }
+        return render(request, "orglife/meeting_detail.html", context)
+
+
+class MeetingRecordView(ScopedView):
+    queryset = Meeting.objects.select_related("org")
+    action = "change"
+
+    def get(self, request, pk):
+        meeting = self.get_object(pk=pk)
+        initial = {f: getattr(meeting, f) for f in actions.RECORD_FIELDS}
+        initial["version"] = meeting.version
+        return self.render(meeting, RecordForm(initial=initial))
+
+    def post(self, request, pk):
+        meeting = self.get_object(pk=pk)
+        form = RecordForm(request.POST)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            version = data.pop("version")
+            try:
+                actions.record_meeting(meeting, actor=request.user, expected_version=version, **data)
+            except DOMAIN_ERRORS as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, "已登记会议记录。")
+                return redirect("orglife:meeting_detail", pk=meeting.pk)
+        return self.render(meeting, form, status=400)
+
+    def render(self, meeting, form, status=200):
+        context = {"form": form, "meeting": meeting, "title": f"登记会议记录：{meeting.topic}"}
+        return render(self.request, "orglife/form.html", context, status=status)
+
+
+class AttendanceView(ScopedView):
+    """GET: the attendance table alone; POST: `status_<member id>`, `reason_<member id>` for every row."""
+
+    queryset = Meeting.objects.select_related("org")
+    action = "change"
+
+    def get(self, request, pk):
+        meeting = self.get_object(pk=pk)
+        return self.render(meeting)
+
+    def post(self, request, pk):
+        meeting = self.get_object(pk=pk)
+        entries = {}
+        for key, value in request.POST.items():
+            if key.startswith("status_") and key[7:].isdigit():
+                member_id = int(key[7:])
+                entries[member_id] = {"status": value, "reason": request.POST.get(f"reason_{member_id}", "")}
+        try:
+            version = int(request.POST.get("version", ""))
+        except ValueError:
+            version = -1
+        try:
+            actions.record_attendance(meeting, entries, actor=request.user, expected_version=version)
+        except DOMAIN_ERRORS as exc:
+            messages.error(request, str(exc))
+            return self.render(meeting, status=400)
+        sheet = queries.attendance_sheet(meeting)
+        note = ""
+        if sheet.quorum:
+            q = sheet.quorum
+            verdict = "已超过半数" if q.met else "未超过半数"
+            note = f"{q.label}应到{q.due}人、实到{q.present}人，{verdict}（{q.rule}）。"
+        messages.success(request, f"已登记出勤情况。{note}")
+        return redirect("orglife:meeting_detail", pk=meeting.pk)
+
+    def render(self, meeting, status=200):
+        context = {
+            "meeting": meeting,
+            "sheet": queries.attendance_sheet(meeting),
+            "statuses": AttendanceStatus.choices,
+            "can_change": True,
+        }
+        return render(self.request, "orglife/attendance.html", context, status=status)
+
+
+class ComplianceView(ScopedView):
+    queryset = Meeting.objects.all()
+
+    def get(self, request):
+        self.check_permission()
+        today = timezone.localdate()
+        year = _year(request.GET.get("year"), today.year)
+        through = min(today, date(year, 12, 31))
+        page = Paginator(queries.branches(request.user), PER_PAGE).get_page(request.GET.get("page"))
+        rows = queries.compliance_rows(list(page.object_list), year, through)
+        kinds = [(k, MeetingKind(k).label) for k in queries.REQUIRED_KINDS]
+        for row in rows:
+            row.cells = [row.gaps_by_kind.get(k, []) for k, _label in kinds]
+        context = {
+            "rows": rows,
+            "page": page,
+            "year": year,
+            "through": through,
+            "years": list(range(today.year, today.year - 5, -1)),
+            "kinds": kinds,
+            "can_exempt": has_permission(request.user, queries.CHANGE),
+        }
+        return render(request, "orglife/compliance.html", context)
+
+
+class ExemptionCreateView(ScopedView):
+    queryset = Org.objects.active().filter(kind__in=BRANCH_KINDS)
+    action = queries.CHANGE
+
+    def get(self, request, pk):
+        org = self.get_object(pk=pk)
+        return self.render(org, ExemptionForm())
+
+    def post(self, request, pk):
+        org = self.get_object(pk=pk)
+        form = ExemptionForm(request.POST)
+        if form.is_valid():
+            try:
+                actions.grant_exemption(org, actor=request.user, **form.cleaned_data)
+            except DOMAIN_ERRORS as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, "已登记免于开展。")
+                return redirect("orglife:compliance")
+        return self.render(org, form, status=400)
+
+    def render(self, org, form, status=200):
+        context = {"form": form, "org": org, "title": f"登记免于开展：{org.name}"}
+        return render(self.request, "orglife/form.html", context, status=status)

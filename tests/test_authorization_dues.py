@@ -1,0 +1,140 @@
+"""Generated authorization matrix for the 党费 pages (AZ-02): without permission 403, in scope 200/302,
+out of scope 404 — and the refused requests change nothing. The dues permissions are not yet in any
+built-in role, so a test-local role grants them on 东山镇 (in scope: 杨庄村; out of scope: 河湾村)."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from dangjian.core.models import AuditEvent
+from dangjian.dues import actions
+from dangjian.dues.models import Bill, DuesProfile, Payment
+from dangjian.dues.tests.helpers import VIEW_ONLY, dues_user
+
+MAY = date(2026, 5, 1)
+
+
+@pytest.fixture
+def clerk(orgs):
+    return dues_user(orgs)
+
+
+@pytest.fixture
+def bills(orgs, people):
+    """May bills for 王建国 (杨庄村, in scope) and 赵德胜 (河湾村, out of scope)."""
+    for key in ("wang", "zhao"):
+        actions.set_profile(people[key], "salaried", Decimal("3000"), MAY, actor=None)
+        actions.generate_bills(people[key].org, MAY, actor=None)
+    return {"inside": Bill.objects.get(member=people["wang"]), "outside": Bill.objects.get(member=people["zhao"])}
+
+
+def bill_target(people, bills, side):
+    return bills[side]
+
+
+def member_target(people, bills, side):
+    return people["wang"] if side == "inside" else people["zhao"]
+
+
+# (url name, method, target builder, payload)
+VIEWS = [
+    ("dues:waive", "get", bill_target, None),
+    ("dues:waive", "post", bill_target, {"reference": "东山党委〔2026〕1号"}),
+    ("dues:member", "get", member_target, None),
+    ("dues:member", "post", member_target, {"category": "retired", "base": "5200", "effective_from": "2026-05"}),
+]
+IDS = [f"{v[0]}-{v[1]}" for v in VIEWS]
+
+
+def state():
+    return (
+        list(Bill.objects.order_by("pk").values_list("pk", "status", "amount", "payment_id", "waiver_reference")),
+        list(DuesProfile.objects.order_by("pk").values_list("pk", "category", "base")),
+        Payment.objects.count(),
+        AuditEvent.objects.exclude(action__startswith="auth.").count(),
+    )
+
+
+def call(client, name, method, target, payload):
+    url = reverse(name, args=[target.pk])
+    return client.post(url, payload or {}) if method == "post" else client.get(url)
+
+
+@pytest.mark.parametrize(("name", "method", "target", "payload"), VIEWS, ids=IDS)
+def test_without_permission_403_and_nothing_changes(client, people, bills, nobody, name, method, target, payload):
+    client.force_login(nobody)
+    before = state()
+    assert call(client, name, method, target(people, bills, "inside"), payload).status_code == 403
+    assert state() == before
+
+
+@pytest.mark.parametrize(("name", "method", "target", "payload"), VIEWS, ids=IDS)
+def test_in_scope_succeeds(client, people, bills, clerk, name, method, target, payload):
+    client.force_login(clerk)
+    response = call(client, name, method, target(people, bills, "inside"), payload)
+    assert response.status_code == (302 if method == "post" else 200), response.content.decode()[-2000:]
+
+
+@pytest.mark.parametrize(("name", "method", "target", "payload"), VIEWS, ids=IDS)
+def test_out_of_scope_404_and_nothing_changes(client, people, bills, clerk, name, method, target, payload):
+    client.force_login(clerk)
+    before = state()
+    assert call(client, name, method, target(people, bills, "outside"), payload).status_code == 404
+    assert state() == before
+
+
+@pytest.mark.parametrize(("name", "method", "target", "payload"), [v for v in VIEWS if v[1] == "post"])
+def test_view_only_cannot_change(client, orgs, people, bills, name, method, target, payload):
+    client.force_login(dues_user(orgs, "dues_viewer", permissions=VIEW_ONLY))
+    before = state()
+    assert call(client, name, method, target(people, bills, "inside"), payload).status_code == 403
+    assert state() == before
+
+
+def test_every_pk_view_is_in_the_matrix():
+    from dangjian.dues import urls
+
+    covered = {name for name, *_ in VIEWS}
+    pk_views = {f"dues:{p.name}" for p in urls.urlpatterns if "pk" in p.pattern.regex.groupindex}
+    assert pk_views == covered
+
+
+# The bulk POSTs name their targets in the body: the same three answers.
+def bulk_payload(orgs, bills, side):
+    return {
+        "dues:generate": {"org": orgs["village2" if side == "inside" else "village3"].pk, "month": "2026-05"},
+        "dues:pay": {"bill": [bills[side].pk], "paid_on": "2026-05-20", "method": "cash"},
+    }
+
+
+@pytest.mark.parametrize("name", ["dues:generate", "dues:pay"])
+def test_bulk_posts(client, orgs, people, bills, clerk, nobody, name):
+    if name == "dues:generate":
+        Bill.objects.filter(member=people["wang"]).delete()  # so that generating in scope creates one
+    before = state()
+    client.force_login(nobody)
+    assert client.post(reverse(name), bulk_payload(orgs, bills, "inside")[name]).status_code == 403
+    client.force_login(clerk)
+    assert client.post(reverse(name), bulk_payload(orgs, bills, "outside")[name]).status_code == 404
+    assert state() == before
+    assert client.post(reverse(name), bulk_payload(orgs, bills, "inside")[name]).status_code == 302
+    assert state() != before
+
+
+def test_every_dues_url_is_covered():
+    from dangjian.dues import urls
+
+    covered = {name for name, *_ in VIEWS} | {"dues:generate", "dues:pay", "dues:bill_list"}
+    assert {f"dues:{p.name}" for p in urls.urlpatterns} == covered
+
+
+def test_list_page(client, orgs, people, bills, clerk, nobody):
+    client.force_login(nobody)
+    assert client.get(reverse("dues:bill_list")).status_code == 403
+    client.force_login(clerk)
+    assert client.get(reverse("dues:bill_list"), {"org": orgs["village3"].pk}).status_code == 404
+    html = client.get(reverse("dues:bill_list"), {"org": orgs["village2"].pk, "month": "2026-05"}).content.decode()
+    assert "王建国" in html
+    assert "赵德胜" not in html

@@ -1,0 +1,135 @@
+"""Generated authorization matrix for the organizational-life pages (AZ-02): without permission 403, in
+scope 200/302, out of scope 404 — and the refused requests change nothing."""
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from dangjian.accounts import actions as account_actions
+from dangjian.accounts.models import Role
+from dangjian.core.models import AuditEvent
+from dangjian.orglife import actions
+from dangjian.orglife.models import Attendance, Exemption, Meeting
+
+ORGLIFE_PERMISSIONS = ["orglife.view_meeting", "orglife.change_meeting", "orgs.view_org", "members.view_member"]
+
+
+# What a URL's pk names, for a target inside the actor's scope (东山镇) and outside it (西河镇).
+def meeting_target(orgs, inside):
+    org = orgs["village2"] if inside else orgs["village3"]
+    return actions.schedule_meeting(
+        org, actor=None, kind="general_assembly", topic="党员大会", held_on=date(2026, 9, 5)
+    )
+
+
+def branch_target(orgs, inside):
+    return orgs["village2"] if inside else orgs["village3"]
+
+
+def record_payload(orgs, m):
+    return {"topic": "党员大会", "held_on": "2026-09-05", "minutes": "记录", "version": m.version}
+
+
+def attendance_payload(orgs, m):
+    return {"version": m.version}
+
+
+def exemption_payload(orgs, org):
+    return {"kind": "theme_day", "period": "2026-02", "reason": "春节"}
+
+
+# (url name, method, target builder, payload builder)
+VIEWS = [
+    ("orglife:meeting_detail", "get", meeting_target, None),
+    ("orglife:meeting_record", "get", meeting_target, None),
+    ("orglife:meeting_record", "post", meeting_target, record_payload),
+    ("orglife:meeting_attendance", "get", meeting_target, None),
+    ("orglife:meeting_attendance", "post", meeting_target, attendance_payload),
+    ("orglife:exemption_create", "get", branch_target, None),
+    ("orglife:exemption_create", "post", branch_target, exemption_payload),
+]
+IDS = [f"{v[0]}-{v[1]}" for v in VIEWS]
+
+
+@pytest.fixture
+def town_orglife(orgs, personas):
+    """A test role with the orglife permissions on 东山镇 (until the built-in roles carry them)."""
+    role = Role.objects.create(code="test_orglife", name="测试", permissions=ORGLIFE_PERMISSIONS)
+    user, _ = account_actions.create_user("town_orglife", actor=None, password="Town#Orglife2026")
+    account_actions.assign_role(user, role, orgs["town"], actor=None)
+    return user
+
+
+def state():
+    return (
+        list(Meeting.objects.order_by("pk").values_list("pk", "status", "version", "minutes")),
+        list(Attendance.objects.order_by("pk").values_list("pk", "status")),
+        list(Exemption.objects.order_by("pk").values_list("pk", "org_id", "period")),
+        AuditEvent.objects.exclude(action__startswith="auth.").count(),
+    )
+
+
+def call(client, name, method, target, payload):
+    url = reverse(name, args=[target.pk])
+    return client.post(url, payload or {}) if method == "post" else client.get(url)
+
+
+@pytest.mark.parametrize(("name", "method", "target", "payload"), VIEWS, ids=IDS)
+def test_without_permission_403_and_nothing_changes(client, orgs, people, nobody, name, method, target, payload):
+    client.force_login(nobody)
+    obj = target(orgs, True)
+    before = state()
+    response = call(client, name, method, obj, payload(orgs, obj) if payload else None)
+    assert response.status_code == 403
+    assert state() == before
+
+
+@pytest.mark.parametrize(("name", "method", "target", "payload"), VIEWS, ids=IDS)
+def test_a_role_without_orglife_permissions_gets_403(client_as, orgs, people, name, method, target, payload):
+    client = client_as("security_admin")  # sees the org tree, holds no organizational-life permission
+    obj = target(orgs, True)
+    before = state()
+    response = call(client, name, method, obj, payload(orgs, obj) if payload else None)
+    assert response.status_code == 403
+    assert state() == before
+
+
+@pytest.mark.parametrize(("name", "method", "target", "payload"), VIEWS, ids=IDS)
+def test_in_scope_succeeds(client, orgs, people, town_orglife, name, method, target, payload):
+    client.force_login(town_orglife)
+    obj = target(orgs, True)
+    response = call(client, name, method, obj, payload(orgs, obj) if payload else None)
+    assert response.status_code == (302 if method == "post" else 200), response.content.decode()[-2000:]
+
+
+@pytest.mark.parametrize(("name", "method", "target", "payload"), VIEWS, ids=IDS)
+def test_out_of_scope_404_and_nothing_changes(client, orgs, people, town_orglife, name, method, target, payload):
+    client.force_login(town_orglife)
+    obj = target(orgs, False)
+    before = state()
+    response = call(client, name, method, obj, payload(orgs, obj) if payload else None)
+    assert response.status_code == 404
+    assert state() == before
+
+
+def test_every_orglife_pk_view_is_in_the_matrix():
+    from dangjian.orglife import urls
+
+    covered = {name for name, *_ in VIEWS}
+    pk_views = {f"orglife:{p.name}" for p in urls.urlpatterns if "pk" in p.pattern.regex.groupindex}
+    assert pk_views == covered
+    methods = {(name, method) for name, method, *_ in VIEWS}
+    for name in pk_views:
+        assert (name, "get") in methods
+
+
+def test_every_orglife_view_refuses_an_account_without_roles(client, orgs, nobody):
+    from dangjian.orglife import urls
+
+    client.force_login(nobody)
+    for p in urls.urlpatterns:
+        kwargs = {"pk": orgs["village2"].pk} if "pk" in p.pattern.regex.groupindex else {}
+        url = reverse(f"orglife:{p.name}", kwargs=kwargs)
+        assert client.get(url).status_code == 403, p.name
+        assert client.post(url).status_code in (403, 405), p.name
