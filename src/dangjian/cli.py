@@ -101,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_manage(argv[1:])
     if argv[:2] == ["import", "roster"]:
         return cmd_manage(["import_roster", *argv[2:]])
+    if argv[:2] == ["stats", "show"]:
+        return cmd_manage(["stats_show", *argv[2:]])
     parser = argparse.ArgumentParser(prog="dangjian", description="基层党建工作平台")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -121,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
 
     sub.add_parser("manage", help="运行任意管理命令，例如 dangjian manage check_tree")
     sub.add_parser("import", help="dangjian import roster FILE [--as 账号] [--commit]：从命令行导入党员名册")
+    sub.add_parser("stats", help="dangjian stats show 组织代码或全称 [--as-of 日期] [--format json|table]：统计指标")
 
     check = sub.add_parser("check", help="检查生产部署还缺少什么")
     check.set_defaults(func=cmd_check)

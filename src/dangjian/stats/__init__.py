@@ -1,0 +1,1 @@
+"""Statistics: indicators over an org's subtree as of any date; dashboards and annual tables later."""
