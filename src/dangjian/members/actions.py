@@ -330,21 +330,37 @@ def place(member: Member, to_org: Org, *, actor, on: date, reason: str) -> Membe
     return member
 
 
-def build_member(org: Org, facts: dict, *, initials_cache: dict[str, str] | None = None) -> Member:
+def build_member(org: Org, facts: dict, *, cache: dict | None = None) -> Member:
     """An unsaved Member from clean facts (as `validate` or the importer return them), secrets encrypted.
 
-    `initials_cache` (name → pinyin initials) lets a bulk caller work out each distinct name once."""
+    `cache` is any dict a bulk caller keeps across calls: the field layout with a new record's defaults and
+    the pinyin initials of each distinct name are then worked out once, not per row."""
+    cache = {} if cache is None else cache
+    layout = cache.get("layout")
+    if layout is None:
+        fields = Member._meta.concrete_fields
+        blank = Member()
+        layout = cache["layout"] = (
+            [getattr(blank, f.attname) for f in fields],  # defaults, in the constructor's positional order
+            [(i, f) for i, f in enumerate(fields) if f.has_default() and callable(f.default)],  # fresh per row
+            {f.attname: i for i, f in enumerate(fields)},
+        )
+    defaults, fresh, position = layout
+    names = cache.setdefault("initials", {})
     name = facts["name"]
-    if initials_cache is None:
-        name_initials = initials(name)
-    elif name in initials_cache:
-        name_initials = initials_cache[name]
-    else:
-        name_initials = initials_cache[name] = initials(name)
-    member = Member(org=org, name_initials=name_initials)
+    if name not in names:
+        names[name] = initials(name)
+    values = defaults.copy()
+    for i, f in fresh:
+        values[i] = f.get_default()
+    values[position["org_id"]] = org.pk
+    values[position["name_initials"]] = names[name]
     for key in (*PLAIN_FIELDS, "status", "is_lost_contact", "lost_contact_on", "lost_reason"):
-        if key in facts and facts[key] is not None:
-            setattr(member, key, facts[key])
+        value = facts.get(key)
+        if value is not None:
+            values[position[key]] = value
+    member = Member(*values)
+    Member.org.field.set_cached_value(member, org)
     for field in SECRET_FIELDS:
         member.set_secret(field, facts.get(field) or "")
     return member
@@ -360,13 +376,11 @@ def bulk_add_members(entries: list[tuple[Org, dict]], *, actor, batch_size: int 
     from dangjian.members.importer import insert_rows  # the bulk INSERT path shared with the import's items
 
     created: list[Member] = []
-    names: dict[str, str] = {}
+    cache: dict = {}
     today = _today()
     with transaction.atomic():
         for start in range(0, len(entries), batch_size):
-            chunk = [
-                build_member(org, facts, initials_cache=names) for org, facts in entries[start : start + batch_size]
-            ]
+            chunk = [build_member(org, facts, cache=cache) for org, facts in entries[start : start + batch_size]]
             insert_rows(Member, chunk, assign_pks=True)
             insert_rows(
                 Placement,
