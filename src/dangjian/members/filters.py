@@ -28,9 +28,9 @@ ORDERING = {
 def initials_prefix(prefix: str) -> dict:
     """Lookups for "name_initials starts with `prefix`" (lower-case ascii letters) as an index range:
     [prefix, prefix with its last letter raised by one). Initials are lower-case ascii letters and digits,
-    so the range holds exactly the rows LIKE 'prefix%' gives. PostgreSQL estimates a range from the
-    column's histogram (LIKE: ~30× too many rows), so that on a large roster it reads the few matches
-    through the initials index instead of walking the whole org tree (~4 ms instead of ~1.2 s at 3M)."""
+    so the range holds exactly the rows LIKE 'prefix%' gives. On a 3M-member roster PostgreSQL once
+    estimated LIKE 'wdj%' at 23,388 rows for 706 and walked the whole org tree instead (1.2 s, the page's
+    p95 0.75 s); its estimate of the range stayed close, and the initials index was used (4 ms)."""
     stem = prefix.rstrip("z")
     if not stem:  # "z", "zz"…: everything from the prefix up
         return {"name_initials__gte": prefix}
