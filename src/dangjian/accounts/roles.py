@@ -85,10 +85,10 @@ BUILTIN_ROLES: list[dict] = [
 ]
 
 
-def sync_builtin_roles(role_model) -> None:
-    """Create or update the built-in roles (used by the data migration and the demo)."""
+def sync_builtin_roles(role_model, using: str = "default") -> None:
+    """Create or update the built-in roles (the data migration, every post_migrate, the demo)."""
     for order, spec in enumerate(BUILTIN_ROLES):
-        role_model.objects.update_or_create(
+        role_model.objects.db_manager(using).update_or_create(
             code=spec["code"],
             defaults={
                 "name": spec["name"],

@@ -3,6 +3,7 @@
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import transaction
+from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -52,3 +53,15 @@ def on_locked_out(sender, request, username=None, ip_address=None, **kwargs):
             outcome=Outcome.DENIED,
             after={"ip_address": ip_address},
         )
+
+
+@receiver(post_migrate)
+def on_post_migrate(sender, using="default", **kwargs):
+    """Keep the built-in roles equal to `roles.BUILTIN_ROLES` after every migrate (and test flush), so an
+    app that grants a new permission to a built-in role needs no data migration of its own."""
+    if sender.label != "accounts":
+        return
+    from dangjian.accounts.models import Role
+    from dangjian.accounts.roles import sync_builtin_roles
+
+    sync_builtin_roles(Role, using)
