@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from dangjian.core import audit
+from dangjian.core import audit, crypto
 from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
 from dangjian.core.scope import restrict, user_may_act_on_path
 from dangjian.core.text import initials
@@ -361,8 +361,11 @@ def build_member(org: Org, facts: dict, *, cache: dict | None = None) -> Member:
             values[position[key]] = value
     member = Member(*values)
     Member.org.field.set_cached_value(member, org)
+    cipher = cache.get("cipher")
+    if cipher is None:
+        cipher = cache["cipher"] = crypto.field_cipher()
     for field in SECRET_FIELDS:
-        member.set_secret(field, facts.get(field) or "")
+        member.set_secret(field, facts.get(field) or "", cipher, facts.get("id_number_index", ""))
     return member
 
 

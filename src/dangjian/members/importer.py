@@ -10,8 +10,11 @@ index of the ID number, so importing the same file again creates no duplicates.
 from __future__ import annotations
 
 import gc
+import os
+import pickle
 import re
 import uuid
+import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +27,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from dangjian.core import audit, crypto
 from dangjian.core.errors import OutOfScope, RuleViolation
@@ -85,6 +89,7 @@ class ParsedRow:
     facts: dict
     action: str = "create"  # create | update | unchanged | error
     existing_id: int | None = None
+    existing_version: int | None = None  # the roster record's version when the preview matched it
 
 
 @dataclass
@@ -125,6 +130,7 @@ def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, list]]]:
     with path.open("rb") as fh:
         if fh.read(4) != b"PK\x03\x04":
             raise ImportFileError("文件不是 xlsx 格式，请使用下载的模板（Excel 2007 及以上版本的 .xlsx 文件）。")
+    check_package(path)
     try:
         book = CalamineWorkbook.from_path(str(path))
         names = book.sheet_names
@@ -152,6 +158,79 @@ def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, list]]]:
                 yield index, values
 
     return header, data()
+
+
+MAX_UNPACKED_BYTES = 2 * 1024 * 1024 * 1024  # one part of the package, unpacked
+MAX_PACK_RATIO = 200  # spreadsheet XML packs 5–30×; a zip bomb, thousands of times
+_SHEET_ENTRY = re.compile(rb"<sheet\b[^>]*?\bname=\"([^\"]*)\"[^>]*?\br:id=\"([^\"]+)\"")
+_REL_ENTRY = re.compile(rb"<Relationship\b[^>]*?\bId=\"([^\"]+)\"[^>]*?\bTarget=\"([^\"]+)\"")
+_DIMENSION = re.compile(rb"<dimension\s+ref=\"[A-Z]+\d+(?::[A-Z]+(\d+))?\"")
+
+
+def check_package(path: Path) -> None:
+    """Refuse, before the spreadsheet reader unpacks anything, what would exhaust memory (IP-07): parts that
+    unpack to gigabytes or at bomb-like ratios, and a roster sheet whose used range runs to a million rows
+    (a stray space in row 1,048,576 makes the reader lay out every empty row in between)."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            for info in package.infolist():
+                ratio = info.file_size / info.compress_size if info.compress_size else 0
+                if info.file_size > MAX_UNPACKED_BYTES or ratio > MAX_PACK_RATIO:
+                    raise ImportFileError("文件解压后体积异常（疑似压缩炸弹），已拒绝读取。")
+            rows = _roster_sheet_rows(package)
+    except (zipfile.BadZipFile, OSError, KeyError) as exc:
+        raise ImportFileError("文件已损坏或不是有效的 xlsx 文件，无法读取。") from exc
+    if rows is not None and rows > MAX_ROWS + 1:
+        raise ImportFileError(
+            f"工作表的使用范围一直到第 {rows} 行，其中大多是空行（或只含空格的单元格）。"
+            f"请删除数据下方的多余行后重新导入；一次最多导入 {MAX_ROWS} 行。"
+        )
+
+
+def _roster_sheet_rows(package: zipfile.ZipFile) -> int | None:
+    """The last row of the used range the roster sheet declares (its <dimension>), or None if not declared."""
+    names = set(package.namelist())
+    if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+        return None
+    sheets = _SHEET_ENTRY.findall(package.read("xl/workbook.xml"))
+    if not sheets:
+        return None
+    targets = dict(_REL_ENTRY.findall(package.read("xl/_rels/workbook.xml.rels")))
+    wanted = SHEET_NAME.encode()
+    rel = next((r for name, r in sheets if name == wanted), sheets[0][1])
+    target = targets.get(rel, b"").decode()
+    part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    if part not in names:
+        return None
+    with package.open(part) as fh:
+        head = fh.read(4096)  # <dimension> comes first in a worksheet, before the data
+        match = _DIMENSION.search(head)
+        if match is None:
+            return None
+        declared = int(match[1]) if match[1] else 1
+        if declared <= MAX_ROWS + 1:
+            return declared
+        # Cells that are only formatted (a column styled down to the bottom) stretch the declared range, but
+        # the reader skips them: what counts is the last row with a value. Scan the XML for it, streaming.
+        return _last_valued_row(head, fh)
+
+
+_ROW_OR_VALUE = re.compile(rb"<row\b[^>]*?\br=\"(\d+)\"|<v>|<v\s|<is>")
+
+
+def _last_valued_row(head: bytes, fh) -> int:
+    last = current = 0
+    buffer = head
+    while True:
+        for match in _ROW_OR_VALUE.finditer(buffer):
+            if match[1] is not None:
+                current = int(match[1])
+            else:
+                last = current
+        chunk = fh.read(1 << 20)
+        if not chunk:
+            return last
+        buffer = buffer[-256:] + chunk  # a tag cut by the chunk boundary is matched whole next time
 
 
 def _cell_text(value) -> str:
@@ -402,10 +481,13 @@ COMPARED = ("name", "sex", "ethnicity", "birth_date", "education", "stage", "joi
 def _match_existing(result: Preview, user) -> None:
     """Rows whose ID number is on the roster become updates (or unchanged); others are creates."""
     candidates = [r for r in result.rows if r.action == "create"]
-    by_index = {id_number_index(r.facts["id_number"]): r for r in candidates}
+    by_index = {}
+    for r in candidates:
+        # Kept with the row: the commit's re-check and the INSERT use it instead of a second HMAC.
+        r.facts["id_number_index"] = key = id_number_index(r.facts["id_number"])
+        by_index[key] = r
     keys = list(by_index)
-    limit = connections[Member.objects.db].features.max_query_params  # SQLite: 999 per statement
-    step = 900 if limit else 10_000
+    step = _param_step()  # SQLite: at most 999 parameters per statement
     for start in range(0, len(keys), step):
         chunk = keys[start : start + step]
         existing = list(Member.objects.current().filter(id_number_index__in=chunk).select_related("org"))
@@ -424,7 +506,7 @@ def _match_existing(result: Preview, user) -> None:
                 result.problems.append(Problem(row.row, "所在党支部", "error", message, row.org.name))
                 row.action = "error"
                 continue
-            row.existing_id = member.pk
+            row.existing_id, row.existing_version = member.pk, member.version
             changed = any(_differs(getattr(member, k), row.facts.get(k)) for k in COMPARED) or any(
                 (row.facts.get(f) or "") != member.get_secret(f) for f in SECRET_FIELDS
             )
@@ -601,6 +683,8 @@ def run_preview(batch: ImportBatch, *, user, progress=None) -> Preview:
         ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.FAILED, message=str(exc))
         raise RuleViolation("REL-01", str(exc)) from exc
     summary = result.summary()
+    if not result.has_errors:
+        save_checked(batch, result)
     ImportBatch.objects.filter(pk=batch.pk).update(
         status=ImportStatus.PREVIEWED,
         problems=[p.as_dict() for p in result.problems[:STORED_PROBLEMS]],
@@ -608,6 +692,82 @@ def run_preview(batch: ImportBatch, *, user, progress=None) -> Preview:
         **summary,
     )
     return result
+
+
+CHECKED_SALT = "dangjian.members.import.checked"
+
+
+def checked_path(batch: ImportBatch) -> Path:
+    stored = Path(batch.stored_file)
+    return stored.with_name(stored.name + ".checked")
+
+
+def save_checked(batch: ImportBatch, result: Preview) -> None:
+    """Keep the preview's checked rows beside the uploaded file, so that the commit need not read and check
+    the spreadsheet again (a third of a 200,000-row commit). The file is sealed with a keyed MAC: the commit
+    loads only what this installation wrote for this batch and this file."""
+    payload = pickle.dumps((batch.pk, batch.digest, TEMPLATE_VERSION, result), protocol=pickle.HIGHEST_PROTOCOL)
+    mac = salted_hmac(CHECKED_SALT, payload, algorithm="sha256").digest()
+    target = checked_path(batch)
+    partial = target.with_name(target.name + ".part")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(mac)
+        fh.write(payload)
+    os.replace(partial, target)
+
+
+def load_checked(batch: ImportBatch) -> Preview | None:
+    """The rows `save_checked` kept for this batch, or None (missing, altered, or for another file)."""
+    try:
+        blob = checked_path(batch).read_bytes()
+    except OSError:
+        return None
+    mac, payload = blob[:32], blob[32:]
+    if not constant_time_compare(mac, salted_hmac(CHECKED_SALT, payload, algorithm="sha256").digest()):
+        return None
+    batch_pk, digest, template_version, result = pickle.loads(payload)  # sealed by our own key (MAC above)
+    if (batch_pk, digest, template_version) != (batch.pk, batch.digest, TEMPLATE_VERSION):
+        return None
+    return result
+
+
+def unchanged_since_preview(result: Preview, user) -> bool:
+    """Whether the preview's verdicts still hold, checked in the commit's transaction: every target org is
+    still active and in the user's scope, no new roster record holds an ID number the preview found free,
+    and every matched record is at the version the preview compared. Anything else: False."""
+    if result.has_errors:
+        return False
+    rows = [r for r in result.rows if r.action in ("create", "update", "unchanged")]
+    step = _param_step()
+    org_ids = sorted({r.org.pk for r in rows})
+    fresh: dict[int, Org] = {}
+    for start in range(0, len(org_ids), step):
+        fresh.update(import_scope(user).in_bulk(org_ids[start : start + step]))
+    if len(fresh) != len(org_ids):
+        return False
+    for r in rows:
+        r.org = fresh[r.org.pk]
+    if user is not None:
+        for org in {r.org for r in rows if r.action != "create"}:
+            if not user_may_act_on_path(user, "members.change_member", org.path):
+                return False
+    keys = [r.facts["id_number_index"] for r in rows if r.action == "create"]
+    for start in range(0, len(keys), step):
+        if Member.objects.current().filter(id_number_index__in=keys[start : start + step]).exists():
+            return False
+    expected = {r.existing_id: (r.existing_version, r.org.pk) for r in rows if r.action != "create"}
+    ids = list(expected)
+    for start in range(0, len(ids), step):
+        chunk = ids[start : start + step]
+        found = Member.objects.current().filter(pk__in=chunk).values_list("pk", "version", "org_id")
+        if sum(1 for pk, version, org_id in found if expected[pk] == (version, org_id)) != len(chunk):
+            return False
+    return True
+
+
+def _param_step() -> int:
+    return 900 if connections[Member.objects.db].features.max_query_params else 10_000
 
 
 def commit(batch: ImportBatch, *, user, progress=None) -> dict:
@@ -627,7 +787,11 @@ def commit(batch: ImportBatch, *, user, progress=None) -> dict:
                     "REL-02", f"同一文件已于{earlier.committed_at:%Y-%m-%d %H:%M}导入（批次 {earlier.pk}）"
                 )
             ImportBatch.objects.filter(pk=locked.pk).update(status=ImportStatus.COMMITTING)
-            result = preview(Path(locked.stored_file), user=user, progress=progress)
+            result = load_checked(locked)
+            if result is None or not unchanged_since_preview(result, user):
+                # No checked rows kept, or the roster, the orgs or the user's scope changed since the preview:
+                # read and check the whole file again, as the preview did.
+                result = preview(Path(locked.stored_file), user=user, progress=progress)
             if result.has_errors:
                 errors = sum(1 for p in result.problems if p.level == "error")
                 raise RuleViolation("REL-01", f"数据已有变化，重新校验发现 {errors} 处错误，未写入任何数据；请重新上传")

@@ -93,13 +93,16 @@ class Member(models.Model):
 
     # -- personal data -------------------------------------------------------------------------
     def _aad(self, field: str) -> bytes:
-        return f"members.member:{field}:{self.uid}".encode()
+        return secret_aad(field, self.uid)
 
-    def set_secret(self, field: str, value: str) -> None:
+    def set_secret(self, field: str, value: str, cipher: crypto.FieldCipher | None = None, index: str = "") -> None:
+        """Encrypt `value` into the field's column (bound to this row's uid). A bulk writer passes its own
+        `cipher` and the blind `index` it has already computed for an ID number."""
         assert field in SECRET_FIELDS
-        setattr(self, f"{field}_cipher", crypto.encrypt_field(value, self._aad(field)) if value else "")
+        cipher = cipher or crypto.field_cipher()
+        setattr(self, f"{field}_cipher", cipher.encrypt(value, self._aad(field)) if value else "")
         if field == "id_number":
-            self.id_number_index = id_number_index(value) if value else ""
+            self.id_number_index = (index or id_number_index(value)) if value else ""
 
     def get_secret(self, field: str) -> str:
         assert field in SECRET_FIELDS
@@ -109,6 +112,11 @@ class Member(models.Model):
     @property
     def is_member(self) -> bool:
         return self.stage in (Stage.PROBATIONARY, Stage.FULL)
+
+
+def secret_aad(field: str, uid) -> bytes:
+    """What a member's ciphertext is bound to: table, column and the row's uid (CRY-03)."""
+    return f"members.member:{field}:{uid}".encode()
 
 
 def id_number_index(number: str) -> str:
@@ -291,12 +299,23 @@ class MobileDirection(models.TextChoices):
 
 
 class MobileRecord(models.Model):
-    """流动党员登记 (REL-08…11): a member away from, or staying at, an org without transferring."""
+    """流动党员登记 (REL-08…11): a member away from, or staying at, an org without transferring.
 
-    scope_path = "member__org__path"
+    An inflow (流入) names the host org in this system where the member takes part in organizational life
+    (一方隶属、多重组织生活, REL-08): the record is seen by both the member's own org and the host."""
+
+    scope_path = ("member__org__path", "host_org__path")
 
     member = models.ForeignKey(Member, verbose_name="党员", on_delete=models.CASCADE, related_name="mobile_records")
     direction = models.CharField("流向", max_length=8, choices=MobileDirection.choices, default=MobileDirection.OUTFLOW)
+    host_org = models.ForeignKey(
+        "orgs.Org",
+        verbose_name="流入党组织",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hosted_mobile_records",
+    )
     province = models.CharField("省", max_length=32, blank=True)
     city = models.CharField("市", max_length=32, blank=True)
     county = models.CharField("县（区）", max_length=32, blank=True)

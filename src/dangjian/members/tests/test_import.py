@@ -253,3 +253,121 @@ def test_command_line_import(tmp_path, orgs, capsys):
     call_command("import_roster", str(good), "--commit")
     assert "新增 2 人" in capsys.readouterr().out
     assert Member.objects.filter(name__startswith="导入人").count() == 2
+
+
+def _book_with_rows(path: Path, rows, *, last_cell=None, formulas=None) -> Path:
+    """A template-shaped workbook; `last_cell` (row, col, value) writes one more cell far below the data,
+    `formulas` maps (row, header) to (formula, cached value)."""
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("党员信息")
+    styled = book.add_format({"bold": True})
+    for i, h in enumerate(HEADERS):
+        sheet.write_string(0, i, h)
+    for r, row in enumerate(rows, start=1):
+        for i, h in enumerate(HEADERS):
+            value = row.get(h)
+            if (r, h) in (formulas or {}):
+                formula, cached = formulas[(r, h)]
+                sheet.write_formula(r, i, formula, None, cached)
+            elif isinstance(value, date):
+                sheet.write_string(r, i, value.isoformat())
+            elif value is not None:
+                sheet.write_string(r, i, str(value))
+    if last_cell == "styled":
+        sheet.write_blank(1_048_575, 0, None, styled)
+    elif last_cell is not None:
+        sheet.write_string(*last_cell)
+    book.close()
+    return path
+
+
+def test_a_used_range_to_the_last_excel_row_is_refused_before_reading(tmp_path, orgs):
+    """1,048,576 mostly empty rows (a space typed in the last row): refused with a clear message before the
+    reader lays out a million empty rows in memory; nothing is written."""
+    path = _book_with_rows(tmp_path / "tall.xlsx", [person(1)], last_cell=(1_048_575, 3, " "))
+    with pytest.raises(importer.ImportFileError, match="第 1048576 行") as refused:
+        importer.preview(path, user=None)
+    assert "删除数据下方的多余行" in str(refused.value)
+    batch = importer.open_batch(path, filename="tall.xlsx", user=None)
+    with pytest.raises(RuleViolation):
+        importer.run_preview(batch, user=None)
+    assert ImportBatch.objects.get(pk=batch.pk).status == ImportStatus.FAILED
+    assert not Member.objects.filter(name__startswith="导入人").exists()
+
+
+def test_cells_only_styled_down_to_the_last_row_are_ignored(tmp_path, orgs):
+    path = _book_with_rows(tmp_path / "styled.xlsx", [person(1), person(2)], last_cell="styled")
+    result = importer.preview(path, user=None)
+    assert (result.total_rows, result.summary()["to_create"], result.has_errors) == (2, 2, False)
+
+
+def test_formula_cells_are_read_as_excel_shows_them(tmp_path, orgs):
+    formulas = {(1, "姓名"): ('="导入"&"人1"', "导入人1"), (1, "工作岗位"): ('=IF(1>0,"农牧渔民","")', "农牧渔民")}
+    path = _book_with_rows(tmp_path / "formulas.xlsx", [person(1)], formulas=formulas)
+    result = importer.preview(path, user=None)
+    assert not result.has_errors, result.problems
+    assert result.rows[0].facts["name"] == "导入人1"
+    assert result.rows[0].facts["occupation"] == "farmer"
+
+
+def test_a_zip_bomb_is_refused_unread(tmp_path, orgs):
+    import zipfile
+
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as package:
+        package.writestr("xl/worksheets/sheet1.xml", b"\0" * (20 * 1024 * 1024))
+    with pytest.raises(importer.ImportFileError, match="压缩炸弹"):
+        importer.preview(path, user=None)
+
+
+def _previewed(tmp_path, rows, name="roster.xlsx"):
+    path = write_xlsx(tmp_path / name, rows)
+    batch = importer.open_batch(path, filename=name, user=None)
+    importer.run_preview(batch, user=None)
+    return path, ImportBatch.objects.get(pk=batch.pk)
+
+
+def test_commit_writes_the_rows_the_preview_checked(tmp_path, orgs):
+    """The preview keeps its checked rows (sealed, owner-only); the commit writes them without reading the
+    spreadsheet again — here the spreadsheet is gone by then."""
+    path, batch = _previewed(tmp_path, [person(i) for i in range(1, 4)])
+    kept = importer.checked_path(batch)
+    assert kept.stat().st_mode & 0o777 == 0o600
+    path.unlink()
+    assert importer.commit(batch, user=None) == {"created": 3, "updated": 0, "unchanged": 0}
+    member = Member.objects.get(name="导入人2")
+    assert member.get_secret("id_number") == person(2)["公民身份号码"]
+    assert member.id_number_index == importer.id_number_index(person(2)["公民身份号码"])
+
+
+def test_altered_checked_rows_are_not_trusted(tmp_path, orgs):
+    _, batch = _previewed(tmp_path, [person(1), person(2)])
+    kept = importer.checked_path(batch)
+    blob = bytearray(kept.read_bytes())
+    blob[-5] ^= 0xFF
+    kept.write_bytes(bytes(blob))
+    assert importer.load_checked(batch) is None
+    # The commit falls back to reading and checking the file again.
+    assert importer.commit(batch, user=None)["created"] == 2
+
+
+def test_commit_checks_again_what_changed_since_the_preview(tmp_path, orgs):
+    from dangjian.members import actions
+
+    path, batch = _previewed(tmp_path, [person(1), person(2)])
+    # Someone puts person 1 on the roster between the preview and the commit: no duplicate is created.
+    facts = importer.preview(path, user=None).rows[0].facts
+    actions.bulk_add_members([(orgs["village"], facts)], actor=None)
+    assert not importer.unchanged_since_preview(importer.load_checked(batch), None)
+    written = importer.commit(batch, user=None)
+    assert (written["created"], written["unchanged"]) == (1, 1)
+    assert Member.objects.filter(id_number_index=facts["id_number_index"]).count() == 1
+
+
+def test_commit_refuses_when_the_target_org_was_dissolved_since(tmp_path, orgs):
+    _, batch = _previewed(tmp_path, [person(1)])
+    Org.objects.filter(pk=orgs["village"].pk).update(dissolved_on=date(2026, 1, 1))
+    with pytest.raises(RuleViolation, match="数据已有变化"):
+        importer.commit(batch, user=None)
+    assert not Member.objects.filter(name__startswith="导入人").exists()
+    assert ImportBatch.objects.get(pk=batch.pk).status == ImportStatus.PREVIEWED
