@@ -16,6 +16,7 @@ from dangjian.members.models import Member, Placement, StatusChange
 from dangjian.orgs.models import Org
 
 EXACT_COUNT_LIMIT = 1_000_000
+FILTERED_COUNT_BOUND = 10_000
 
 
 def visible(user, action: str = "view"):
@@ -23,22 +24,34 @@ def visible(user, action: str = "view"):
 
 
 class BoundedPaginator(Paginator):
-    """Counts exactly up to EXACT_COUNT_LIMIT members in scope; beyond that the org counters give an
-    estimate (shown with "约"), so no page runs an exact COUNT over more than a million rows."""
+    """Counts exactly up to EXACT_COUNT_LIMIT members in scope. Beyond that no page runs an exact COUNT over
+    more than a million rows: the unfiltered list shows the org counters' total as an estimate ("约"); a
+    filtered one (a search, a band…) counts its matches up to FILTERED_COUNT_BOUND and, past it, says
+    "以上" and pages through that many (an ID-number search over a province shows "共 1 人", not "约 300万")."""
 
-    def __init__(self, object_list, per_page, *, estimate: int | None = None, **kwargs):
+    def __init__(self, object_list, per_page, *, estimate: int | None = None, narrowed: bool = False, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.estimate = estimate
+        self.narrowed = narrowed
+        self.is_lower_bound = False
 
-    @cached_property
-    def count(self):
-        if self.estimate is not None and self.estimate > EXACT_COUNT_LIMIT:
-            return self.estimate
-        return super().count
+    @property
+    def is_large(self) -> bool:
+        return self.estimate is not None and self.estimate > EXACT_COUNT_LIMIT
 
     @property
     def is_estimate(self) -> bool:
-        return self.estimate is not None and self.estimate > EXACT_COUNT_LIMIT
+        return self.is_large and not self.narrowed
+
+    @cached_property
+    def count(self):
+        if self.is_estimate:
+            return self.estimate
+        if self.is_large:
+            found = self.object_list.order_by()[: FILTERED_COUNT_BOUND + 1].count()
+            self.is_lower_bound = found > FILTERED_COUNT_BOUND
+            return min(found, FILTERED_COUNT_BOUND)
+        return super().count
 
 
 def members_in_scope_estimate(user, subtree: Org | None = None) -> int:
@@ -50,8 +63,8 @@ def members_in_scope_estimate(user, subtree: Org | None = None) -> int:
     return total
 
 
-def page_of(queryset, number, *, per_page: int = 50, estimate: int | None = None):
-    return BoundedPaginator(queryset, per_page, estimate=estimate).get_page(number)
+def page_of(queryset, number, *, per_page: int = 50, estimate: int | None = None, narrowed: bool = False):
+    return BoundedPaginator(queryset, per_page, estimate=estimate, narrowed=narrowed).get_page(number)
 
 
 def placements(member: Member):

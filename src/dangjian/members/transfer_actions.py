@@ -511,30 +511,51 @@ def record_outflow(member: Member, *, actor, since: date, **fields) -> MobileRec
     return record
 
 
-def record_inflow(member: Member, *, actor, since: date, **fields) -> MobileRecord:
+def record_inflow(member: Member, *, actor, host_org: Org | None, since: date, **fields) -> MobileRecord:
     """REL-08 / REL-11 (一方隶属、多重组织生活): a member of an org in this system taking part in organizational
-    life at `place` without transferring (流入). The record belongs to the member's own org (the model has no
-    host org), so it is recorded by someone holding the transfer permission over that org; it does not touch
-    the member's mobile flags, which describe the home side's 外出 registration."""
+    life at `host_org` without transferring (流入). Either side may record it (the host usually does, on the
+    member's 流动党员活动证); the record is seen by both. It does not touch the member's mobile flags, which
+    describe the home side's 外出 registration."""
     unknown = set(fields) - set(MOBILE_FIELDS)
     if unknown:
         raise TypeError(f"unknown mobile record fields: {sorted(unknown)}")
     member = Member.objects.select_related("org").get(pk=member.pk)
-    _require(actor, member.org)
+    if host_org is None:
+        raise RuleViolation("REL-08", "请选择流入的党组织（该党员在哪个党组织参加组织生活）", field="host_org")
+    if actor is not None and not any(
+        user_may_act_on_path(actor, PERM, org.path) for org in (host_org, member.org) if org is not None
+    ):
+        raise OutOfScope()
+    if host_org.is_dissolved:
+        raise RuleViolation("REL-01", f"党组织「{host_org.name}」已撤销", field="host_org")
+    if host_org.pk == member.org_id:
+        raise RuleViolation("REL-08", "流入党组织就是该党员的所在党组织，无需登记流入", field="host_org")
     _check_mobile_member(member, since)
+    if not (fields.get("place") or "").strip():
+        fields["place"] = host_org.name[:128]
     clean = _clean_mobile(fields)
     with transaction.atomic():
+        open_here = MobileRecord.objects.filter(
+            member=member, direction=MobileDirection.INFLOW, host_org=host_org, until__isnull=True
+        )
+        if open_here.exists():
+            raise RuleViolation("REL-08", f"该党员在「{host_org.name}」已有未结束的流入登记", field="host_org")
         record = MobileRecord.objects.create(
-            member=member, direction=MobileDirection.INFLOW, since=since, created_by=_user(actor), **clean
+            member=member,
+            direction=MobileDirection.INFLOW,
+            host_org=host_org,
+            since=since,
+            created_by=_user(actor),
+            **clean,
         )
         _verify_record(actor, record.pk)
         audit.record(
             "member.mobile.inflow",
             actor=actor,
             obj=record,
-            object_repr=f"{member.name} 流入",
-            org_path=member.org.path,
-            after={"member_id": member.pk, "since": since, "province": clean["province"], "city": clean["city"]},
+            object_repr=f"{member.name} 流入 {host_org.name}",
+            org_path=host_org.path,
+            after={"member_id": member.pk, "host_org_id": host_org.pk, "since": since},
         )
     return record
 
@@ -542,9 +563,13 @@ def record_inflow(member: Member, *, actor, since: date, **fields) -> MobileReco
 def end_mobile(record: MobileRecord, *, actor, until: date) -> MobileRecord:
     """The member came back (or the stay ended): close the record; the member's mobile flags follow the
     remaining open outflow record, or are cleared when there is none."""
-    record = MobileRecord.objects.select_related("member", "member__org").get(pk=record.pk)
+    record = MobileRecord.objects.select_related("member", "member__org", "host_org").get(pk=record.pk)
     member = record.member
-    _require(actor, member.org)
+    if record.host_org_id is not None and actor is not None:
+        if not any(user_may_act_on_path(actor, PERM, o.path) for o in (record.host_org, member.org)):
+            raise OutOfScope()
+    else:
+        _require(actor, member.org)
     if record.until is not None:
         raise RuleViolation("REL-08", "该流动登记已结束")
     if until < record.since:

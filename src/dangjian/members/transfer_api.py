@@ -193,8 +193,8 @@ class MobileRecordSerializer(serializers.ModelSerializer):
     class Meta:
         model = MobileRecord
         fields = [
-            "id", "member", "member_name", "org", "direction", "province", "city", "county", "destination", "place",
-            "reason", "contact_person", "certificate_number", "since", "until", "should_transfer",
+            "id", "member", "member_name", "org", "direction", "host_org", "province", "city", "county", "destination",
+            "place", "reason", "contact_person", "certificate_number", "since", "until", "should_transfer",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -207,8 +207,13 @@ class MobileRecordSerializer(serializers.ModelSerializer):
 
 
 class MobileRecordCreateSerializer(serializers.Serializer):
-    member = serializers.IntegerField(help_text="党员编号")
+    member = serializers.IntegerField(required=False, help_text="党员编号（流出必填；流入时本方管辖的党员也可用编号）")
     direction = serializers.ChoiceField(choices=MobileDirection.choices, default=MobileDirection.OUTFLOW)
+    host_org = serializers.IntegerField(required=False, help_text="流入党组织编号（流入必填）")
+    id_number = serializers.CharField(
+        max_length=24, required=False, write_only=True, help_text="流入：按活动证核对的公民身份号码（与姓名一并）"
+    )
+    name = serializers.CharField(max_length=64, required=False, help_text="流入：党员姓名（与公民身份号码一并）")
     province = serializers.CharField(max_length=32, required=False, allow_blank=True)
     city = serializers.CharField(max_length=32, required=False, allow_blank=True)
     county = serializers.CharField(max_length=32, required=False, allow_blank=True)
@@ -242,11 +247,26 @@ class MobileRecordViewSet(ListModelMixin, RetrieveModelMixin, ScopedGenericViewS
         data = MobileRecordCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = dict(data.validated_data)
-        member = restrict(Member.objects.all(), request.user, PERM).filter(pk=v.pop("member")).first()
-        if member is None:
-            raise serializers.ValidationError({"member": "党员不存在或不在您的管辖范围内。"})
-        record_fn = actions.record_outflow if v.pop("direction") == MobileDirection.OUTFLOW else actions.record_inflow
-        record = record_fn(member, actor=request.user, **v)
+        member_pk, host_pk = v.pop("member", None), v.pop("host_org", None)
+        id_number, name = v.pop("id_number", ""), v.pop("name", "")
+        member = None
+        if member_pk is not None:
+            member = restrict(Member.objects.all(), request.user, PERM).filter(pk=member_pk).first()
+        if v.pop("direction") == MobileDirection.OUTFLOW:
+            if member is None:
+                raise serializers.ValidationError({"member": "党员不存在或不在您的管辖范围内。"})
+            record = actions.record_outflow(member, actor=request.user, **v)
+        else:
+            if member is None and member_pk is None:
+                member = queries.member_for_inflow(id_number, name)
+            if member is None:
+                raise serializers.ValidationError(
+                    {"member": "系统内没有相符的党员：请给出您管辖范围内的党员编号，或核对姓名与公民身份号码。"}
+                )
+            host = Org.objects.active().filter(pk=host_pk).first() if host_pk is not None else None
+            if host_pk is not None and host is None:
+                raise serializers.ValidationError({"host_org": "流入党组织不存在或已撤销。"})
+            record = actions.record_inflow(member, actor=request.user, host_org=host, **v)
         record = MobileRecord.objects.select_related("member").get(pk=record.pk)
         return Response(MobileRecordSerializer(record).data, status=status.HTTP_201_CREATED)
 

@@ -89,3 +89,24 @@ class OutflowForm(StyledFormMixin, forms.Form):
 
 class EndMobileForm(StyledFormMixin, forms.Form):
     until = forms.DateField(label="结束日期", widget=DATE_WIDGET, help_text="返回或结束流动的日期")
+
+
+class InflowForm(StyledFormMixin, forms.Form):
+    """登记流入: the host org registers a member of another org in this system (from the 流动党员活动证)."""
+
+    name = forms.CharField(label="姓名", max_length=64)
+    id_number = forms.CharField(label="公民身份号码", max_length=24, help_text="与姓名一并核对，须与党员名册一致")
+    host_org = OrgChoiceField(queryset=Org.objects.none(), label="流入党组织（在此参加组织生活）")
+    since = forms.DateField(label="流入日期", widget=DATE_WIDGET)
+    province = forms.CharField(label="来自省（区、市）", max_length=32, required=False)
+    city = forms.CharField(label="来自市（地、州）", max_length=32, required=False)
+    county = forms.CharField(label="来自县（市、区）", max_length=32, required=False)
+    place = forms.CharField(label="所在单位或地点", max_length=128, required=False, help_text="不填则记为流入党组织")
+    reason = forms.CharField(label="流入原因", max_length=64, required=False, help_text="如：务工经商、求学、随迁")
+    contact_person = forms.CharField(label="联系人", max_length=32, required=False)
+    certificate_number = forms.CharField(label="流动党员活动证编号", max_length=32, required=False)
+
+    def __init__(self, *args, org_queryset=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if org_queryset is not None:
+            self.fields["host_org"].queryset = org_queryset

@@ -174,3 +174,25 @@ def transfer_todos(user, today: date, lead: int) -> list:
             )
         )
     return out
+
+
+def member_for_inflow(id_number: str, name: str) -> Member | None:
+    """The member a host org registers as 流入, found anywhere in the system by exact ID number *and* name (as
+    printed on the 流动党员活动证): a host secretary cannot see the home org's roster, and one of the two alone
+    must not be enough to learn whether somebody is a member."""
+    from dangjian.members.models import id_number_index
+
+    number = rules.normalize_id_number(id_number or "").upper()
+    if not number or not name:
+        return None
+    return (
+        Member.objects.current()
+        .select_related("org")
+        .filter(id_number_index=id_number_index(number), name=name.strip())
+        .first()
+    )
+
+
+def hosts_for(user, action: str = "members.transfer_member"):
+    """Active orgs where the user may register 流入 members (the host side)."""
+    return restrict(Org.objects.active(), user, action)

@@ -13,10 +13,11 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
-from dangjian.core.scope import has_permission, restrict
+from dangjian.core.scope import has_permission, restrict, user_may_act_on_path
 from dangjian.core.views import ScopedView
 from dangjian.members import letters
 from dangjian.members import transfer_actions as actions
@@ -26,6 +27,7 @@ from dangjian.members.transfer_filters import BOXES, TransferFilter
 from dangjian.members.transfer_forms import (
     AcceptForm,
     EndMobileForm,
+    InflowForm,
     OutflowForm,
     ReceiptForm,
     ReceiveExternalForm,
@@ -338,7 +340,7 @@ MOBILE_TABS = [("out", "流出"), ("in", "流入"), ("due", "应转接"), ("ende
 class MobileListView(ScopedView):
     """流动党员: open outflow and inflow records, members away six months or more, ended records."""
 
-    queryset = MobileRecord.objects.select_related("member", "member__org")
+    queryset = MobileRecord.objects.select_related("member", "member__org", "host_org")
     action = VIEW
 
     def get(self, request):
@@ -356,6 +358,10 @@ class MobileListView(ScopedView):
             direction = MobileDirection.OUTFLOW if tab == "out" else MobileDirection.INFLOW
             qs = queries.open_records(base, direction).order_by("since", "pk")
         page = _page(qs, request.GET.get("page"))
+        if tab != "due":
+            for record in page:  # a host org sees its 流入 members' records, not their home roster
+                path = record.member.org.path
+                record.member_visible = user_may_act_on_path(request.user, "members.view_member", path)
         cutoff = queries.transfer_due_cutoff(today)
         context = {
             "tab": tab,
@@ -367,6 +373,43 @@ class MobileListView(ScopedView):
             "can_transfer": has_permission(request.user, PERM),
         }
         return render(request, "members/mobile_list.html", context)
+
+
+class InflowView(ScopedView):
+    """登记流入: a member of another org in this system takes part in organizational life here (REL-08)."""
+
+    queryset = MobileRecord.objects.all()
+    action = PERM
+
+    def form(self, data=None):
+        orgs = queries.hosts_for(self.request.user)
+        return InflowForm(data, org_queryset=orgs, initial={"since": timezone.localdate()})
+
+    def show(self, request, form, status=200):
+        context = {"form": form, "title": "登记流入党员", "inflow": True}
+        return render(request, "members/mobile_form.html", context, status=status)
+
+    def get(self, request):
+        self.check_permission()
+        return self.show(request, self.form())
+
+    def post(self, request):
+        self.check_permission()
+        form = self.form(request.POST)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            member = queries.member_for_inflow(data.pop("id_number"), data.pop("name"))
+            if member is None:
+                form.add_error("id_number", "系统内没有姓名与公民身份号码都相符的党员，请核对流动党员活动证。")
+            else:
+                try:
+                    actions.record_inflow(member, actor=request.user, **data)
+                except DOMAIN_ERRORS as exc:
+                    _form_error(form, exc)
+                else:
+                    messages.success(request, f"已登记「{member.name}」流入{data['host_org'].name}。")
+                    return redirect(f"{reverse('members:mobile_list')}?tab=in")
+        return self.show(request, form, status=400)
 
 
 class OutflowView(ScopedView):
@@ -405,13 +448,14 @@ class OutflowView(ScopedView):
 class EndMobileView(ScopedView):
     """登记返回 / 结束流动."""
 
-    queryset = MobileRecord.objects.select_related("member", "member__org")
+    queryset = MobileRecord.objects.select_related("member", "member__org", "host_org")
     action = PERM
 
     def show(self, request, record, form, status=200):
         context = {
             "form": form,
             "member": record.member,
+            "member_hidden": not queries.may_act(request.user, record.member.org),
             "record": record,
             "title": f"结束流动登记：{record.member.name}",
         }
@@ -434,5 +478,7 @@ class EndMobileView(ScopedView):
                 _form_error(form, exc)
             else:
                 messages.success(request, "已结束流动登记。")
+                if not queries.may_act(request.user, record.member.org):  # the host side of an inflow
+                    return redirect(f"{reverse('members:mobile_list')}?tab=in")
                 return redirect("members:detail", pk=record.member_id)
         return self.show(request, record, form, status=400)

@@ -15,6 +15,7 @@ urlpatterns: list = [
     path("transfers/<int:pk>/receipt/", views.ReceiptView.as_view(), name="transfer_receipt"),
     path("<int:pk>/transfer/", views.TransferStartView.as_view(), name="transfer_start"),
     path("mobile/", views.MobileListView.as_view(), name="mobile_list"),
+    path("mobile/inflow/", views.InflowView.as_view(), name="mobile_inflow"),
     path("<int:pk>/mobile/", views.OutflowView.as_view(), name="mobile_outflow"),
     path("mobile/<int:pk>/end/", views.EndMobileView.as_view(), name="mobile_end"),
 ]

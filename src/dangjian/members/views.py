@@ -32,6 +32,10 @@ def masked_row(member: Member) -> dict:
     return {"member": member, "phone": rules.mask_phone(phone) if phone else ""}
 
 
+# Query parameters that do not narrow the list below the scope's (or subtree's) org counters.
+UNNARROWING = {"page", "sort", "subtree"}
+
+
 class RosterView(ScopedView):
     queryset = Member.objects.all()
 
@@ -47,8 +51,12 @@ class RosterView(ScopedView):
         qs = roster.qs
         if not (roster.form.is_valid() and roster.form.cleaned_data.get("sort")):
             qs = qs.order_by("org__path", "name_initials", "pk")
+        narrowed = any(v for k, values in request.GET.lists() if k not in UNNARROWING for v in values)
         page = queries.page_of(
-            qs, request.GET.get("page"), estimate=queries.members_in_scope_estimate(request.user, subtree)
+            qs,
+            request.GET.get("page"),
+            estimate=queries.members_in_scope_estimate(request.user, subtree),
+            narrowed=narrowed,
         )
         query = request.GET.copy()
         query.pop("page", None)

@@ -472,14 +472,58 @@ def test_outflow_refusals(people, personas):
     assert state() == before
 
 
-def test_inflow_does_not_touch_the_flags(people, personas):
-    record = ta.record_inflow(
-        people["zhang"], actor=personas["town_secretary"], place="杨庄村党支部", reason="随迁居住", since=today()
-    )
-    assert record.direction == "inflow"
-    assert not reload(people["zhang"]).is_mobile
-    ta.end_mobile(record, actor=personas["town_secretary"], until=today())
+def test_inflow_is_recorded_by_the_host_and_seen_by_both_sides(people, personas, orgs, client_as):
+    """REL-08 一方隶属、多重组织生活: 赵 of 河湾村 (西河镇) takes part in life at 杨庄村 (东山镇)."""
+    from dangjian.core.scope import restrict
+
+    zhao, town = people["zhao"], personas["town_secretary"]
+    number = zhao.get_secret("id_number")
+    assert tq.member_for_inflow(number, zhao.name) == zhao
+    assert tq.member_for_inflow(number, "别人") is None  # the ID number alone reveals nothing
+    record = ta.record_inflow(zhao, actor=town, host_org=orgs["village2"], reason="务工", since=today())
+    assert (record.direction, record.host_org, record.place) == ("inflow", orgs["village2"], orgs["village2"].name)
+    assert not reload(zhao).is_mobile  # the home side's 外出 flags are its own business
+    visible = {
+        name: restrict(MobileRecord.objects.all(), personas[name], tq.VIEW).filter(pk=record.pk).exists()
+        for name in ("town_secretary", "county_admin", "village_secretary")
+    }
+    assert visible == {"town_secretary": True, "county_admin": True, "village_secretary": False}
+    page = client_as("town_secretary").get(reverse("members:mobile_list"), {"tab": "in"}).content.decode()
+    assert zhao.name in page
+    assert orgs["village2"].name in page
+    assert reverse("members:detail", args=[zhao.pk]) not in page  # no link into another township's roster
+    before = state()
+    with pytest.raises(RuleViolation, match="已有未结束的流入登记"):
+        ta.record_inflow(zhao, actor=town, host_org=orgs["village2"], since=today())
+    with pytest.raises(RuleViolation, match="无需登记流入"):
+        ta.record_inflow(people["wang"], actor=town, host_org=orgs["village2"], since=today())
+    with pytest.raises(RuleViolation, match="请选择流入的党组织"):
+        ta.record_inflow(zhao, actor=town, host_org=None, since=today())
+    with pytest.raises(OutOfScope):
+        ta.record_inflow(zhao, actor=personas["village_secretary"], host_org=orgs["town2"], since=today())
+    assert state() == before
+    ta.end_mobile(record, actor=town, until=today())  # the host closes it
     assert reload(record).until == today()
+
+
+def test_inflow_page_finds_the_member_by_name_and_id_number(people, orgs, client_as):
+    zhao = people["zhao"]
+    client = client_as("town_secretary")
+    url = reverse("members:mobile_inflow")
+    assert client.get(url).status_code == 200
+    form = {"name": zhao.name, "id_number": zhao.get_secret("id_number"), "host_org": orgs["village2"].pk,
+            "since": today().isoformat(), "certificate_number": "LD2026001"}  # fmt: skip
+    wrong = client.post(url, {**form, "name": "别人"})
+    assert wrong.status_code == 400
+    assert "系统内没有姓名与公民身份号码都相符的党员" in wrong.content.decode()
+    assert not MobileRecord.objects.exists()
+    response = client.post(url, form)
+    assert response.status_code == 302
+    record = MobileRecord.objects.get()
+    assert (record.member, record.host_org, record.certificate_number) == (zhao, orgs["village2"], "LD2026001")
+    ended = client.post(reverse("members:mobile_end", args=[record.pk]), {"until": today().isoformat()})
+    assert ended.status_code == 302
+    assert ended["Location"].endswith("?tab=in")
 
 
 def test_due_to_transfer_list(people, personas, client_as):
@@ -854,12 +898,14 @@ def test_api_mobile_records(people, api_as):
     record = r.json()
     assert record["direction"] == "outflow"
     assert record["should_transfer"] is True
+    host = Org.objects.get(name="杨庄村党支部")
     r = client.post(
         "/api/v1/mobile-records/",
-        {"member": people["li"].pk, "direction": "inflow", "place": "杨庄村党支部", "since": today().isoformat()},
+        {"member": people["li"].pk, "direction": "inflow", "host_org": host.pk, "since": today().isoformat()},
         format="json",
     )
-    assert r.status_code == 201
+    assert r.status_code == 201, r.json()
+    assert r.json()["host_org"] == host.pk
     assert {x["member_name"] for x in client.get("/api/v1/mobile-records/", {"state": "due"}).json()["results"]} == {
         "张三丰"
     }

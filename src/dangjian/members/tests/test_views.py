@@ -174,3 +174,22 @@ def test_lost_contact_through_the_form(client_as, people):
     assert "应停止党籍" in html
     assert client.post(reverse("members:lost_contact", args=[zhao.pk]), {"op": "restore"}).status_code == 302
     assert not Member.objects.get(pk=zhao.pk).is_lost_contact
+
+
+def test_large_scopes_count_filtered_lists_with_a_bound(client_as, people, monkeypatch):
+    """Past the exact-count limit: the unfiltered roster shows the counters' estimate ("约"); a search shows
+    its real matches, and a broad filter counts up to the bound and says "以上" — never the whole scope."""
+    from dangjian.members import queries
+
+    monkeypatch.setattr(queries, "EXACT_COUNT_LIMIT", 1)
+    monkeypatch.setattr(queries, "FILTERED_COUNT_BOUND", 2)
+    client = client_as("county_admin")
+    url = reverse("members:list")
+
+    def count_text(params):
+        html = client.get(url, params).content.decode()
+        return html.split('id="roster-count">', 1)[1].split("</span>", 1)[0]
+
+    assert count_text({}) == "共 约 4 人"
+    assert count_text({"q": people["zhang"].name}) == "共 1 人"
+    assert count_text({"stage": ["full", "probationary"]}).startswith("共 2 人以上（仅列出前 2 人")
