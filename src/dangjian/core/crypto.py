@@ -181,6 +181,16 @@ class FieldCipher:
             data = encryptor.update(plaintext.encode()) + encryptor.finalize() + encryptor.tag
         return self._prefix + base64.b64encode(nonce + data).decode()
 
+    def decrypt(self, raw: bytes, aad: bytes) -> str:
+        """`raw` is nonce || ciphertext || tag as `encrypt` wrote it (base64-decoded)."""
+        nonce, data = raw[:12], raw[12:]
+        if self._aes is not None:
+            return self._aes.decrypt(nonce, data, aad).decode()
+        ciphertext, tag = data[:-16], data[-16:]
+        decryptor = Cipher(self._sm4, modes.GCM(nonce, tag)).decryptor()
+        decryptor.authenticate_additional_data(aad)
+        return (decryptor.update(ciphertext) + decryptor.finalize()).decode()
+
 
 def field_cipher() -> FieldCipher:
     """The cipher new values are written with (settings FIELD_KEY_ID and FIELD_CIPHER: sm4 or aes)."""
@@ -203,16 +213,15 @@ def decrypt_field(stored: str, aad: bytes) -> str:
     """Decrypt a value written by `encrypt_field`; a wrong row, column or key raises CryptoError."""
     try:
         alg, key_id, blob = stored.split(":", 2)
-        raw = base64.b64decode(blob)
-        nonce, data = raw[:12], raw[12:]
-        key = _field_key(key_id)
-        if alg == "aesgcm":
-            return AESGCM(key).decrypt(nonce, data, aad).decode()
-        if alg == "sm4gcm":
-            return sm4_gcm_decrypt(key[:16], nonce, data, aad).decode()
+        cipher = _CIPHER_OF_PREFIX.get(alg)
+        if cipher is None:
+            raise CryptoError(f"unknown cipher {alg}")
+        return _field_cipher(key_id, cipher).decrypt(base64.b64decode(blob), aad)
     except (ValueError, InvalidTag) as exc:
         raise CryptoError("密文无法解密（数据或密钥不匹配）") from exc
-    raise CryptoError(f"unknown cipher {alg}")
+
+
+_CIPHER_OF_PREFIX = {prefix: name for name, prefix in FIELD_PREFIX.items()}
 
 
 def blind_index(value: str, purpose: str) -> str:

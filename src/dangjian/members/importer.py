@@ -35,7 +35,15 @@ from dangjian.core.scope import restrict, scope_paths, user_may_act_on_path
 from dangjian.core.text import initials
 from dangjian.members import actions, rules
 from dangjian.members.columns import BY_HEADER, COLUMNS, NATIONAL_HEADERS, TEMPLATE_VERSION, Column
-from dangjian.members.models import SECRET_FIELDS, ImportBatch, ImportBatchItem, ImportStatus, Member, id_number_index
+from dangjian.members.models import (
+    SECRET_FIELDS,
+    ImportBatch,
+    ImportBatchItem,
+    ImportStatus,
+    Member,
+    id_number_index,
+    secret_aad,
+)
 from dangjian.orgs.models import Org
 
 SHEET_NAME = "党员信息"
@@ -488,29 +496,49 @@ def _match_existing(result: Preview, user) -> None:
         by_index[key] = r
     keys = list(by_index)
     step = _param_step()  # SQLite: at most 999 parameters per statement
+    cipher_columns = [f"{f}_cipher" for f in SECRET_FIELDS if f != "id_number"]
+    columns = [
+        "pk",
+        "uid",
+        "version",
+        "org_id",
+        "org__path",
+        "org__name",
+        "id_number_index",
+        *COMPARED,
+        *cipher_columns,
+    ]
     for start in range(0, len(keys), step):
         chunk = keys[start : start + step]
-        existing = list(Member.objects.current().filter(id_number_index__in=chunk).select_related("org"))
-        for member in existing:
-            row = by_index[member.id_number_index]
+        # Plain values, not model instances: a re-import matches every row of the file.
+        for member in Member.objects.current().filter(id_number_index__in=chunk).values(*columns):
+            row = by_index[member["id_number_index"]]
             # The scope test `restrict(…, "change")` makes, on the org path already at hand (a query per
             # chunk of ids walked the user's whole subtree on SQLite: ~0.4 s each).
-            if user is not None and not user_may_act_on_path(user, "members.change_member", member.org.path):
+            if user is not None and not user_may_act_on_path(user, "members.change_member", member["org__path"]):
                 result.problems.append(
                     Problem(row.row, "公民身份号码", "error", "该党员已在其他党组织的名册中，不在您的管辖范围")
                 )
                 row.action = "error"
                 continue
-            if member.org_id != row.org.pk:
-                message = f"该党员现在「{member.org.name}」，与本表不同；调整所在党支部请办理组织关系转接"
+            if member["org_id"] != row.org.pk:
+                message = f"该党员现在「{member['org__name']}」，与本表不同；调整所在党支部请办理组织关系转接"
                 result.problems.append(Problem(row.row, "所在党支部", "error", message, row.org.name))
                 row.action = "error"
                 continue
-            row.existing_id, row.existing_version = member.pk, member.version
-            changed = any(_differs(getattr(member, k), row.facts.get(k)) for k in COMPARED) or any(
-                (row.facts.get(f) or "") != member.get_secret(f) for f in SECRET_FIELDS
+            row.existing_id, row.existing_version = member["pk"], member["version"]
+            # The ID number is equal by construction (matched on its keyed index); the other secrets are
+            # decrypted only when every plain field is equal.
+            changed = any(_differs(member[k], row.facts.get(k)) for k in COMPARED) or any(
+                (row.facts.get(f) or "") != _decrypted(member[f"{f}_cipher"], f, member["uid"])
+                for f in SECRET_FIELDS
+                if f != "id_number"
             )
             row.action = "update" if changed else "unchanged"
+
+
+def _decrypted(stored: str, field_name: str, uid) -> str:
+    return crypto.decrypt_field(stored, secret_aad(field_name, uid)) if stored else ""
 
 
 def _differs(current, new) -> bool:
