@@ -1,0 +1,41 @@
+"""The roster's pages on a 375 px phone (a village secretary's screen): no page wider than the screen."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from dangjian.demo.personas import DEMO_PASSWORD
+from dangjian.members import transfer_actions
+
+from .test_org_tree import assert_no_horizontal_scroll, shoot
+
+pytestmark = pytest.mark.browser
+
+
+def test_roster_pages_fit_a_phone(page, transactional_db, orgs, personas, people):
+    transfer_actions.record_outflow(
+        people["li"], actor=None, province="广东省", city="深圳市", since=people["li"].joined_on
+    )
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", "village_secretary")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.locator(".page-title")).to_have_text("工作台")
+
+    pages = [
+        ("/members/", "#roster-count", "roster-mobile.png"),
+        (f"/members/{people['zhang'].pk}/", ".page-title", "member-mobile.png"),
+        ("/members/transfers/", ".page-title", None),
+        ("/members/mobile/", "#mobile", "mobile-members-mobile.png"),
+        (f"/members/{people['zhang'].pk}/transfer/", "button:has-text('开具介绍信')", None),
+    ]
+    for url, marker, screenshot in pages:
+        page.goto(url)
+        expect(page.locator(marker).first).to_be_visible()
+        assert_no_horizontal_scroll(page)
+        if screenshot:
+            shoot(page, screenshot)
+    page.goto("/members/")
+    expect(page.locator("#roster-count")).to_have_text("共 2 人")
