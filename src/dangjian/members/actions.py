@@ -6,6 +6,7 @@ counters kept current, and records an audit event in which personal data never a
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 from django.db import transaction
@@ -342,31 +343,43 @@ def build_member(org: Org, facts: dict, *, cache: dict | None = None) -> Member:
         blank = Member()
         layout = cache["layout"] = (
             [getattr(blank, f.attname) for f in fields],  # defaults, in the constructor's positional order
-            [(i, f) for i, f in enumerate(fields) if f.has_default() and callable(f.default)],  # fresh per row
+            # fresh per row (the uid too, unless sealed ahead)
+            [(i, f) for i, f in enumerate(fields) if f.has_default() and callable(f.default) and f.name != "uid"],
             {f.attname: i for i, f in enumerate(fields)},
         )
     defaults, fresh, position = layout
-    names = cache.setdefault("initials", {})
-    name = facts["name"]
-    if name not in names:
-        names[name] = initials(name)
     values = defaults.copy()
+    sealed = "uid" in facts  # importer.seal_new_rows gave uid, ciphertexts, blind index and initials ahead
     for i, f in fresh:
         values[i] = f.get_default()
+    if not sealed:
+        values[position["uid"]] = uuid.uuid4()
     values[position["org_id"]] = org.pk
-    values[position["name_initials"]] = names[name]
     for key in (*PLAIN_FIELDS, "status", "is_lost_contact", "lost_contact_on", "lost_reason"):
         value = facts.get(key)
         if value is not None:
             values[position[key]] = value
+    if sealed:
+        for key in SEALED_KEYS:
+            values[position[key]] = facts[key]
+    else:
+        names = cache.setdefault("initials", {})
+        name = facts["name"]
+        if name not in names:
+            names[name] = initials(name)
+        values[position["name_initials"]] = names[name]
     member = Member(*values)
     Member.org.field.set_cached_value(member, org)
-    cipher = cache.get("cipher")
-    if cipher is None:
-        cipher = cache["cipher"] = crypto.field_cipher()
-    for field in SECRET_FIELDS:
-        member.set_secret(field, facts.get(field) or "", cipher, facts.get("id_number_index", ""))
+    if not sealed:
+        cipher = cache.get("cipher")
+        if cipher is None:
+            cipher = cache["cipher"] = crypto.field_cipher()
+        for field in SECRET_FIELDS:
+            member.set_secret(field, facts.get(field) or "", cipher, facts.get("id_number_index", ""))
     return member
+
+
+SEALED_KEYS = ("uid", "name_initials", "id_number_index", *(f"{f}_cipher" for f in SECRET_FIELDS))
 
 
 def bulk_add_members(entries: list[tuple[Org, dict]], *, actor, batch_size: int = 2000, progress=None) -> list[Member]:
