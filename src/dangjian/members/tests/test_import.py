@@ -371,3 +371,18 @@ def test_commit_refuses_when_the_target_org_was_dissolved_since(tmp_path, orgs):
         importer.commit(batch, user=None)
     assert not Member.objects.filter(name__startswith="导入人").exists()
     assert ImportBatch.objects.get(pk=batch.pk).status == ImportStatus.PREVIEWED
+
+
+def test_a_second_import_of_a_file_being_committed_is_refused(tmp_path, orgs):
+    """Two imports of the same file at once: while the first is being written (status 正在导入), the second is
+    refused by the database's unique condition on the file digest, and writes nothing."""
+    path = write_xlsx(tmp_path / "roster.xlsx", [person(1), person(2)])
+    first = importer.open_batch(path, filename="a.xlsx", user=None)
+    second = importer.open_batch(path, filename="b.xlsx", user=None)
+    importer.run_preview(first, user=None)
+    importer.run_preview(second, user=None)
+    ImportBatch.objects.filter(pk=first.pk).update(status=ImportStatus.COMMITTING)  # the first worker, mid-write
+    with pytest.raises(RuleViolation, match="同一文件正在导入或已经导入"):
+        importer.commit(ImportBatch.objects.get(pk=second.pk), user=None)
+    assert not Member.objects.filter(name__startswith="导入人").exists()
+    assert ImportBatch.objects.get(pk=second.pk).status == ImportStatus.PREVIEWED
