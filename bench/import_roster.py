@@ -451,7 +451,7 @@ def run(args, tmpdir: str) -> int:
     unchanged = again["summary"]["unchanged"]
     print(
         f"{'preview again (rows on the roster)':<34}{again['seconds']:>9.1f}{n / again['seconds']:>9,.0f}"
-        f"{again['peak_mib']:>10.0f}{loads['again']:>6}  {unchanged:,} unchanged (compared, phone and address decrypted); "
+        f"{again['peak_mib']:>10.0f}{loads['again']:>6}  {unchanged:,} unchanged (phone, address decrypted); "
         f"memory {'PASS' if again['peak_mib'] < TARGET_PEAK_MIB else 'MISS'}"
     )
     print(f"load average at the end {load()}")
