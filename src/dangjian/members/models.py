@@ -86,6 +86,11 @@ class Member(models.Model):
             models.Index(fields=["org", "stage", "status"], name="members_org_stage_idx"),
             models.Index(fields=["birth_date"], name="members_birth_idx"),
             models.Index(fields=["joined_on"], name="members_joined_idx"),
+            # The to-dos' few rows out of a whole county's (MEM-06, REL-02): small partial indexes, so the home
+            # page does not scan every member in scope on each request.
+            models.Index(fields=["lost_contact_on"], condition=Q(is_lost_contact=True), name="members_lost_idx"),
+            models.Index(fields=["status_since"], condition=Q(status="suspended"), name="members_suspended_idx"),
+            models.Index(fields=["mobile_since"], condition=Q(is_mobile=True), name="members_mobile_idx"),
         ]
 
     def __str__(self):
