@@ -10,7 +10,8 @@ import uuid
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from dangjian.core import audit, crypto
@@ -66,20 +67,19 @@ def snapshot(member: Member) -> dict:
 
 
 def recount(org_ids) -> None:
-    """Refresh the direct member counters of the given orgs from the roster."""
-    org_ids = {i for i in org_ids if i}
-    if not org_ids:
-        return
-    rows = (
-        Member.objects.filter(org_id__in=org_ids, stage__in=MEMBER_STAGES)
-        .exclude(status=MemberStatus.EXITED)
-        .values("org_id")
-        .annotate(n=Count("id"), full=Count("id", filter=Q(stage=Stage.FULL)))
-    )
-    found = {r["org_id"]: r for r in rows}
-    for org_id in org_ids:
-        r = found.get(org_id, {"n": 0, "full": 0})
-        Org.objects.filter(pk=org_id).update(member_count=r["n"], full_member_count=r["full"])
+    """Refresh the direct member counters of the given orgs from the roster: one UPDATE per 900 orgs, each
+    counter a correlated COUNT over the org's members (an import touching a county's 1,300 branches ran
+    1,300 UPDATEs before)."""
+    org_ids = sorted({i for i in org_ids if i})
+    members = Member.objects.filter(org_id=OuterRef("pk"), stage__in=MEMBER_STAGES).exclude(status=MemberStatus.EXITED)
+
+    def counted(qs):
+        return Coalesce(Subquery(qs.values("org_id").annotate(n=Count("id")).values("n")[:1]), 0)
+
+    for start in range(0, len(org_ids), 900):
+        Org.objects.filter(pk__in=org_ids[start : start + 900]).update(
+            member_count=counted(members), full_member_count=counted(members.filter(stage=Stage.FULL))
+        )
 
 
 def validate(data: dict, *, org: Org | None, exclude_pk: int | None = None) -> dict:
