@@ -306,6 +306,9 @@ def vote_passes(due: int, in_favour: int) -> bool:
     return in_favour * 2 > due
 
 
+VOTE_KEYS = ("due", "present", "written", "in_favour", "against", "abstain")
+
+
 def check_vote(v: Mapping[str, object]) -> None:
     """The counts of a general-assembly vote (steps 15 and 23) must add up; the quorum must be met."""
     try:

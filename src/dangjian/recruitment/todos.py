@@ -1,0 +1,5 @@
+"""Recruitment deadlines as to-dos (§4.4)."""
+
+
+def recruitment_todos(user, today, lead):
+    return []
