@@ -53,7 +53,14 @@ VIEWS = [
     ("recruitment:transfer", "get", case_target, (), None),
 ]
 IDS = [f"{v[0]}-{v[1]}" for v in VIEWS]
-LISTS = ["recruitment:board", "recruitment:start", "recruitment:queues", "recruitment:overview", "recruitment:options"]
+LISTS = [
+    "recruitment:board",
+    "recruitment:start",
+    "recruitment:queues",
+    "recruitment:overview",
+    "recruitment:options",
+    "recruitment:import",
+]
 
 
 def state():

@@ -16,7 +16,7 @@ from dangjian.core.views import ScopedView
 from dangjian.members.choices import MemberStatus, Stage
 from dangjian.members.models import Member
 from dangjian.orgs.models import Org
-from dangjian.recruitment import actions, queries, rules
+from dangjian.recruitment import actions, importer, queries, rules
 from dangjian.recruitment.forms import DecisionForm, OptionForm, StartForm, StepForm, TransferForm
 from dangjian.recruitment.models import CaseState, LocalOption, RecruitmentCase
 
@@ -330,3 +330,46 @@ def _org_param_post(request):
     if not raw.isdigit():
         return None
     return Org.objects.filter(pk=int(raw)).first()
+
+
+class ImportView(ScopedView):
+    """Upload a spreadsheet of existing cases: preview with errors and rule warnings; commit all or nothing."""
+
+    queryset = RecruitmentCase.objects.all()
+    action = "change"
+
+    def get(self, request):
+        self.check_permission()
+        return render(request, "recruitment/import.html", {"columns": list(importer.COLUMNS)})
+
+    def post(self, request):
+        import tempfile
+        from pathlib import Path
+
+        self.check_permission()
+        upload = request.FILES.get("file")
+        context: dict = {"columns": list(importer.COLUMNS)}
+        if upload is None:
+            context["error"] = "请选择要导入的 xlsx 文件。"
+            return render(request, "recruitment/import.html", context, status=400)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "upload.xlsx"
+            with path.open("wb") as fh:
+                for chunk in upload.chunks():
+                    fh.write(chunk)
+            try:
+                if request.POST.get("commit"):
+                    n = importer.commit(path, user=request.user)
+                    messages.success(request, f"已导入 {n} 份发展党员档案。")
+                    return redirect("recruitment:overview")
+                context["rows"] = importer.preview(path, user=request.user)
+            except importer.ImportFileError as exc:
+                context["error"] = str(exc)
+            except DOMAIN_ERRORS as exc:
+                context["error"] = str(exc)
+                context["rows"] = importer.preview(path, user=request.user)
+        status = 400 if "error" in context else 200
+        rows = context.get("rows") or []
+        context["error_rows"] = sum(1 for r in rows if r.errors)
+        context["warning_rows"] = sum(1 for r in rows if r.warnings)
+        return render(request, "recruitment/import.html", context, status=status)
