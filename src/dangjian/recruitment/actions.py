@@ -93,6 +93,16 @@ def options_for(org: Org, on: date) -> dict[str, int]:
     return rules.resolve_options(list(rows), org.path, on)
 
 
+def quota_for(org: Org, year: int) -> int | None:
+    """DEV-P8 (P): the year's development quota set on exactly this org (the latest setting of that year)."""
+    option = (
+        LocalOption.objects.filter(org=org, code="DEV-P8", effective_from__year=year)
+        .order_by("-effective_from")
+        .first()
+    )
+    return option.value if option else None
+
+
 def approving_org(org: Org) -> Org | None:
     """RUR-12: the nearest ancestor (or the org itself) entitled to approve 预备党员 for `org`."""
     chain = sorted(Org.objects.filter(path__in=[*ancestor_paths(org.path), org.path]), key=lambda o: -len(o.path))
@@ -427,8 +437,9 @@ def set_local_option(org: Org, code: str, value: int, *, actor, effective_from: 
     _require(actor, OPTIONS, org)
     if code not in rules.LOCAL_OPTION_LABELS:
         raise RuleViolation("DEV-P", f"未知的本地规定：{code}", field="code")
-    if not 0 <= int(value) <= 24:
-        raise RuleViolation(code, "取值应在0至24之间", field="value")
+    limit = 30000 if code == "DEV-P8" else 24
+    if not 0 <= int(value) <= limit:
+        raise RuleViolation(code, f"取值应在0至{limit}之间", field="value")
     if code == "DEV-P6" and int(value) < rules.NOTICE_MIN_WORKING_DAYS:
         raise RuleViolation("DEV-P6", "公示期不得少于5个工作日（细则2026第十三条）", field="value")
     with transaction.atomic():

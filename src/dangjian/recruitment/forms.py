@@ -168,6 +168,6 @@ class TransferForm(StyledFormMixin, forms.Form):
 
 class OptionForm(StyledFormMixin, forms.Form):
     code = forms.ChoiceField(label="本地规定", choices=list(rules.LOCAL_OPTION_LABELS.items()))
-    value = forms.IntegerField(label="取值", min_value=0, max_value=24)
+    value = forms.IntegerField(label="取值", min_value=0, max_value=30000)
     effective_from = forms.DateField(label="生效日期", widget=DATE_WIDGET)
     note = forms.CharField(label="依据文件", max_length=255, required=False)

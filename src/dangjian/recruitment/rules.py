@@ -232,6 +232,7 @@ LOCAL_OPTION_LABELS = {
     "DEV-P4": "政审结论有效期（月）",
     "DEV-P6": "发展对象公示期（工作日，不少于5）",
     "DEV-P7": "支部大会未通过后再次提交的最短间隔（月）",
+    "DEV-P8": "年度发展党员计划指标（人，生效日期所在年度，只适用于设置的党组织本身）",
 }
 NOTICE_MIN_WORKING_DAYS = 5  # step 7 (细则2026 第十三条)
 PROBATION_YEARS = 1  # step 22 (第三十一条)

@@ -281,6 +281,7 @@ class OverviewView(ScopedView):
             "cards": [queries.card(c, today) for c in page.object_list],
             "counts": counts,
             "totals": queries.totals(request.user, today, org),
+            "quota": actions.quota_for(org, today.year) if org else None,
             "states": CaseState.choices,
             "params": params,
             "org": org,

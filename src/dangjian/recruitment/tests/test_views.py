@@ -160,3 +160,14 @@ def test_todos_list_the_overdue_talk_and_the_queue(client_as, applicant, drive):
     drive(applicant, "file_activist")
     body = client_as("town_secretary").get(reverse("todos")).content.decode()
     assert "待上级党委备案" in body
+
+
+def test_overview_shows_the_year_quota_of_the_org(client_as, orgs):
+    client = client_as("county_admin")
+    response = client.post(
+        reverse("recruitment:options"),
+        {"org": orgs["town"].pk, "code": "DEV-P8", "value": 120, "effective_from": "2029-01-01"},
+    )
+    assert response.status_code == 302
+    body = client.get(reverse("recruitment:overview") + f"?org={orgs['town'].pk}").content.decode()
+    assert 'id="quota">120<' in body
