@@ -132,7 +132,9 @@ class DecisionForm(StyledFormMixin, forms.Form):
 class StartForm(StyledFormMixin, forms.Form):
     """Step 1: a roster person (not yet a member) or a new applicant."""
 
-    member = MemberField(Member.objects.none(), label="名册中的人员", required=False)
+    member = forms.IntegerField(
+        label="名册中的人员编号", required=False, help_text="名册中尚非党员的人员；也可在党员信息页“发展信息”中登记"
+    )
     name = forms.CharField(label="姓名（新申请人）", max_length=64, required=False)
     sex = forms.ChoiceField(label="性别", choices=[("", "—"), *Sex.choices], required=False)
     birth_date = forms.DateField(label="出生日期", widget=DATE_WIDGET, required=False)
@@ -147,11 +149,9 @@ class StartForm(StyledFormMixin, forms.Form):
     )
     note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, members=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["documents"].widget.attrs["class"] = "form-check-input"
-        if members is not None:
-            self.fields["member"].queryset = members
 
     def clean(self):
         data = super().clean()

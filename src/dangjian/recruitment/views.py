@@ -60,9 +60,13 @@ class CaseStartView(ScopedView):
     queryset = RecruitmentCase.objects.all()
     action = "change"
 
-    def members(self):
-        qs = Member.objects.filter(status=MemberStatus.NORMAL).exclude(stage__in=[Stage.PROBATIONARY, Stage.FULL])
-        return restrict(qs, self.request.user, "view").order_by("name")[:500]
+    def member(self, pk):
+        qs = Member.objects.select_related("org").filter(status=MemberStatus.NORMAL)
+        return (
+            restrict(qs.exclude(stage__in=[Stage.PROBATIONARY, Stage.FULL]), self.request.user, "view")
+            .filter(pk=pk)
+            .first()
+        )
 
     def orgs(self):
         return restrict(
@@ -73,12 +77,15 @@ class CaseStartView(ScopedView):
 
     def get(self, request):
         self.check_permission()
-        form = StartForm(members=self.members(), initial={"on": timezone.localdate()})
+        initial = {"on": timezone.localdate()}
+        if request.GET.get("member", "").isdigit():
+            initial["member"] = int(request.GET["member"])
+        form = StartForm(initial=initial)
         return self.render(form)
 
     def post(self, request):
         self.check_permission()
-        form = StartForm(request.POST, members=self.members())
+        form = StartForm(request.POST)
         org = None
         if request.POST.get("org", "").isdigit():
             org = self.orgs().filter(pk=int(request.POST["org"])).first()
@@ -86,8 +93,13 @@ class CaseStartView(ScopedView):
             d = form.cleaned_data
             try:
                 if d.get("member"):
+                    member = self.member(d["member"])
+                    if member is None:
+                        raise RuleViolation(
+                            "DEV-01", "名册中没有该人员，或该人员已是党员、不在您的管辖范围内", field="member"
+                        )
                     case = actions.start_case(
-                        d["member"], actor=request.user, on=d["on"], documents=d["documents"], note=d["note"]
+                        member, actor=request.user, on=d["on"], documents=d["documents"], note=d["note"]
                     )
                 elif org is None:
                     raise RuleViolation("DEV-01", "请选择新申请人所在党支部", field=None)

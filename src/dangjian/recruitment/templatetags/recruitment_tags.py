@@ -21,4 +21,12 @@ def recruitment_tab_pane(context, member):
     if not user_may_act_on_path(user, VIEW, member.org.path):
         return {"show": False}
     cases = queries.cases_of_member(member)
-    return {"show": True, "cases": cases, "timeline": queries.timeline(cases[0]) if cases else []}
+    can_start = member.stage not in ("probationary", "full") and not any(c.is_open for c in cases)
+    can_start = can_start and user_may_act_on_path(user, "recruitment.change_recruitmentcase", member.org.path)
+    return {
+        "show": True,
+        "cases": cases,
+        "member": member,
+        "can_start": can_start,
+        "timeline": queries.timeline(cases[0]) if cases else [],
+    }

@@ -171,3 +171,23 @@ def test_overview_shows_the_year_quota_of_the_org(client_as, orgs):
     assert response.status_code == 302
     body = client.get(reverse("recruitment:overview") + f"?org={orgs['town'].pk}").content.decode()
     assert 'id="quota">120<' in body
+
+
+def test_start_a_case_for_a_roster_person(client_as, orgs):
+    from dangjian.members import actions as member_actions
+
+    person = member_actions.add_member(
+        orgs["village"], actor=None, name="钱进", sex="male", birth_date=date(1999, 9, 9), stage="activist"
+    )
+    client = client_as("village_secretary")
+    tab = client.get(reverse("members:detail", args=[person.pk])).content.decode()
+    assert f"{reverse('recruitment:start')}?member={person.pk}" in tab
+    response = client.post(
+        reverse("recruitment:start"), {"member": person.pk, "on": "2029-01-02", "documents": ["application_letter"]}
+    )
+    assert response.status_code == 302
+    assert RecruitmentCase.objects.get(member=person).state == "applicant"
+    again = client.post(
+        reverse("recruitment:start"), {"member": person.pk, "on": "2029-01-02", "documents": ["application_letter"]}
+    )
+    assert again.status_code == 400
