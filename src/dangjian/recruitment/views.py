@@ -182,12 +182,15 @@ class StepView(ScopedView):
 
     def render(self, case, event, form, status=200):
         number = rules.EVENTS[event][0]
+        holidays, workdays = actions.calendar_days()
+        provisional = event == "publish_notice" and not (holidays or workdays)
         context = {
             "form": form,
             "case": case,
             "title": f"{queries.event_label(event)}：{case.member.name}",
             "step_no": number,
             "required": [rules.DOCUMENTS[d] for d in rules.REQUIRED_DOCUMENTS.get(event, ())],
+            "provisional": provisional,
         }
         return render(self.request, "recruitment/form.html", context, status=status)
 

@@ -191,3 +191,12 @@ def test_start_a_case_for_a_roster_person(client_as, orgs):
         reverse("recruitment:start"), {"member": person.pk, "on": "2029-01-02", "documents": ["application_letter"]}
     )
     assert again.status_code == 400
+
+
+def test_notice_form_says_working_days_are_provisional_without_a_calendar(client_as, applicant, drive, settings):
+    case = drive(applicant, "consent")
+    client = client_as("village_secretary")
+    url = reverse("recruitment:step", args=[case.pk, "publish_notice"])
+    assert 'id="calendar-provisional"' in client.get(url).content.decode()
+    settings.RECRUITMENT_HOLIDAYS = ["2027-10-01"]
+    assert 'id="calendar-provisional"' not in client.get(url).content.decode()
