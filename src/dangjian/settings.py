@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "dangjian.orglife",
     "dangjian.dues",
     "dangjian.stats",
+    "dangjian.recruitment",
     "dangjian.api",
     "dangjian.demo",
 ]

@@ -13,6 +13,7 @@ urlpatterns = [
     path("orglife/", include("dangjian.orglife.urls")),
     path("dues/", include("dangjian.dues.urls")),
     path("stats/", include("dangjian.stats.urls")),
+    path("recruitment/", include("dangjian.recruitment.urls")),
     path("audit/", include("dangjian.core.urls")),
     path("api/", include("dangjian.api.urls")),
     path("jobs/<int:pk>/", job_views.job_status, name="job"),

@@ -16,6 +16,8 @@ MEMBER_UNMASK = ["members.unmask_member"]  # see ID numbers, phones and addresse
 MEMBER_IMPORT = ["members.import_member"]
 ORGLIFE = ["orglife.view_meeting", "orglife.change_meeting"]
 DUES = ["dues.view_bill", "dues.change_bill"]
+RECRUIT = ["recruitment.view_recruitmentcase", "recruitment.change_recruitmentcase"]
+RECRUIT_APPROVE = ["recruitment.approve_recruitmentcase", "recruitment.change_localoption"]
 
 BUILTIN_ROLES: list[dict] = [
     {
@@ -29,28 +31,57 @@ BUILTIN_ROLES: list[dict] = [
         + MEMBER_UNMASK
         + MEMBER_IMPORT
         + ORGLIFE
-        + DUES,
+        + DUES
+        + RECRUIT
+        + RECRUIT_APPROVE,
         "separation": Separation.NONE,
     },
     {
         "code": "committee_secretary",
         "name": "党委书记/副书记",
         "description": "党（工）委书记、副书记：查看并维护所辖党组织",
-        "permissions": [*ORG_READ, "orgs.add_org", "orgs.change_org", *MEMBER_READ, *MEMBER_WRITE, *ORGLIFE, *DUES],
+        "permissions": [
+            *ORG_READ,
+            "orgs.add_org",
+            "orgs.change_org",
+            *MEMBER_READ,
+            *MEMBER_WRITE,
+            *ORGLIFE,
+            *DUES,
+            *RECRUIT,
+            *RECRUIT_APPROVE,
+        ],
         "separation": Separation.NONE,
     },
     {
         "code": "branch_secretary",
         "name": "支部书记",
         "description": "党支部（总支）书记：管理本支部",
-        "permissions": [*ORG_READ, "orgs.change_org", *MEMBER_READ, *MEMBER_WRITE, *MEMBER_UNMASK, *ORGLIFE, *DUES],
+        "permissions": [
+            *ORG_READ,
+            "orgs.change_org",
+            *MEMBER_READ,
+            *MEMBER_WRITE,
+            *MEMBER_UNMASK,
+            *ORGLIFE,
+            *DUES,
+            *RECRUIT,
+        ],
         "separation": Separation.NONE,
     },
     {
         "code": "organizing_member",
         "name": "组织委员",
         "description": "党组织组织委员：协助书记办理组织工作",
-        "permissions": [*ORG_READ, *MEMBER_READ, "members.add_member", "members.change_member", *ORGLIFE, *DUES],
+        "permissions": [
+            *ORG_READ,
+            *MEMBER_READ,
+            "members.add_member",
+            "members.change_member",
+            *ORGLIFE,
+            *DUES,
+            *RECRUIT,
+        ],
         "separation": Separation.NONE,
     },
     {

@@ -86,6 +86,9 @@ class Command(BaseCommand):
             entries.append({"org": org, "elected_on": elected, "has_committee": has_committee, "officers": officers})
         actions.bulk_record_leadership(entries, actor=None)
         self._members(tree, ids, orgs, seed, today, size)
+        from dangjian.demo.recruitment import generate_recruitment
+
+        generate_recruitment(today, seed)
         return orgs[ids[tree.specs[0].key]]
 
     def _members(self, tree, ids, orgs, seed, today, size):

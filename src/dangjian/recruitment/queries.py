@@ -1,0 +1,169 @@
+"""Read side of recruitment: scoped case lists, the branch board, the 25-step timeline, upper-committee queues,
+the county overview (counts per stage per org, overdue, rule broken). Set-based: one query per list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.conf import settings
+from django.db.models import Count, Q
+
+from dangjian.core.scope import restrict
+from dangjian.recruitment import rules
+from dangjian.recruitment.models import CaseState, CaseStep, RecruitmentCase
+
+VIEW = "recruitment.view_recruitmentcase"
+CHANGE = "recruitment.change_recruitmentcase"
+APPROVE = "recruitment.approve_recruitmentcase"
+LEAD_DAYS = 7  # §4.4 warning lead time (settings.RECRUITMENT_LEAD_DAYS)
+BOARD_LIMIT = 200
+
+# Board columns: the four stages, then the side states still open.
+COLUMNS = [
+    ("applicant", "入党申请人", (rules.APPLICANT,)),
+    ("activist", "入党积极分子", (rules.ACTIVIST,)),
+    ("candidate", "发展对象", (rules.CANDIDATE,)),
+    ("probationary", "预备党员", (rules.ACCEPTED, rules.PROBATIONARY, rules.EXTENDED)),
+    ("other", "其他", (rules.NOT_APPROVED,)),
+]
+
+
+def lead_days() -> int:
+    return getattr(settings, "RECRUITMENT_LEAD_DAYS", LEAD_DAYS)
+
+
+def visible(user, action: str = "view"):
+    return restrict(RecruitmentCase.objects.select_related("member", "org"), user, action)
+
+
+def event_label(event: str) -> str:
+    return rules.EVENTS.get(event, (0, event))[1]
+
+
+@dataclass
+class Card:
+    case: RecruitmentCase
+    next_step: str
+    colour: str
+    queue_label: str = ""
+
+
+def card(case: RecruitmentCase, today: date) -> Card:
+    events = [e for e in rules.next_events(case.as_rules_dict()) if e not in ("void", "transfer_out")]
+    next_step = event_label(events[0]) if events else ""
+    queue_label = case.get_awaiting_display() if case.awaiting else ""
+    return Card(case, next_step, rules.colour(case.next_due, today, lead_days()), queue_label)
+
+
+def board(user, today: date, org=None) -> list[dict]:
+    """The open cases in scope, by stage column, most urgent first (capped per column)."""
+    qs = visible(user).filter(is_open=True)
+    if org is not None:
+        qs = qs.filter(org__path__in_subtree=org.path)
+    out = []
+    for key, label, states in COLUMNS:
+        rows = list(qs.filter(state__in=states).order_by("next_due", "pk")[:BOARD_LIMIT])
+        out.append({"key": key, "label": label, "cards": [card(c, today) for c in rows], "count": len(rows)})
+    return out
+
+
+@dataclass
+class TimelineRow:
+    number: int
+    title: str
+    stage: str
+    steps: list = field(default_factory=list)
+
+
+def timeline(case: RecruitmentCase) -> list[TimelineRow]:
+    """The 25 steps with what was recorded at each (step 0 rows: transfers, voiding, reopening)."""
+    rows = {n: TimelineRow(n, rules.STEP_TITLES[n], rules.STAGE_OF_STEP[n]) for n in range(1, 26)}
+    other = TimelineRow(0, "其他事项", "")
+    steps = CaseStep.objects.filter(case=case).select_related("actor", "org", "vote", "decision").order_by("on", "pk")
+    for s in steps:
+        s.document_labels = [rules.DOCUMENTS.get(d, d) for d in s.documents]
+        (rows.get(s.step_no) or other).steps.append(s)
+        if s.event == "decide" and s.data.get("queue") == rules.APPROVAL and s.data.get("approve"):
+            rows[18].steps.append(s)  # 再上一级党委组织部门备案 goes with the approval (第二十五条)
+    out = list(rows.values())
+    if other.steps:
+        out.append(other)
+    return out
+
+
+def next_actions(case: RecruitmentCase) -> list[tuple[str, str, int]]:
+    """(event, label, step number) of the branch events allowed next, in the order of the 25 steps."""
+    return [(e, event_label(e), rules.EVENTS[e][0]) for e in rules.next_events(case.as_rules_dict())]
+
+
+def queues(user) -> list[dict]:
+    """The upper committee's work: the cases in scope awaiting each kind of decision, oldest first."""
+    qs = visible(user, "approve").exclude(awaiting="").order_by("updated_at", "pk")
+    grouped: dict[str, list] = {q: [] for q in rules.QUEUES}
+    for case in qs[:1000]:
+        grouped[case.awaiting].append(case)
+    return [
+        {"key": q, "label": rules.DECISIONS[q][1], "step": rules.DECISIONS[q][0], "cases": grouped[q]}
+        for q in rules.QUEUES
+    ]
+
+
+def filtered(user, params, today: date):
+    """The county list: cases in scope filtered by stage, overdue, rule broken and org subtree."""
+    qs = visible(user)
+    state = params.get("state") or ""
+    if state in CaseState.values:
+        qs = qs.filter(state=state)
+    if params.get("overdue"):
+        qs = qs.filter(is_open=True, next_due__lt=today)
+    if params.get("broken"):
+        qs = qs.filter(has_violation=True)
+    if params.get("open"):
+        qs = qs.filter(is_open=True)
+    org = params.get("org_obj")
+    if org is not None:
+        qs = qs.filter(org__path__in_subtree=org.path)
+    return qs.order_by("next_due", "pk")
+
+
+def counts_per_org(user, org=None) -> list[dict]:
+    """Counts per stage per org (the org holding the case), one grouped query over the subtree."""
+    qs = restrict(RecruitmentCase.objects.all(), user, "view")
+    if org is not None:
+        qs = qs.filter(org__path__in_subtree=org.path)
+    rows = qs.values("org_id", "org__name", "org__path", "state").annotate(n=Count("id")).order_by("org__path")
+    table: dict[int, dict] = {}
+    for r in rows:
+        entry = table.setdefault(r["org_id"], {"org_id": r["org_id"], "name": r["org__name"], "counts": {}, "total": 0})
+        entry["counts"][r["state"]] = r["n"]
+        entry["total"] += r["n"]
+    states = [s for s, _label in CaseState.choices]
+    for entry in table.values():
+        entry["cells"] = [entry["counts"].get(s, 0) for s in states]
+    return list(table.values())
+
+
+def totals(user, today: date, org=None) -> dict:
+    qs = restrict(RecruitmentCase.objects.all(), user, "view")
+    if org is not None:
+        qs = qs.filter(org__path__in_subtree=org.path)
+    return qs.aggregate(
+        total=Count("id"),
+        open=Count("id", filter=Q(is_open=True)),
+        overdue=Count("id", filter=Q(is_open=True, next_due__lt=today)),
+        broken=Count("id", filter=Q(has_violation=True)),
+        intake=Count("id", filter=Q(approval_date__year=today.year)),
+    )
+
+
+def overdue(user, today: date, limit: int = 500):
+    return list(visible(user).filter(is_open=True, next_due__lt=today).order_by("next_due", "pk")[:limit])
+
+
+def cases_of_member(member) -> list[RecruitmentCase]:
+    return list(RecruitmentCase.objects.filter(member=member).select_related("org").order_by("-pk"))
+
+
+def violation_labels(case: RecruitmentCase) -> list[tuple[str, str]]:
+    return [(code, rules.CODE_MESSAGES.get(code, code)) for code in case.violations]

@@ -1,0 +1,202 @@
+"""Recruitment pages: board, start, case page with its 25 steps and next-step buttons, step forms (refusals
+shown with the rule id), queues and decisions, overview filters, local options, the member page tab, to-dos."""
+
+from datetime import date
+
+from django.urls import reverse
+
+from dangjian.recruitment.models import LocalOption, RecruitmentCase
+
+
+def test_board_shows_the_case_with_its_next_step_and_light(client_as, applicant):
+    response = client_as("village_secretary").get(reverse("recruitment:board"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "陈小军" in body
+    assert "下一步：党组织派人谈话" in body
+    assert "逾期" in body  # the talk was due on 2026-07-01; today is 2029-01-15
+
+
+def test_start_a_new_applicant_through_the_page(client_as, orgs):
+    client = client_as("village_secretary")
+    assert client.get(reverse("recruitment:start")).status_code == 200
+    response = client.post(
+        reverse("recruitment:start"),
+        {
+            "org": orgs["village"].pk,
+            "name": "周敏",
+            "sex": "female",
+            "birth_date": "2001-02-03",
+            "on": "2029-01-10",
+            "documents": ["application_letter"],
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[-1500:]
+    case = RecruitmentCase.objects.get(member__name="周敏")
+    assert case.state == "applicant"
+
+
+def test_under_18_applicant_is_refused_with_the_rule_id(client_as, orgs):
+    response = client_as("village_secretary").post(
+        reverse("recruitment:start"),
+        {
+            "org": orgs["village"].pk,
+            "name": "小明",
+            "sex": "male",
+            "birth_date": "2012-02-03",
+            "on": "2029-01-10",
+            "documents": ["application_letter"],
+        },
+    )
+    assert response.status_code == 400
+    assert "AGE_UNDER_18" in response.content.decode()
+    assert not RecruitmentCase.objects.exists()
+
+
+def test_case_page_has_25_steps_and_buttons(client_as, applicant):
+    body = client_as("village_secretary").get(reverse("recruitment:case", args=[applicant.pk])).content.decode()
+    for n in (1, 13, 25):
+        assert f'id="step-{n}"' in body
+    assert reverse("recruitment:step", args=[applicant.pk, "talk"]) in body
+
+
+def test_step_form_records_and_refuses(client_as, applicant):
+    client = client_as("village_secretary")
+    url = reverse("recruitment:step", args=[applicant.pk, "talk"])
+    assert client.get(url).status_code == 200
+    refused = client.post(url, {"on": "2026-06-10", "version": applicant.version})
+    assert refused.status_code == 400
+    assert "谈话记录" in refused.content.decode()
+    ok = client.post(url, {"on": "2026-06-10", "version": applicant.version, "documents": ["talk_record"]})
+    assert ok.status_code == 302
+    assert RecruitmentCase.objects.get(pk=applicant.pk).talk_date == date(2026, 6, 10)
+
+
+def test_vote_form(client_as, applicant, drive):
+    case = drive(applicant, "fill_form")
+    url = reverse("recruitment:step", args=[case.pk, "assembly"])
+    client = client_as("village_secretary")
+    response = client.post(
+        url,
+        {
+            "on": "2027-11-10",
+            "version": case.version,
+            "due": 10,
+            "present": 5,
+            "written": 0,
+            "in_favour": 5,
+            "against": 0,
+            "abstain": 0,
+        },
+    )
+    assert response.status_code == 400
+    assert "DEV-15" in response.content.decode()
+
+
+def test_introducer_form(client_as, applicant, drive, people, helper):
+    case = drive(applicant, "confirm_candidate")
+    url = reverse("recruitment:step", args=[case.pk, "assign_introducers"])
+    client = client_as("village_secretary")
+    assert "刘志强" in client.get(url).content.decode()
+    response = client.post(
+        url, {"on": "2027-08-24", "version": case.version, "person_1": people["zhang"].pk, "person_2": people["li"].pk}
+    )
+    assert response.status_code == 400
+    assert "DEV-09" in response.content.decode()
+    response = client.post(
+        url, {"on": "2027-08-24", "version": case.version, "person_1": people["zhang"].pk, "person_2": helper.pk}
+    )
+    assert response.status_code == 302
+
+
+def test_queue_and_decision(client_as, applicant, drive):
+    case = drive(applicant, "file_activist")
+    client = client_as("town_secretary")
+    body = client.get(reverse("recruitment:queues")).content.decode()
+    assert "陈小军" in body
+    response = client.post(
+        reverse("recruitment:decide", args=[case.pk]), {"approve": "0", "on": "2026-08-05", "version": case.version}
+    )
+    assert response.status_code == 400
+    assert "DEV-RETURN" in response.content.decode()
+    response = client.post(
+        reverse("recruitment:decide", args=[case.pk]), {"approve": "1", "on": "2026-08-05", "version": case.version}
+    )
+    assert response.status_code == 302
+    assert RecruitmentCase.objects.get(pk=case.pk).filed_date == date(2026, 8, 5)
+
+
+def test_overview_filters_and_counts(client_as, applicant, drive):
+    client = client_as("county_admin")
+    body = client.get(reverse("recruitment:overview") + "?overdue=1").content.decode()
+    assert "陈小军" in body
+    assert 'id="counts"' in body
+    body = client.get(reverse("recruitment:overview") + "?state=full").content.decode()
+    assert "陈小军" not in body.split('id="cases"')[1].split("</table>")[0]
+    body = client.get(reverse("recruitment:overview") + "?broken=1").content.decode()
+    assert "没有符合条件的发展档案" in body
+
+
+def test_options_page(client_as, orgs):
+    client = client_as("county_admin")
+    assert client.get(reverse("recruitment:options")).status_code == 200
+    response = client.post(
+        reverse("recruitment:options"),
+        {"org": orgs["county"].pk, "code": "DEV-P1", "value": 6, "effective_from": "2026-01-01"},
+    )
+    assert response.status_code == 302
+    assert LocalOption.objects.get().value == 6
+
+
+def test_member_page_has_the_recruitment_tab(client_as, applicant):
+    body = client_as("village_secretary").get(reverse("members:detail", args=[applicant.member_id])).content.decode()
+    assert "发展信息" in body
+    assert "递交入党申请书" in body
+
+
+def test_todos_list_the_overdue_talk_and_the_queue(client_as, applicant, drive):
+    body = client_as("village_secretary").get(reverse("todos")).content.decode()
+    assert "陈小军：派人谈话" in body
+    drive(applicant, "file_activist")
+    body = client_as("town_secretary").get(reverse("todos")).content.decode()
+    assert "待上级党委备案" in body
+
+
+def test_overview_shows_the_year_quota_of_the_org(client_as, orgs):
+    client = client_as("county_admin")
+    response = client.post(
+        reverse("recruitment:options"),
+        {"org": orgs["town"].pk, "code": "DEV-P8", "value": 120, "effective_from": "2029-01-01"},
+    )
+    assert response.status_code == 302
+    body = client.get(reverse("recruitment:overview") + f"?org={orgs['town'].pk}").content.decode()
+    assert 'id="quota">120<' in body
+
+
+def test_start_a_case_for_a_roster_person(client_as, orgs):
+    from dangjian.members import actions as member_actions
+
+    person = member_actions.add_member(
+        orgs["village"], actor=None, name="钱进", sex="male", birth_date=date(1999, 9, 9), stage="activist"
+    )
+    client = client_as("village_secretary")
+    tab = client.get(reverse("members:detail", args=[person.pk])).content.decode()
+    assert f"{reverse('recruitment:start')}?member={person.pk}" in tab
+    response = client.post(
+        reverse("recruitment:start"), {"member": person.pk, "on": "2029-01-02", "documents": ["application_letter"]}
+    )
+    assert response.status_code == 302
+    assert RecruitmentCase.objects.get(member=person).state == "applicant"
+    again = client.post(
+        reverse("recruitment:start"), {"member": person.pk, "on": "2029-01-02", "documents": ["application_letter"]}
+    )
+    assert again.status_code == 400
+
+
+def test_notice_form_says_working_days_are_provisional_without_a_calendar(client_as, applicant, drive, settings):
+    case = drive(applicant, "consent")
+    client = client_as("village_secretary")
+    url = reverse("recruitment:step", args=[case.pk, "publish_notice"])
+    assert 'id="calendar-provisional"' in client.get(url).content.decode()
+    settings.RECRUITMENT_HOLIDAYS = ["2027-10-01"]
+    assert 'id="calendar-provisional"' not in client.get(url).content.decode()

@@ -1,0 +1,20 @@
+"""URLs of the recruitment app (发展党员)."""
+
+from django.urls import path
+
+from dangjian.recruitment import views
+
+app_name = "recruitment"
+
+urlpatterns = [
+    path("", views.BoardView.as_view(), name="board"),
+    path("new/", views.CaseStartView.as_view(), name="start"),
+    path("queues/", views.QueueView.as_view(), name="queues"),
+    path("overview/", views.OverviewView.as_view(), name="overview"),
+    path("options/", views.OptionsView.as_view(), name="options"),
+    path("import/", views.ImportView.as_view(), name="import"),
+    path("<int:pk>/", views.CaseDetailView.as_view(), name="case"),
+    path("<int:pk>/step/<slug:event>/", views.StepView.as_view(), name="step"),
+    path("<int:pk>/decide/", views.DecideView.as_view(), name="decide"),
+    path("<int:pk>/transfer/", views.TransferView.as_view(), name="transfer"),
+]
