@@ -16,6 +16,7 @@ MEMBER_UNMASK = ["members.unmask_member"]  # see ID numbers, phones and addresse
 MEMBER_IMPORT = ["members.import_member"]
 ORGLIFE = ["orglife.view_meeting", "orglife.change_meeting"]
 DUES = ["dues.view_bill", "dues.change_bill"]
+STATS_THRESHOLDS = ["stats.change_threshold"]  # set a jurisdiction's red/amber/green thresholds
 
 BUILTIN_ROLES: list[dict] = [
     {
@@ -29,7 +30,8 @@ BUILTIN_ROLES: list[dict] = [
         + MEMBER_UNMASK
         + MEMBER_IMPORT
         + ORGLIFE
-        + DUES,
+        + DUES
+        + STATS_THRESHOLDS,
         "separation": Separation.NONE,
     },
     {

@@ -283,9 +283,15 @@ class Indicator:
     label: str  # Chinese, with the unit in brackets
     permission: str  # needed on the root org to see the figure
     compute: Callable[[Snapshot], Value]
+    placeholder: bool = False  # declared, but no app has connected its data yet (shows 未接入)
+    group: str = ""  # dashboard section: the code's first part unless given
 
     def __call__(self, root_org, as_of: date, *, snapshot: Snapshot | None = None) -> Value:
         return self.compute(snapshot or Snapshot(root_org, as_of))
+
+    @property
+    def section(self) -> str:
+        return self.group or self.code.split(".", 1)[0]
 
 
 REGISTRY: dict[str, Indicator] = {}
@@ -294,10 +300,28 @@ MEMBERS, ORGS = "members.view_member", "orgs.view_org"
 ORGLIFE, DUES = "orglife.view_meeting", "dues.view_bill"
 
 
-def register(code: str, label: str, permission: str, compute: Callable[[Snapshot], Value]) -> Indicator:
-    if code in REGISTRY:
+def register(
+    code: str, label: str, permission: str, compute: Callable[[Snapshot], Value], *, group: str = ""
+) -> Indicator:
+    """Add an indicator to the registry (the hook for other apps: call it from your AppConfig.ready()).
+
+    `compute(snapshot)` returns a `Value`; it reads `snapshot.root` (an Org), `snapshot.as_of` (a date) and
+    `snapshot.subtree_ids(day)` (ids of the orgs under the root as the tree stood on `day`) and must be
+    set-based (a few queries whatever the size of the subtree). A code declared with `declare()` (shown as
+    未接入) is replaced; any other duplicate code is an error. Codes are stable identifiers: never rename one.
+    """
+    existing = REGISTRY.get(code)
+    if existing is not None and not existing.placeholder:
         raise ValueError(f"duplicate indicator code {code!r}")
-    REGISTRY[code] = indicator = Indicator(code, label, permission, compute)
+    REGISTRY[code] = indicator = Indicator(code, label, permission, compute, group=group)
+    return indicator
+
+
+def declare(code: str, label: str, permission: str, *, group: str = "") -> Indicator:
+    """Reserve a code whose data another app will provide: until it registers it, the value is 未接入."""
+    if code in REGISTRY:
+        return REGISTRY[code]
+    REGISTRY[code] = indicator = Indicator(code, label, permission, _not_connected, placeholder=True, group=group)
     return indicator
 
 
@@ -329,7 +353,18 @@ register("orgs.general_branches", "党总支（个）", ORGS, _org("general_bran
 register("orgs.branches", "党支部（个）", ORGS, _org("branches"))
 register("orglife.completion_rate", "组织生活完成率（上一季度，%）", ORGLIFE, lambda s: s.orglife_completion())
 register("dues.collection_rate", "党费交纳率（上月，%）", DUES, lambda s: s.dues_collection())
-register("recruitment.developed", "本年发展党员（名）", MEMBERS, _not_connected)
+
+# The recruitment pipeline (发展党员) belongs to the recruitment app: these codes are reserved here and show
+# 未接入 until that app registers them from its AppConfig.ready() (see docs/stats.md, 「其他模块接入指标」).
+RECRUITMENT_CODES = (
+    ("recruitment.applicants", "入党申请人（名）"),
+    ("recruitment.activists", "入党积极分子（名）"),
+    ("recruitment.candidates", "发展对象（名）"),
+    ("recruitment.developed", "本年发展党员（名）"),
+    ("recruitment.overdue", "发展党员超期事项（件）"),
+)
+for _code, _label in RECRUITMENT_CODES:
+    declare(_code, _label, MEMBERS)
 
 
 def evaluate(root_org, as_of: date, codes: Iterable[str] | None = None) -> list[tuple[Indicator, Value]]:
