@@ -10,6 +10,7 @@ from dangjian.members.import_api import ImportBatchViewSet
 from dangjian.members.transfer_api import MobileRecordViewSet, TransferViewSet
 from dangjian.orglife.api import MeetingViewSet
 from dangjian.orgs.api import OrgViewSet
+from dangjian.stats.api import StatsViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -20,6 +21,7 @@ router.register("transfers", TransferViewSet, basename="transfer")
 router.register("mobile-records", MobileRecordViewSet, basename="mobilerecord")
 router.register("meetings", MeetingViewSet, basename="meeting")
 router.register("dues-bills", DuesBillViewSet, basename="duesbill")
+router.register("stats", StatsViewSet, basename="stats")
 
 urlpatterns = [
     path("v1/", include((router.urls, "api"), namespace="api")),
