@@ -50,6 +50,7 @@ class Dimension:
     label: str
     source: str  # "members" | "orgs"
     cells: tuple[Cell, ...]
+    field: str = ""  # a plain column whose values are the cell codes (grouped on directly)
 
     def cell(self, code: str) -> Cell | None:
         return next((c for c in self.cells if c.code == code), None)
@@ -93,12 +94,20 @@ def member_dimensions(day: date, prefix: str = "member__") -> dict[str, Dimensio
                 Cell("probationary", "预备党员", ~full_q(day, p), {"stage": Stage.PROBATIONARY}),
             ),
         ),
-        Dimension("sex", "性别", "members", choice_cells("sex", Sex.choices, "sex")[:-1]),
+        Dimension("sex", "性别", "members", choice_cells("sex", Sex.choices, "sex")[:-1], f"{p}sex"),
         Dimension("age", "年龄", "members", tuple(ages)),
         Dimension("join", "入党时间", "members", tuple(joins)),
-        Dimension("education", "学历", "members", choice_cells("education", Education.choices, "education")),
-        Dimension("ethnicity", "民族", "members", tuple(ethnic)),
-        Dimension("occupation", "工作岗位", "members", choice_cells("occupation", Occupation.choices, "occupation")),
+        Dimension(
+            "education", "学历", "members", choice_cells("education", Education.choices, "education"), f"{p}education"
+        ),
+        Dimension("ethnicity", "民族", "members", tuple(ethnic), f"{p}ethnicity"),
+        Dimension(
+            "occupation",
+            "工作岗位",
+            "members",
+            choice_cells("occupation", Occupation.choices, "occupation"),
+            f"{p}occupation",
+        ),
     ]
     return {d.code: d for d in dims}
 
@@ -177,6 +186,28 @@ def count_cells(qs, cells: dict[str, Q], *, by: str | None = None, count_field: 
     for row in qs.order_by().values(by).annotate(**aggregates):
         out[row[by]] = {key: row[alias] or 0 for alias, key in aliases.items()}
     return out
+
+
+GROUP_BY_CELLS = 20  # a plain-column dimension with more cells than this is grouped on (民族: 56 names)
+
+
+def dimension_counts(qs, dims: Iterable[Dimension]) -> tuple[int, dict[str, dict[str, int]]]:
+    """Every cell of `dims` over `qs`: one query of conditional counts for the short dimensions, one GROUP BY
+    for each long plain-column one. Returns (total, {dim: {cell: n}})."""
+    dims = list(dims)
+    grouped = [d for d in dims if d.field and len(d.cells) > GROUP_BY_CELLS]
+    counted = [d for d in dims if d not in grouped]
+    cells = {"total": Q()}
+    for dim in counted:
+        cells.update({f"{dim.code}:{c.code}": c.q for c in dim.cells})
+    flat = count_cells(qs, cells)
+    counts = {dim.code: {c.code: flat[f"{dim.code}:{c.code}"] for c in dim.cells} for dim in counted}
+    for dim in grouped:
+        counts[dim.code] = dict.fromkeys((c.code for c in dim.cells), 0)
+        for value, n in qs.order_by().values_list(dim.field).annotate(n=Count("id")):
+            if value in counts[dim.code]:
+                counts[dim.code][value] += n
+    return flat["total"], counts
 
 
 def dimension_cells(dim: Dimension, *, with_total: bool = True) -> dict[str, Q]:

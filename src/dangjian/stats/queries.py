@@ -136,10 +136,10 @@ def member_breakdowns(org: Org, as_of: date) -> list[dict]:
     """Every §10.2 member dimension of the subtree on `as_of`, all cells counted in one query."""
     ids = subtree_ids_as_of(org.pk, as_of)
     dims = cube.member_dimensions(as_of)
-    cells = {"total": Q()}
+    total, by_dim = cube.dimension_counts(cube.placed(ids, as_of), dims.values()) if ids else (0, {})
+    counts = {"total": total}
     for dim in dims.values():
-        cells.update({f"{dim.code}:{c.code}": c.q for c in dim.cells})
-    counts = cube.count_cells(cube.placed(ids, as_of), cells) if ids else dict.fromkeys(cells, 0)
+        counts.update({f"{dim.code}:{c.code}": by_dim.get(dim.code, {}).get(c.code, 0) for c in dim.cells})
     out = []
     for dim in dims.values():
         rows = [
