@@ -187,7 +187,7 @@ class StructureWarnings:
         return rules.share(self.flagged, self.orgs)
 
 
-def structure_warnings(org: Org, today: date, *, limit: int = 50) -> StructureWarnings:
+def structure_warnings(org: Org, today: date, *, limit: int = 20) -> StructureWarnings:
     """ORG rules (orgs.rules.structure_findings) over the live orgs of the subtree, on today's data.
 
     Member counts come from the maintained per-org counters (orgs of the subtree added up to their
@@ -361,8 +361,12 @@ def drill(user, org: Org, as_of: date, dim_code: str, cell_code: str) -> dict:
         if roster is not None:
             params = {"subtree": child.pk, **roster}
             r["roster"] = reverse("members:list") + "?" + urlencode(params)
+    total_roster = (
+        reverse("members:list") + "?" + urlencode({"subtree": org.pk, **roster}) if roster is not None else ""
+    )
     return {"org": org, "as_of": as_of, "title": title, "cell_label": cell_label, "rows": rows, "total": total,
-            "dim": dim_code, "cell": cell_code, "roster_note": roster is not None}  # fmt: skip
+            "dim": dim_code, "cell": cell_code, "roster_note": roster is not None,
+            "total_roster": total_roster}  # fmt: skip
 
 
 def has_any(user, perm: str) -> bool:

@@ -120,6 +120,7 @@ class ThresholdsView(StatsView):
             **self.base_context(request),
             "rows": [{**r, "error": (errors or {}).get(r["code"], "")} for r in queries.threshold_rows(self.org)],
             "may_change": queries.may(request.user, actions.CHANGE, self.org),
+            "hide_as_of": True,
         }
         return render(request, "stats/thresholds.html", context, status=status)
 
@@ -190,6 +191,7 @@ class AnnualView(MemberStatsView):
         context = {
             **self.base_context(request),
             "year": year,
+            "hide_as_of": True,
             "years": list(range(self.today.year - 1, self.today.year - 11, -1)),
             "tables": tables,
             "problems": problems[:200],
@@ -209,6 +211,7 @@ class CompareView(MemberStatsView):
         sort = request.GET.get("sort", "")
         context = {
             **self.base_context(request),
+            "hide_as_of": True,
             "year_a": year_a,
             "year_b": year_b,
             "years": list(range(last, last - 15, -1)),

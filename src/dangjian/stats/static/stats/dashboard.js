@@ -21,7 +21,7 @@
       option = {
         tooltip: {trigger: "axis"},
         grid: {left: 8, right: 16, top: 8, bottom: 8, containLabel: true},
-        xAxis: {type: "value", minInterval: 1},
+        xAxis: {type: "value", minInterval: 1, splitNumber: 3, axisLabel: {hideOverlap: true}},
         yAxis: {type: "category", inverse: true, data: c.labels, axisLabel: {width: 110, overflow: "truncate"}},
         series: [{type: "bar", data: c.values, label: {show: true, position: "right"}}]
       };
