@@ -105,6 +105,7 @@ class StatsViewSet(ScopedGenericViewSet):
                 "org": _org_json(org),
                 "as_of": day.isoformat(),
                 "computed_at": data["computed_at"].isoformat(),
+                "rollup_computed_at": data["rollup_at"].isoformat() if data["rollup_at"] else None,
                 "tiles": [
                     {
                         "code": t["code"],

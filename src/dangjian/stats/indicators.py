@@ -91,12 +91,18 @@ def last_ended_month(day: date) -> tuple[date, date]:
 class Snapshot:
     """What the indicators of one (root, day) read, each source fetched once, on first use."""
 
-    def __init__(self, root, as_of: date):
+    def __init__(self, root, as_of: date, *, rollup=None):
         self.root = root
         self.as_of = as_of
+        self.rollup = rollup  # a stats.models.Rollup of (root, as_of): member and org figures come from it
         self._subtrees: dict[date, set[int]] = {}
         self._members: dict[str, int] | None = None
         self._orgs: dict[str, int] | None = None
+        if rollup is not None:
+            from dangjian.stats.rollups import member_indicator_figures, org_indicator_figures
+
+            self._members = member_indicator_figures(rollup.figures.get("members", {}))
+            self._orgs = org_indicator_figures(rollup.figures.get("orgs", {}))
         self._orglife: Value | None = None
         self._dues: Value | None = None
 
@@ -367,8 +373,11 @@ for _code, _label in RECRUITMENT_CODES:
     declare(_code, _label, MEMBERS)
 
 
-def evaluate(root_org, as_of: date, codes: Iterable[str] | None = None) -> list[tuple[Indicator, Value]]:
-    """The indicators named by `codes` (default: all, in registry order) for one subtree and day."""
-    snapshot = Snapshot(root_org, as_of)
+def evaluate(
+    root_org, as_of: date, codes: Iterable[str] | None = None, *, rollup=None
+) -> list[tuple[Indicator, Value]]:
+    """The indicators named by `codes` (default: all, in registry order) for one subtree and day (member and
+    org figures from `rollup` when given)."""
+    snapshot = Snapshot(root_org, as_of, rollup=rollup)
     chosen = REGISTRY.values() if codes is None else [REGISTRY[c] for c in codes]
     return [(ind, ind(root_org, as_of, snapshot=snapshot)) for ind in chosen]

@@ -6,7 +6,7 @@ from django.db import models
 from dangjian.core.scope import RestrictedQuerySet
 
 
-class ThresholdQuerySet(RestrictedQuerySet):
+class StatsQuerySet(RestrictedQuerySet):
     pass
 
 
@@ -23,7 +23,7 @@ class Threshold(models.Model):
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField("修改时间", auto_now=True)
 
-    objects = ThresholdQuerySet.as_manager()
+    objects = StatsQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "预警阈值"
@@ -31,3 +31,25 @@ class Threshold(models.Model):
 
     def __str__(self):
         return f"{self.org_id} {self.code}"
+
+
+class Rollup(models.Model):
+    """The dashboard figures of one org's subtree on one day, computed set-based for every org at once by
+    `rollups.refresh` (the `stats_rollup` command, run nightly) and read instead of the details when present.
+
+    `figures` = {"members": {"total": n, "<dimension>:<cell>": n, …}, "orgs": {"total": n, "<dim>:<cell>": n}};
+    `audit_seq` is the last audit event seen when computing: a later domain event means data changed since."""
+
+    scope_path = "org__path"
+
+    org = models.ForeignKey("orgs.Org", verbose_name="党组织", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField("统计日期")
+    figures = models.JSONField("数字", default=dict)
+    computed_at = models.DateTimeField("计算时间")
+    audit_seq = models.PositiveBigIntegerField("计算时审计序号", default=0)
+
+    objects = StatsQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "统计汇总"
+        constraints = [models.UniqueConstraint(fields=["org", "day"], name="stats_rollup_org_day")]

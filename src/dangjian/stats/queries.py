@@ -132,14 +132,20 @@ def _drill(org: Org, as_of: date, dim: str, cell: str) -> str:
     )
 
 
-def member_breakdowns(org: Org, as_of: date) -> list[dict]:
-    """Every §10.2 member dimension of the subtree on `as_of`, all cells counted in one query."""
-    ids = subtree_ids_as_of(org.pk, as_of)
+def member_breakdowns(org: Org, as_of: date, rollup=None) -> list[dict]:
+    """Every §10.2 member dimension of the subtree on `as_of` (from `rollup` when given, else counted)."""
     dims = cube.member_dimensions(as_of)
-    total, by_dim = cube.dimension_counts(cube.placed(ids, as_of), dims.values()) if ids else (0, {})
-    counts = {"total": total}
-    for dim in dims.values():
-        counts.update({f"{dim.code}:{c.code}": by_dim.get(dim.code, {}).get(c.code, 0) for c in dim.cells})
+    if rollup is not None:
+        stored = rollup.figures.get("members", {})
+        counts = {"total": stored.get("total", 0)}
+        for dim in dims.values():
+            counts.update({f"{dim.code}:{c.code}": stored.get(f"{dim.code}:{c.code}", 0) for c in dim.cells})
+    else:
+        ids = subtree_ids_as_of(org.pk, as_of)
+        total, by_dim = cube.dimension_counts(cube.placed(ids, as_of), dims.values()) if ids else (0, {})
+        counts = {"total": total}
+        for dim in dims.values():
+            counts.update({f"{dim.code}:{c.code}": by_dim.get(dim.code, {}).get(c.code, 0) for c in dim.cells})
     out = []
     for dim in dims.values():
         rows = [
@@ -159,13 +165,18 @@ def member_breakdowns(org: Org, as_of: date) -> list[dict]:
     return out
 
 
-def org_breakdowns(org: Org, as_of: date) -> list[dict]:
-    ids = subtree_ids_as_of(org.pk, as_of)
+def org_breakdowns(org: Org, as_of: date, rollup=None) -> list[dict]:
+    ids = subtree_ids_as_of(org.pk, as_of) if rollup is None else None
     out = []
     for dim in cube.org_dimensions().values():
         cells = cube.dimension_cells(dim)
         cells["total"] = ~Q(kind="local_committee")
-        counts = cube.count_cells(cube.live_orgs(ids, as_of), cells) if ids else dict.fromkeys(cells, 0)
+        if rollup is not None:
+            stored = rollup.figures.get("orgs", {})
+            counts = {"total": stored.get("total", 0)}
+            counts.update({c.code: stored.get(f"{dim.code}:{c.code}", 0) for c in dim.cells})
+        else:
+            counts = cube.count_cells(cube.live_orgs(ids, as_of), cells) if ids else dict.fromkeys(cells, 0)
         rows = [
             {"code": c.code, "label": c.label, "value": counts[c.code], "url": _drill(org, as_of, dim.code, c.code)}
             for c in dim.cells
@@ -240,14 +251,20 @@ def structure_warnings(org: Org, today: date, *, limit: int = 20) -> StructureWa
     return StructureWarnings(examined, flagged, dict(sorted(by_rule.items())), examples)
 
 
-def dashboard(user, org: Org, as_of: date, today: date) -> dict:
-    """Everything the dashboard of `org` shows on `as_of` that `user` may see there (charts as plain data)."""
+def dashboard(user, org: Org, as_of: date, today: date, *, live: bool = False) -> dict:
+    """Everything the dashboard of `org` shows on `as_of` that `user` may see there (charts as plain data).
+
+    Member and org figures come from the maintained rollup of (org, as_of) when there is one (unless
+    `live`); `rollup_at` then says when it was computed and `rollup_stale` whether data changed since."""
+    from dangjian.stats import rollups
+
+    rollup = None if live else rollups.for_org(org.pk, as_of)
     bands = bands_for(org)
     permitted = {p: may(user, p, org) for p in (MEMBERS, ORGLIFE, DUES)}
-    values = {ind.code: (ind, value) for ind, value in evaluate(org, as_of)}
-    charts = org_breakdowns(org, as_of)
+    values = {ind.code: (ind, value) for ind, value in evaluate(org, as_of, rollup=rollup)}
+    charts = org_breakdowns(org, as_of, rollup)
     if permitted[MEMBERS]:
-        charts = member_breakdowns(org, as_of) + charts
+        charts = member_breakdowns(org, as_of, rollup) + charts
     warnings = structure_warnings(org, today)
     tiles = []
 
@@ -281,6 +298,8 @@ def dashboard(user, org: Org, as_of: date, today: date) -> dict:
         "org": org, "as_of": as_of, "charts": charts, "tiles": tiles, "warnings": warnings,
         "recruitment": recruitment, "quarter": quarter, "month": month, "bands": bands,
         "members_hidden": not permitted[MEMBERS], "computed_at": timezone.localtime(),
+        "rollup_at": timezone.localtime(rollup.computed_at) if rollup else None,
+        "rollup_stale": bool(rollup and rollups.is_stale(rollup)),
     }  # fmt: skip
 
 

@@ -86,7 +86,8 @@ class OverviewView(StatsView):
 class DashboardView(StatsView):
     def get(self, request):
         self.setup_org(request)
-        data = queries.dashboard(request.user, self.org, self.as_of, self.today)
+        live = request.GET.get("live") == "1"
+        data = queries.dashboard(request.user, self.org, self.as_of, self.today, live=live)
         context = {
             **self.base_context(request),
             **data,

@@ -1,0 +1,72 @@
+"""Maintained rollups: recomputed from scratch, every figure equals the live count, for every org and day."""
+
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+
+from dangjian.members import actions as member_actions
+from dangjian.orgs import actions as org_actions
+from dangjian.stats import indicators, queries, rollups
+from dangjian.stats.models import Rollup
+
+pytestmark = pytest.mark.django_db
+
+DAYS = [date(2025, 12, 31), date(2026, 6, 15)]
+
+
+def live_and_rolled(org, day):
+    rollup = rollups.for_org(org.pk, day)
+    assert rollup is not None, org.name
+    live = (queries.member_breakdowns(org, day), queries.org_breakdowns(org, day))
+    rolled = (queries.member_breakdowns(org, day, rollup), queries.org_breakdowns(org, day, rollup))
+    return live, rolled, rollup
+
+
+def test_rollups_equal_the_live_figures_for_every_org(orgs, people):
+    member_actions.add_member(
+        orgs["general_1"], actor=None, name="孙小梅", id_number="", sex="female", birth_date=date(1999, 2, 2),
+        ethnicity="回族", education="", stage="probationary", joined_on=date(2025, 6, 1), occupation="student",
+    )  # fmt: skip
+    member_actions.place(people["zhao"], orgs["village"], actor=None, on=date(2026, 1, 10), reason="转接")
+    org_actions.dissolve_org(orgs["organ_branch"], actor=None, on=date(2026, 3, 1))
+    assert rollups.refresh(DAYS[0]) == len(orgs)
+    assert rollups.refresh(DAYS[1]) == len(orgs) - 1  # 县财政局机关党支部 dissolved on 2026-03-01
+    assert rollups.for_org(orgs["organ_branch"].pk, DAYS[1]) is None
+    for day in DAYS:
+        for org in orgs.values():
+            if org == orgs["organ_branch"] and day == DAYS[1]:
+                continue
+            live, rolled, rollup = live_and_rolled(org, day)
+            assert live == rolled, (org.name, day)
+            live_values = {i.code: v for i, v in indicators.evaluate(org, day)}
+            rolled_values = {i.code: v for i, v in indicators.evaluate(org, day, rollup=rollup)}
+            assert live_values == rolled_values, (org.name, day)
+
+
+def test_a_moved_org_rolls_up_under_its_parent_of_the_day(orgs, people):
+    org_actions.move_org(orgs["village3"], orgs["town"], actor=None, on=date(2026, 1, 1))
+    rollups.refresh(date(2025, 12, 31))
+    rollups.refresh(date(2026, 6, 15))
+    town_before = rollups.for_org(orgs["town"].pk, date(2025, 12, 31)).figures["members"]["total"]
+    town_after = rollups.for_org(orgs["town"].pk, date(2026, 6, 15)).figures["members"]["total"]
+    assert town_after == town_before + 1 + 1  # 赵德胜 (河湾村) moved in with his branch; 李秀英 joined in 2026
+    assert rollups.for_org(orgs["town2"].pk, date(2026, 6, 15)).figures["members"].get("total", 0) == 0
+
+
+def test_dashboard_reads_the_rollup_and_says_when(client_as, orgs, people):
+    call_command("stats_rollup", "--date", "2026-06-15")
+    client = client_as("county_admin")
+    response = client.get(f"/stats/?org={orgs['county'].pk}&as_of=2026-06-15")
+    assert response.context["rollup_at"] is not None
+    assert not response.context["rollup_stale"]
+    assert "统计汇总" in response.content.decode()
+    member_actions.change_status(people["wang"], "exited", actor=None, on=date(2026, 6, 1), exit_kind="death", grounds="病故")
+    response = client.get(f"/stats/?org={orgs['county'].pk}&as_of=2026-06-15")
+    assert response.context["rollup_stale"]
+    assert "按明细重新计算" in response.content.decode()
+    live = client.get(f"/stats/?org={orgs['county'].pk}&as_of=2026-06-15&live=1")
+    assert live.context["rollup_at"] is None
+    tiles = {t["code"]: t["value"] for t in live.context["tiles"]}
+    assert tiles["members.total"] == 3
+    assert Rollup.objects.filter(day=date(2026, 6, 15)).count() == len(orgs)
