@@ -61,7 +61,9 @@ def test_dashboard_reads_the_rollup_and_says_when(client_as, orgs, people):
     assert response.context["rollup_at"] is not None
     assert not response.context["rollup_stale"]
     assert "统计汇总" in response.content.decode()
-    member_actions.change_status(people["wang"], "exited", actor=None, on=date(2026, 6, 1), exit_kind="death", grounds="病故")
+    member_actions.change_status(
+        people["wang"], "exited", actor=None, on=date(2026, 6, 1), exit_kind="death", grounds="病故"
+    )
     response = client.get(f"/stats/?org={orgs['county'].pk}&as_of=2026-06-15")
     assert response.context["rollup_stale"]
     assert "按明细重新计算" in response.content.decode()
