@@ -33,6 +33,14 @@ from dangjian.stats.models import Threshold
 VIEW_ORG = "orgs.view_org"
 
 
+class OrgFinding(NamedTuple):
+    """A stored structure finding (the fields of orgs.rules.Finding the dashboard shows)."""
+
+    rule_id: str
+    level: str
+    message: str
+
+
 class Row(NamedTuple):
     code: str
     label: str
@@ -198,19 +206,13 @@ class StructureWarnings:
         return rules.share(self.flagged, self.orgs)
 
 
-def structure_warnings(org: Org, today: date, *, limit: int = 20) -> StructureWarnings:
-    """ORG rules (orgs.rules.structure_findings) over the live orgs of the subtree, on today's data.
-
-    Member counts come from the maintained per-org counters (orgs of the subtree added up to their
-    ancestors), terms and officers from two grouped queries: no query per org."""
+def findings_by_org(live: list[Org], today: date) -> dict[int, list]:
+    """Org id → its ORG findings (orgs.rules.structure_findings) on today's data, for every org of `live`
+    (a whole subtree, or every org): member counts from the maintained per-org counters added up to their
+    ancestors within `live`, terms and officers from two grouped queries; no query per org."""
     from dangjian.orgs import rules as org_rules
     from dangjian.orgs.models import CommitteeTerm, OrgOfficer
 
-    live = list(
-        Org.objects.filter(path__in_subtree=org.path, dissolved_on__isnull=True).only(
-            "id", "path", "name", "kind", "member_count", "full_member_count"
-        )
-    )
     totals: dict[str, list[int]] = {o.path: [0, 0] for o in live}
     for o in live:
         for p in [*ancestor_paths(o.path), o.path]:
@@ -228,27 +230,51 @@ def structure_warnings(org: Org, today: date, *, limit: int = 20) -> StructureWa
         OrgOfficer.objects.filter(ids_q("org_id", ids), ends_on__isnull=True)
         .order_by().values("org_id").annotate(n=Count("id")).values_list("org_id", "n")
     )  # fmt: skip
-    examined = flagged = 0
-    by_rule: dict[str, int] = {}
-    examples = []
+    out = {}
     for o in live:
         if o.kind == "local_committee":
             continue
-        examined += 1
         has_committee, ends_on = terms.get(o.pk, (False, None))
         members, full = (o.member_count, o.full_member_count) if o.kind in BRANCH_KINDS else totals[o.path]
-        findings = org_rules.structure_findings(
+        out[o.pk] = org_rules.structure_findings(
             kind=o.kind, full_members=full, members=members, has_committee=bool(has_committee),
             committee_size=officers.get(o.pk, 0) if has_committee else None,
             term_ends_on=ends_on, today=today,
         )  # fmt: skip
+    return out
+
+
+LIVE_ORG_FIELDS = ("id", "path", "name", "kind", "member_count", "full_member_count", "parent_id")
+
+
+def structure_warnings(org: Org, today: date, *, limit: int = 20, rollup=None) -> StructureWarnings:
+    """ORG rules over the live orgs of the subtree on today's data (from `rollup` when it holds them)."""
+    stored = rollup.figures.get("warnings") if rollup is not None else None
+    if stored and "examples" in stored:
+        example_ids = [pk for pk, _f in stored["examples"][:limit]]
+        names = Org.objects.in_bulk(example_ids)
+        examples = [
+            (names[pk], [OrgFinding(rule, level, msg) for rule, level, msg in found])
+            for pk, found in stored["examples"][:limit]
+            if pk in names
+        ]
+        return StructureWarnings(stored["orgs"], stored["flagged"], dict(sorted(stored["by_rule"].items())), examples)
+    live = list(
+        Org.objects.filter(path__in_subtree=org.path, dissolved_on__isnull=True).only(*LIVE_ORG_FIELDS).order_by("path")
+    )
+    found = findings_by_org(live, today)
+    flagged = 0
+    by_rule: dict[str, int] = {}
+    examples = []
+    for o in live:
+        findings = found.get(o.pk)
         if findings:
             flagged += 1
             for f in findings:
                 by_rule[f.rule_id] = by_rule.get(f.rule_id, 0) + 1
             if len(examples) < limit:
                 examples.append((o, findings))
-    return StructureWarnings(examined, flagged, dict(sorted(by_rule.items())), examples)
+    return StructureWarnings(len(found), flagged, dict(sorted(by_rule.items())), examples)
 
 
 def dashboard(user, org: Org, as_of: date, today: date, *, live: bool = False) -> dict:
@@ -265,7 +291,7 @@ def dashboard(user, org: Org, as_of: date, today: date, *, live: bool = False) -
     charts = org_breakdowns(org, as_of, rollup)
     if permitted[MEMBERS]:
         charts = member_breakdowns(org, as_of, rollup) + charts
-    warnings = structure_warnings(org, today)
+    warnings = structure_warnings(org, today, rollup=rollup)
     tiles = []
 
     def tile(code, label, value, reason, band_code=None, url=""):

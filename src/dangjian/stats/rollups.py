@@ -11,6 +11,7 @@ Run it nightly (`dangjian manage stats_rollup`, default today) and for the repor
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from datetime import date
 
@@ -22,9 +23,11 @@ from dangjian.core.models import AuditEvent
 from dangjian.members.choices import COLLEGE_OR_ABOVE
 from dangjian.orgs.queries import parent_map_as_of
 from dangjian.stats import cube
+from dangjian.stats.indicators import dues_counts, last_ended_month, last_ended_quarter, orglife_counts
 from dangjian.stats.models import Rollup
 
 CHUNK = 2000
+EXAMPLES_FROM = 200  # subtrees of at least this many orgs keep their warning examples in the rollup
 
 
 def member_keys(day: date):
@@ -59,11 +62,9 @@ def own_figures(ids: set[int], day: date) -> dict[int, dict[str, int]]:
     return out
 
 
-def subtree_figures(day: date) -> dict[int, dict[str, int]]:
-    """org id → figures of its whole subtree on `day`, for every org in the tree of that day."""
-    parents = parent_map_as_of(day)
+def accumulate(parents: dict[int, int | None], own: dict[int, dict]) -> dict[int, dict]:
+    """Each org's figures plus those of all its descendants in the tree `parents`, deepest first."""
     ids = set(parents)
-    own = own_figures(ids, day) if ids else {}
     depth: dict[int, int] = {}
 
     def depth_of(node: int) -> int:
@@ -83,7 +84,7 @@ def subtree_figures(day: date) -> dict[int, dict[str, int]]:
 
     for org_id in ids:
         depth_of(org_id)
-    totals: dict[int, dict[str, int]] = {org_id: dict(own.get(org_id, {})) for org_id in ids}
+    totals: dict[int, dict] = {org_id: dict(own.get(org_id, {})) for org_id in ids}
     for org_id in sorted(ids, key=lambda i: -depth[i]):
         parent = parents.get(org_id)
         if parent is None or parent not in totals:
@@ -94,8 +95,71 @@ def subtree_figures(day: date) -> dict[int, dict[str, int]]:
     return totals
 
 
+def subtree_figures(day: date) -> dict[int, dict[str, int]]:
+    """org id → member and org figures of its whole subtree on `day`, for every org in the tree of that day,
+    plus the organizational-life counts of the last ended quarter and the dues counts of the last ended
+    month, each over the tree of that period's last day (as the live indicators compute them)."""
+    parents = parent_map_as_of(day)
+    totals = accumulate(parents, own_figures(set(parents), day) if parents else {})
+    _first, q_end = last_ended_quarter(day)
+    q_parents = parents if q_end == day else parent_map_as_of(q_end)
+    per_branch = orglife_counts(set(q_parents), day) if q_parents else {}
+    orglife = accumulate(q_parents, {k: {"orglife|required": r, "orglife|gaps": g} for k, (r, g) in per_branch.items()})
+    _month, m_end = last_ended_month(day)
+    m_parents = parents if m_end == day else parent_map_as_of(m_end)
+    per_org = dues_counts(set(m_parents), day) if m_parents else {}
+    dues = accumulate(m_parents, {k: {f"dues|{f}": n for f, n in v.items()} for k, v in per_org.items()})
+    for org_id, flat in totals.items():
+        flat.update(orglife.get(org_id, {"orglife|required": 0, "orglife|gaps": 0}))
+        flat.update(dues.get(org_id, {"dues|billed": 0, "dues|paid": 0, "dues|waived": 0}))
+    return totals
+
+
+def warning_figures(today: date, *, min_orgs: int = EXAMPLES_FROM, limit: int = 20) -> dict[int, dict]:
+    """Org id → the dashboard's structure-warning summary of its current subtree (orgs examined, flagged,
+    by rule), with the first `limit` flagged orgs and their findings for subtrees of `min_orgs` or more."""
+    from dangjian.orgs.models import Org
+    from dangjian.stats.queries import LIVE_ORG_FIELDS, findings_by_org
+
+    live = list(Org.objects.filter(dissolved_on__isnull=True).only(*LIVE_ORG_FIELDS).order_by("path"))
+    found = findings_by_org(live, today)
+    parents = {o.pk: o.parent_id for o in live}
+    by_id = {o.pk: o for o in live}
+    own = {}
+    for pk, findings in found.items():
+        row = {"orgs": 1, "flagged": 1 if findings else 0, "size": 1}
+        for f in findings:
+            row[f"rule:{f.rule_id}"] = row.get(f"rule:{f.rule_id}", 0) + 1
+        own[pk] = row
+    for pk in parents:
+        own.setdefault(pk, {"size": 1})
+    counts = accumulate(parents, own)
+    # examples: the first flagged orgs in path order, merged upwards, kept only where the subtree is large
+    flagged_paths = sorted(by_id[pk].path for pk, f in found.items() if f)
+    path_to_id = {o.path: o.pk for o in live}
+    out = {}
+    for pk, row in counts.items():
+        entry = {
+            "orgs": row.get("orgs", 0),
+            "flagged": row.get("flagged", 0),
+            "by_rule": {k[5:]: v for k, v in row.items() if k.startswith("rule:")},
+        }
+        if row.get("size", 0) >= min_orgs:
+            prefix = by_id[pk].path
+            start = bisect_left(flagged_paths, prefix)
+            examples = []
+            for path in flagged_paths[start : start + limit]:
+                if not path.startswith(prefix):
+                    break
+                org_id = path_to_id[path]
+                examples.append([org_id, [[f.rule_id, f.level, f.message] for f in found[org_id]]])
+            entry["examples"] = examples
+        out[pk] = entry
+    return out
+
+
 def unflatten(flat: dict[str, int]) -> dict[str, dict[str, int]]:
-    out: dict[str, dict[str, int]] = {"members": {}, "orgs": {}}
+    out: dict[str, dict[str, int]] = {"members": {}, "orgs": {}, "orglife": {}, "dues": {}}
     for key, n in flat.items():
         section, name = key.split("|", 1)
         out[section][name] = n
@@ -112,11 +176,14 @@ def refresh(day: date | None = None) -> int:
     day = day or timezone.localdate()
     seq = last_audit_seq()
     figures = subtree_figures(day)
+    warnings = warning_figures(timezone.localdate())
     now = timezone.now()
-    rows = [
-        Rollup(org_id=org_id, day=day, figures=unflatten(flat), computed_at=now, audit_seq=seq)
-        for org_id, flat in figures.items()
-    ]
+    rows = []
+    for org_id, flat in figures.items():
+        data = unflatten(flat)
+        if org_id in warnings:
+            data["warnings"] = warnings[org_id]
+        rows.append(Rollup(org_id=org_id, day=day, figures=data, computed_at=now, audit_seq=seq))
     with transaction.atomic():
         Rollup.objects.filter(day=day).delete()
         Rollup.objects.bulk_create(rows, batch_size=CHUNK)

@@ -29,6 +29,24 @@ def test_rollups_equal_the_live_figures_for_every_org(orgs, people):
         ethnicity="回族", education="", stage="probationary", joined_on=date(2025, 6, 1), occupation="student",
     )  # fmt: skip
     member_actions.place(people["zhao"], orgs["village"], actor=None, on=date(2026, 1, 10), reason="转接")
+    # organizational life in Q1 2026 and dues for May 2026 (the periods the 2026-06-15 figures look at)
+    from decimal import Decimal
+
+    from dangjian.dues import actions as dues_actions
+    from dangjian.dues.models import Bill
+    from dangjian.orglife.models import Meeting
+
+    for month in (1, 2, 3, 4, 5):
+        Meeting.objects.create(
+            org=orgs["village"], kind="theme_day", status="held", held_on=date(2026, month, 10), topic="主题党日"
+        )
+    Meeting.objects.create(
+        org=orgs["general_1"], kind="general_assembly", status="held", held_on=date(2026, 5, 20), topic="党员大会"
+    )
+    for key in ("zhang", "li", "wang"):
+        dues_actions.set_profile(people[key], "salaried", Decimal("4000"), date(2026, 5, 1), actor=None)
+    dues_actions.generate_bills(orgs["county"], date(2026, 5, 1), actor=None)
+    Bill.objects.filter(member=people["zhang"]).update(status="paid")
     org_actions.dissolve_org(orgs["organ_branch"], actor=None, on=date(2026, 3, 1))
     assert rollups.refresh(DAYS[0]) == len(orgs)
     assert rollups.refresh(DAYS[1]) == len(orgs) - 1  # 县财政局机关党支部 dissolved on 2026-03-01
@@ -42,6 +60,14 @@ def test_rollups_equal_the_live_figures_for_every_org(orgs, people):
             live_values = {i.code: v for i, v in indicators.evaluate(org, day)}
             rolled_values = {i.code: v for i, v in indicators.evaluate(org, day, rollup=rollup)}
             assert live_values == rolled_values, (org.name, day)
+    rates = {i.code: v.number for i, v in indicators.evaluate(orgs["county"], DAYS[1])}
+    assert rates["dues.collection_rate"] is not None
+    assert rates["orglife.completion_rate"] is not None
+    big = rollups.warning_figures(DAYS[1], min_orgs=1)
+    assert big[orgs["county"].pk]["orgs"] == 8  # 县财政局机关党支部 dissolved
+    county_warnings = queries.structure_warnings(orgs["county"], DAYS[1])
+    assert big[orgs["county"].pk]["flagged"] == county_warnings.flagged
+    assert [pk for pk, _f in big[orgs["county"].pk]["examples"]] == [o.pk for o, _f in county_warnings.examples]
 
 
 def test_a_moved_org_rolls_up_under_its_parent_of_the_day(orgs, people):
