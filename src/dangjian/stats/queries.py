@@ -355,24 +355,47 @@ def direct_children(org: Org, as_of: date) -> tuple[list[Org], dict[int, int]]:
     return children, owner
 
 
-def drill(user, org: Org, as_of: date, dim_code: str, cell_code: str) -> dict:
-    """One figure of the dashboard split by the direct children of `org` (each over its subtree on `as_of`)."""
+def drill(user, org: Org, as_of: date, dim_code: str, cell_code: str, *, live: bool = False) -> dict:
+    """One figure of the dashboard split by the direct children of `org` (each over its subtree on `as_of`),
+    read from the rollups of the day when the org and all its children have one (unless `live`)."""
+    from dangjian.stats.indicators import Snapshot
+    from dangjian.stats.models import Rollup
+
     children, owner = direct_children(org, as_of)
     ids = set(owner)
     member_dims = cube.member_dimensions(as_of)
     org_dims = cube.org_dimensions()
     rows = []
     roster = None
+    stored = {}
+    if not live:
+        stored = {r.org_id: r for r in Rollup.objects.filter(org_id__in=[org.pk, *(c.pk for c in children)], day=as_of)}
+        if len(stored) != len(children) + 1:
+            stored = {}
     if dim_code == "indicator":
         indicator = REGISTRY.get(cell_code)
         if indicator is None or not may(user, indicator.permission, org):
             raise Http404
         title, cell_label = indicator.label, ""
         for child in children:
-            v = indicator(child, as_of)
+            v = indicator(child, as_of, snapshot=Snapshot(child, as_of, rollup=stored.get(child.pk)))
             rows.append({"org": child, "value": v.number, "reason": v.reason})
-        own = indicator(org, as_of)
+        own = indicator(org, as_of, snapshot=Snapshot(org, as_of, rollup=stored.get(org.pk)))
         total = own.number
+    elif stored and (dim_code in member_dims or dim_code in org_dims):
+        dim = member_dims.get(dim_code) or org_dims[dim_code]
+        cell = dim.cell(cell_code)
+        if cell is None or (dim.source == "members" and not may(user, MEMBERS, org)):
+            raise Http404
+        roster = cell.roster if dim.source == "members" else None
+        title, cell_label = dim.label, cell.label
+        key = f"{dim_code}:{cell_code}"
+        for child in children:
+            rows.append({"org": child, "value": stored[child.pk].figures[dim.source].get(key, 0), "reason": ""})
+        total = stored[org.pk].figures[dim.source].get(key, 0)
+        own = total - sum(r["value"] for r in rows)
+        if own:
+            rows.append({"org": None, "value": own, "reason": ""})
     elif dim_code in member_dims or dim_code in org_dims:
         dim = member_dims.get(dim_code) or org_dims[dim_code]
         cell = dim.cell(cell_code)

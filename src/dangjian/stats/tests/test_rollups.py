@@ -98,3 +98,17 @@ def test_dashboard_reads_the_rollup_and_says_when(client_as, orgs, people):
     tiles = {t["code"]: t["value"] for t in live.context["tiles"]}
     assert tiles["members.total"] == 3
     assert Rollup.objects.filter(day=date(2026, 6, 15)).count() == len(orgs)
+
+
+def test_drill_down_reads_the_rollups_and_agrees_with_the_details(client_as, orgs, people):
+    rollups.refresh(date(2026, 6, 15))
+    from django.contrib.auth import get_user_model
+
+    client_as("county_admin")  # creates the personas
+    admin = get_user_model().objects.get(username="county_admin")
+    for dim, cell in (("sex", "male"), ("age", "ge61"), ("kind", "branch"), ("indicator", "members.total")):
+        for key in ("county", "town"):
+            rolled = queries.drill(admin, orgs[key], date(2026, 6, 15), dim, cell)
+            live = queries.drill(admin, orgs[key], date(2026, 6, 15), dim, cell, live=True)
+            assert [(r["org"], r["value"]) for r in rolled["rows"]] == [(r["org"], r["value"]) for r in live["rows"]]
+            assert rolled["total"] == live["total"]
