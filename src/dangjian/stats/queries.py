@@ -347,12 +347,14 @@ def chart_data(charts: list[dict]) -> list[dict]:
 # ------------------------------------------------------------------------------------- drill-down
 
 
-def direct_children(org: Org, as_of: date) -> tuple[list[Org], dict[int, int]]:
-    """The direct children of `org` on `as_of` (from the parent history) and the owner map of its subtree."""
-    owner = cube.owners(org.pk, as_of)
-    child_ids = {v for k, v in owner.items() if v != org.pk}
-    children = list(Org.objects.filter(pk__in=child_ids).order_by("sort_order", "name"))
-    return children, owner
+def direct_children(org: Org, as_of: date) -> list[Org]:
+    """The direct children of `org` on `as_of`, from the parent history (one query)."""
+    from dangjian.orgs.models import OrgEdge
+
+    edges = OrgEdge.objects.filter(parent=org, valid_from__lte=as_of).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=as_of)
+    )
+    return list(Org.objects.filter(pk__in=edges.values("org_id")).order_by("sort_order", "name"))
 
 
 def drill(user, org: Org, as_of: date, dim_code: str, cell_code: str, *, live: bool = False) -> dict:
@@ -361,8 +363,7 @@ def drill(user, org: Org, as_of: date, dim_code: str, cell_code: str, *, live: b
     from dangjian.stats.indicators import Snapshot
     from dangjian.stats.models import Rollup
 
-    children, owner = direct_children(org, as_of)
-    ids = set(owner)
+    children = direct_children(org, as_of)
     member_dims = cube.member_dimensions(as_of)
     org_dims = cube.org_dimensions()
     rows = []
@@ -401,6 +402,8 @@ def drill(user, org: Org, as_of: date, dim_code: str, cell_code: str, *, live: b
         cell = dim.cell(cell_code)
         if cell is None:
             raise Http404
+        owner = cube.owners(org.pk, as_of)
+        ids = set(owner)
         if dim.source == "members":
             if not may(user, MEMBERS, org):
                 raise Http404
