@@ -13,10 +13,9 @@ import io
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Q
+from django.db.models import F, Q
 
 from dangjian.members.choices import MEMBER_STAGES, Education, ExitKind, MemberStatus, Occupation, Stage
-from dangjian.members.rules import AGE_BANDS, JOIN_BANDS
 from dangjian.orgs.models import Org
 from dangjian.stats import cube
 from dangjian.stats.indicators import NOT_CONNECTED
@@ -149,7 +148,7 @@ def validation_problems(root: Org, year: int, *, limit: int = 2000) -> tuple[lis
         (Q(member__occupation=""), "工作岗位未填写"),
         (Q(member__joined_on__isnull=True), "加入党组织日期未填写"),
         (Q(member__full_on__isnull=True, member__stage=Stage.FULL), "正式党员未填写转为正式党员日期"),
-        (Q(member__full_on__isnull=False, member__joined_on__isnull=False, member__full_on__lte=F_joined()),
+        (Q(member__full_on__isnull=False, member__joined_on__isnull=False, member__full_on__lte=F("member__joined_on")),
          "转为正式党员日期不晚于加入党组织日期"),
         (Q(member__ethnicity=""), "民族未填写"),
     ]  # fmt: skip
@@ -227,7 +226,3 @@ def xlsx(root: Org, year: int, tables_: list[Table], problems: list[Problem], pr
         sheet.write(len(problems) + 1, 0, f"另有{problem_count - len(problems)}条未列出")
     book.close()
     return buf.getvalue()
-
-
-AGE_LABELS = dict(AGE_BANDS)
-JOIN_LABELS = dict(JOIN_BANDS)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import Count, Q
 
@@ -24,14 +24,13 @@ from dangjian.members.choices import (
     ETHNICITIES,
     MEMBER_STAGES,
     Education,
-    ExitKind,
     MemberStatus,
     Occupation,
     Sex,
     Stage,
 )
 from dangjian.members.rules import AGE_BANDS, JOIN_BANDS, age_band_birth_range, join_band_range
-from dangjian.orgs.models import BRANCH_KINDS, COMMITTEE_KINDS, OrgKind, Sector
+from dangjian.orgs.models import OrgKind, Sector
 
 UNFILLED = "未填写"
 
@@ -275,7 +274,3 @@ def age_at_most_q(day: date, years: int, p: str = "member__") -> Q:
 COLLEGE_Q = Q(member__education__in=COLLEGE_OR_ABOVE)
 FEMALE_Q = Q(member__sex=Sex.FEMALE)
 MINORITY_Q = ~Q(member__ethnicity="汉族")
-EXIT_KINDS = ExitKind.choices
-BRANCHES = BRANCH_KINDS
-COMMITTEES = COMMITTEE_KINDS
-ONE_DAY = timedelta(days=1)
