@@ -15,7 +15,15 @@ from datetime import date
 
 from django.db.models import F, Q
 
-from dangjian.members.choices import MEMBER_STAGES, Education, ExitKind, MemberStatus, Occupation, Stage
+from dangjian.members.choices import (
+    COLLEGE_OR_ABOVE,
+    MEMBER_STAGES,
+    Education,
+    ExitKind,
+    MemberStatus,
+    Occupation,
+    Stage,
+)
 from dangjian.orgs.models import Org
 from dangjian.stats import cube
 from dangjian.stats.indicators import NOT_CONNECTED
@@ -99,9 +107,34 @@ def _population(kind: str, ids, year: int):
     )
 
 
-def tables(root: Org, year: int) -> list[Table]:
+def stock_values(code: str, cells: dict, m: dict[str, int]) -> dict[str, int]:
+    """The columns of a stock table (党员基本情况、入党时间、学历、年龄) from a rollup's member cells."""
+    total = m.get("total", 0)
+    derived = {
+        "total": total,
+        "female": m.get("sex:female", 0),
+        "minority": total - m.get("ethnicity:汉族", 0),
+        "full": m.get("category:full", 0),
+        "probationary": m.get("category:probationary", 0),
+        "college": sum(m.get(f"education:{e}", 0) for e in COLLEGE_OR_ABOVE),
+        "le35": m.get("age:le30", 0) + m.get("age:31_35", 0),
+    }
+    prefixes = {"occ_": "occupation:", "edu_": "education:", "age_": "age:", "join_": "join:"}
+    out = {}
+    for key in cells:
+        if key in derived:
+            out[key] = derived[key]
+            continue
+        prefix = next(p for p in prefixes if key.startswith(p))
+        value = key[len(prefix) :]
+        out[key] = m.get(prefixes[prefix] + ("" if value == "unknown" else value), 0)
+    return out
+
+
+def tables(root: Org, year: int, *, use_rollups: bool = True) -> list[Table]:
     """Every annual table of `root`'s subtree as of 12-31 of `year`: a 合计 row and one row per direct child
-    (plus 本级 when members are placed in the root itself)."""
+    (plus 本级 when members are placed in the root itself). The stock tables read the rollups of 12-31 when
+    the root and all its children have one (`stats_rollup --date YYYY-12-31`); the flows are always counted."""
     d = date(year, 12, 31)
     owner = cube.owners(root.pk, d)
     ids = set(owner)
@@ -109,10 +142,26 @@ def tables(root: Org, year: int) -> list[Table]:
     orgs = {o.pk: o for o in Org.objects.filter(pk__in=child_ids)}
     children = sorted(orgs.values(), key=lambda o: (o.sort_order, o.name))
     out = []
+    stored = {}
+    if use_rollups:
+        from dangjian.stats.models import Rollup
+
+        stored = {
+            r.org_id: r.figures.get("members", {}) for r in Rollup.objects.filter(org_id__in=[root.pk, *orgs], day=d)
+        }
+        if len(stored) != len(orgs) + 1:
+            stored = {}
     for code, title, population, columns in _spec(year):
         cells = {key: q for key, _label, q in columns}
-        per_org = cube.count_cells(_population(population, ids, year), cells, by="org_id") if ids else {}
-        summed = cube.rollup(per_org, owner)
+        if population == "stock" and stored:
+            summed = {pk: stock_values(code, cells, m) for pk, m in stored.items() if pk != root.pk}
+            whole = stock_values(code, cells, stored[root.pk])
+            own = {k: whole[k] - sum(row[k] for row in summed.values()) for k in cells}
+            if any(own.values()):
+                summed[root.pk] = own
+        else:
+            per_org = cube.count_cells(_population(population, ids, year), cells, by="org_id") if ids else {}
+            summed = cube.rollup(per_org, owner)
         zero = dict.fromkeys(cells, 0)
         table = Table(code, title, [(k, lbl) for k, lbl, _q in columns])
         table.rows = [{"org": c, "label": c.name, "values": {**zero, **summed.get(c.pk, {})}} for c in children]
