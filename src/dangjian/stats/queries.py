@@ -140,6 +140,27 @@ def _drill(org: Org, as_of: date, dim: str, cell: str) -> str:
     )
 
 
+class LiveFigures(NamedTuple):
+    """Member and org figures of a subtree counted from the details, shaped like `Rollup.figures`, so that
+    the breakdowns and the indicators of one page share one count."""
+
+    figures: dict
+
+
+def live_figures(org: Org, as_of: date) -> LiveFigures:
+    ids = subtree_ids_as_of(org.pk, as_of)
+    dims = cube.member_dimensions(as_of)
+    total, by_dim = cube.dimension_counts(cube.placed(ids, as_of), dims.values()) if ids else (0, {})
+    members = {"total": total}
+    for dim in dims.values():
+        members.update({f"{dim.code}:{c.code}": by_dim.get(dim.code, {}).get(c.code, 0) for c in dim.cells})
+    cells = {"total": ~Q(kind="local_committee")}
+    for dim in cube.org_dimensions().values():
+        cells.update({f"{dim.code}:{c.code}": c.q for c in dim.cells})
+    orgs = cube.count_cells(cube.live_orgs(ids, as_of), cells) if ids else dict.fromkeys(cells, 0)
+    return LiveFigures({"members": members, "orgs": orgs})
+
+
 def member_breakdowns(org: Org, as_of: date, rollup=None) -> list[dict]:
     """Every §10.2 member dimension of the subtree on `as_of` (from `rollup` when given, else counted)."""
     dims = cube.member_dimensions(as_of)
@@ -285,12 +306,13 @@ def dashboard(user, org: Org, as_of: date, today: date, *, live: bool = False) -
     from dangjian.stats import rollups
 
     rollup = None if live else rollups.for_org(org.pk, as_of)
+    source = rollup or live_figures(org, as_of)  # one count of the details serves every figure of the page
     bands = bands_for(org)
     permitted = {p: may(user, p, org) for p in (MEMBERS, ORGLIFE, DUES)}
-    values = {ind.code: (ind, value) for ind, value in evaluate(org, as_of, rollup=rollup)}
-    charts = org_breakdowns(org, as_of, rollup)
+    values = {ind.code: (ind, value) for ind, value in evaluate(org, as_of, rollup=source)}
+    charts = org_breakdowns(org, as_of, source)
     if permitted[MEMBERS]:
-        charts = member_breakdowns(org, as_of, rollup) + charts
+        charts = member_breakdowns(org, as_of, source) + charts
     warnings = structure_warnings(org, today, rollup=rollup)
     tiles = []
 

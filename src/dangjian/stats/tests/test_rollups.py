@@ -131,3 +131,11 @@ def test_annual_stock_tables_from_the_rollups_equal_the_counted_ones(orgs, peopl
             assert a.total == b.total, a.code
     town = {t.code: t for t in annual.tables(orgs["town"], 2025)}
     assert any(r["org"] is None for r in town["basic"].rows)  # 周直属 is placed in the town committee itself
+
+
+def test_live_figures_give_the_same_indicators_as_the_details(orgs, people):
+    for key in ("county", "town", "village"):
+        for day in DAYS:
+            shared = queries.live_figures(orgs[key], day)
+            direct = {i.code: v for i, v in indicators.evaluate(orgs[key], day)}
+            assert {i.code: v for i, v in indicators.evaluate(orgs[key], day, rollup=shared)} == direct
