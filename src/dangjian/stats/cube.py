@@ -191,20 +191,25 @@ GROUP_BY_CELLS = 20  # a plain-column dimension with more cells than this is gro
 
 
 def dimension_counts(qs, dims: Iterable[Dimension]) -> tuple[int, dict[str, dict[str, int]]]:
-    """Every cell of `dims` over `qs`: one query of conditional counts for the short dimensions, one GROUP BY
-    for each long plain-column one. Returns (total, {dim: {cell: n}})."""
+    """Every cell of `dims` over `qs`: one query of conditional counts for the short dimensions (and the first
+    cell of each long one, its most common value: 汉族), one GROUP BY over the remaining rows of each long
+    plain-column dimension. Returns (total, {dim: {cell: n}})."""
     dims = list(dims)
     grouped = [d for d in dims if d.field and len(d.cells) > GROUP_BY_CELLS]
     counted = [d for d in dims if d not in grouped]
     cells = {"total": Q()}
     for dim in counted:
         cells.update({f"{dim.code}:{c.code}": c.q for c in dim.cells})
+    for dim in grouped:
+        cells[f"{dim.code}:{dim.cells[0].code}"] = dim.cells[0].q
     flat = count_cells(qs, cells)
     counts = {dim.code: {c.code: flat[f"{dim.code}:{c.code}"] for c in dim.cells} for dim in counted}
     for dim in grouped:
+        first = dim.cells[0]
         counts[dim.code] = dict.fromkeys((c.code for c in dim.cells), 0)
-        for value, n in qs.order_by().values_list(dim.field).annotate(n=Count("id")):
-            if value in counts[dim.code]:
+        counts[dim.code][first.code] = flat[f"{dim.code}:{first.code}"]
+        for value, n in qs.exclude(first.q).order_by().values_list(dim.field).annotate(n=Count("id")):
+            if value in counts[dim.code] and value != first.code:
                 counts[dim.code][value] += n
     return flat["total"], counts
 

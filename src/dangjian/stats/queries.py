@@ -313,7 +313,9 @@ def dashboard(user, org: Org, as_of: date, today: date, *, live: bool = False) -
     charts = org_breakdowns(org, as_of, source)
     if permitted[MEMBERS]:
         charts = member_breakdowns(org, as_of, source) + charts
-    warnings = structure_warnings(org, today, rollup=rollup)
+    # structure warnings are today's answer whatever the day: today's rollup serves a past day too
+    warn_rollup = rollup if rollup is not None or live or as_of == today else rollups.for_org(org.pk, today)
+    warnings = structure_warnings(org, today, rollup=warn_rollup)
     tiles = []
 
     def tile(code, label, value, reason, band_code=None, url=""):
