@@ -18,6 +18,7 @@ ORGLIFE = ["orglife.view_meeting", "orglife.change_meeting"]
 DUES = ["dues.view_bill", "dues.change_bill"]
 RECRUIT = ["recruitment.view_recruitmentcase", "recruitment.change_recruitmentcase"]
 RECRUIT_APPROVE = ["recruitment.approve_recruitmentcase", "recruitment.change_localoption"]
+STATS_THRESHOLDS = ["stats.change_threshold"]  # set a jurisdiction's red/amber/green thresholds
 
 BUILTIN_ROLES: list[dict] = [
     {
@@ -33,7 +34,8 @@ BUILTIN_ROLES: list[dict] = [
         + ORGLIFE
         + DUES
         + RECRUIT
-        + RECRUIT_APPROVE,
+        + RECRUIT_APPROVE
+        + STATS_THRESHOLDS,
         "separation": Separation.NONE,
     },
     {

@@ -11,6 +11,7 @@ from dangjian.members.transfer_api import MobileRecordViewSet, TransferViewSet
 from dangjian.orglife.api import MeetingViewSet
 from dangjian.orgs.api import OrgViewSet
 from dangjian.recruitment.api import RecruitmentCaseViewSet
+from dangjian.stats.api import StatsViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -22,6 +23,7 @@ router.register("mobile-records", MobileRecordViewSet, basename="mobilerecord")
 router.register("meetings", MeetingViewSet, basename="meeting")
 router.register("dues-bills", DuesBillViewSet, basename="duesbill")
 router.register("recruitment-cases", RecruitmentCaseViewSet, basename="recruitmentcase")
+router.register("stats", StatsViewSet, basename="stats")
 
 urlpatterns = [
     path("v1/", include((router.urls, "api"), namespace="api")),

@@ -91,12 +91,18 @@ def last_ended_month(day: date) -> tuple[date, date]:
 class Snapshot:
     """What the indicators of one (root, day) read, each source fetched once, on first use."""
 
-    def __init__(self, root, as_of: date):
+    def __init__(self, root, as_of: date, *, rollup=None):
         self.root = root
         self.as_of = as_of
+        self.rollup = rollup  # a stats.models.Rollup of (root, as_of): member and org figures come from it
         self._subtrees: dict[date, set[int]] = {}
         self._members: dict[str, int] | None = None
         self._orgs: dict[str, int] | None = None
+        if rollup is not None:
+            from dangjian.stats.rollups import member_indicator_figures, org_indicator_figures
+
+            self._members = member_indicator_figures(rollup.figures.get("members", {}))
+            self._orgs = org_indicator_figures(rollup.figures.get("orgs", {}))
         self._orglife: Value | None = None
         self._dues: Value | None = None
 
@@ -193,62 +199,17 @@ class Snapshot:
         return self._orglife
 
     def _orglife_completion(self) -> Value:
-        from dangjian.orglife import rules
-        from dangjian.orglife.models import Exemption, Meeting, MeetingStatus
-        from dangjian.orglife.queries import has_committee_map
-        from dangjian.orgs.models import BRANCH_KINDS, Org
-
-        first, last = last_ended_quarter(self.as_of)
+        if self.rollup is not None and "orglife" in self.rollup.figures:
+            counts = self.rollup.figures["orglife"]
+            return _completion(counts.get("required", 0), counts.get("gaps", 0))
+        _first, last = last_ended_quarter(self.as_of)
         ids = self.subtree_ids(last)
         if not ids:
             return Value(None, NOT_APPLICABLE)
-        branches = list(
-            Org.objects.filter(ids_q("id", ids), kind__in=BRANCH_KINDS, established_on__lte=last)
-            .filter(Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=last))
-            .only("id", "full_member_count")
-        )
-        if not branches:
+        per_branch = orglife_counts(ids, self.as_of)
+        if not per_branch:
             return Value(None, NOT_APPLICABLE)
-        branch_ids = [b.pk for b in branches]
-        # What the compliance table (orglife.queries.compliance_rows) says for the periods that end in the
-        # quarter (months, the quarter; the year in Q4), computed for all branches at once: the required
-        # periods come from the rules once per committee flag, held meetings and exemptions in one query each.
-        due = {
-            flag: {
-                p
-                for p in rules.required_periods(year=last.year, through=last, has_committee=flag)
-                if first <= rules.period_bounds(p[1])[1] <= last
-            }
-            for flag in (False, True)
-        }
-        kinds = {kind for kind, _period in due[True]}
-        period_start = min(rules.period_bounds(p[1])[0] for p in due[True])
-        held: dict[int, set[tuple[str, str]]] = {}
-        for org_id, kind, day in (
-            Meeting.objects.filter(
-                ids_q("org_id", branch_ids), status=MeetingStatus.HELD, kind__in=kinds,
-                held_on__gte=period_start, held_on__lte=last,
-            )
-            .values_list("org_id", "kind", "held_on")
-            .distinct()
-        ):  # fmt: skip
-            held.setdefault(org_id, set()).add((kind, rules.period_of(kind, day)))
-        exempt: dict[int, set[tuple[str, str]]] = {}
-        for org_id, kind, period in Exemption.objects.filter(
-            ids_q("org_id", branch_ids), period__in={p for _k, p in due[True]}
-        ).values_list("org_id", "kind", "period"):
-            exempt.setdefault(org_id, set()).add((kind, period))
-        committee = has_committee_map(branches)
-        required = gaps = 0
-        empty: set[tuple[str, str]] = set()
-        for org_id in branch_ids:
-            # An exempted period leaves the count altogether, held or not (as in the compliance table).
-            periods = due[committee[org_id]] - exempt.get(org_id, empty)
-            required += len(periods)
-            gaps += len(periods - held.get(org_id, empty))
-        if required <= 0:
-            return Value(None, NOT_APPLICABLE)
-        return Value(rules.completion_rate(required, gaps))
+        return _completion(sum(r for r, _g in per_branch.values()), sum(g for _r, g in per_branch.values()))
 
     # -- dues ----------------------------------------------------------------------------------------
     def dues_collection(self) -> Value:
@@ -257,24 +218,95 @@ class Snapshot:
         return self._dues
 
     def _dues_collection(self) -> Value:
-        from dangjian.dues.models import Bill
-        from dangjian.dues.queries import FIGURES, ZERO, Collection
+        from dangjian.dues import rules as dues_rules
 
-        month, end = last_ended_month(self.as_of)
-        ids = self.subtree_ids(end)
-        if not ids:
-            return Value(None, NOT_APPLICABLE)
-        row = Bill.objects.filter(ids_q("org_id", ids), month=month).aggregate(**FIGURES)
-        figures = Collection(
-            key=self.root,
-            billed=row["billed"] or 0,
-            paid=row["paid"] or 0,
-            waived=row["waived"] or 0,
-            due_amount=row["due_amount"] or ZERO,
-            paid_amount=row["paid_amount"] or ZERO,
-        )
-        rate = figures.rate
+        if self.rollup is not None and "dues" in self.rollup.figures:
+            counts = self.rollup.figures["dues"]
+        else:
+            _month, end = last_ended_month(self.as_of)
+            ids = self.subtree_ids(end)
+            if not ids:
+                return Value(None, NOT_APPLICABLE)
+            counts = {"billed": 0, "paid": 0, "waived": 0}
+            for row in dues_counts(ids, self.as_of).values():
+                for k in counts:
+                    counts[k] += row[k]
+        rate = dues_rules.collection_rate(counts.get("billed", 0) - counts.get("waived", 0), counts.get("paid", 0))
         return Value(None, NOT_APPLICABLE) if rate is None else Value(rate)
+
+
+def _completion(required: int, gaps: int) -> Value:
+    from dangjian.orglife import rules
+
+    if required <= 0:
+        return Value(None, NOT_APPLICABLE)
+    return Value(rules.completion_rate(required, gaps))
+
+
+def orglife_counts(ids: set[int], as_of: date) -> dict[int, tuple[int, int]]:
+    """Branch id → (required, missed) meeting periods of the last quarter ended on or before `as_of`, for the
+    branches among `ids` that existed at the quarter's end (the compliance table's figures, all at once)."""
+    from dangjian.orglife import rules
+    from dangjian.orglife.models import Exemption, Meeting, MeetingStatus
+    from dangjian.orglife.queries import has_committee_map
+    from dangjian.orgs.models import BRANCH_KINDS, Org
+
+    first, last = last_ended_quarter(as_of)
+    branches = list(
+        Org.objects.filter(ids_q("id", ids), kind__in=BRANCH_KINDS, established_on__lte=last)
+        .filter(Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=last))
+        .only("id", "full_member_count")
+    )
+    if not branches:
+        return {}
+    branch_ids = [b.pk for b in branches]
+    # What the compliance table (orglife.queries.compliance_rows) says for the periods that end in the
+    # quarter (months, the quarter; the year in Q4), computed for all branches at once: the required
+    # periods come from the rules once per committee flag, held meetings and exemptions in one query each.
+    due = {
+        flag: {
+            p
+            for p in rules.required_periods(year=last.year, through=last, has_committee=flag)
+            if first <= rules.period_bounds(p[1])[1] <= last
+        }
+        for flag in (False, True)
+    }
+    kinds = {kind for kind, _period in due[True]}
+    period_start = min(rules.period_bounds(p[1])[0] for p in due[True])
+    held: dict[int, set[tuple[str, str]]] = {}
+    for org_id, kind, day in (
+        Meeting.objects.filter(
+            ids_q("org_id", branch_ids), status=MeetingStatus.HELD, kind__in=kinds,
+            held_on__gte=period_start, held_on__lte=last,
+        )
+        .values_list("org_id", "kind", "held_on")
+        .distinct()
+    ):  # fmt: skip
+        held.setdefault(org_id, set()).add((kind, rules.period_of(kind, day)))
+    exempt: dict[int, set[tuple[str, str]]] = {}
+    for org_id, kind, period in Exemption.objects.filter(
+        ids_q("org_id", branch_ids), period__in={p for _k, p in due[True]}
+    ).values_list("org_id", "kind", "period"):
+        exempt.setdefault(org_id, set()).add((kind, period))
+    committee = has_committee_map(branches)
+    out: dict[int, tuple[int, int]] = {}
+    empty: set[tuple[str, str]] = set()
+    for org_id in branch_ids:
+        # An exempted period leaves the count altogether, held or not (as in the compliance table).
+        periods = due[committee[org_id]] - exempt.get(org_id, empty)
+        out[org_id] = (len(periods), len(periods - held.get(org_id, empty)))
+    return out
+
+
+def dues_counts(ids: set[int], as_of: date) -> dict[int, dict[str, int]]:
+    """Org id → bills issued, paid and waived in the last month ended on or before `as_of`."""
+    from dangjian.dues.models import Bill
+    from dangjian.dues.queries import FIGURES
+
+    month, _end = last_ended_month(as_of)
+    figures = {k: FIGURES[k] for k in ("billed", "paid", "waived")}
+    rows = Bill.objects.filter(ids_q("org_id", ids), month=month).order_by().values("org_id").annotate(**figures)
+    return {row["org_id"]: {k: row[k] or 0 for k in figures} for row in rows}
 
 
 @dataclass(frozen=True)
@@ -283,9 +315,15 @@ class Indicator:
     label: str  # Chinese, with the unit in brackets
     permission: str  # needed on the root org to see the figure
     compute: Callable[[Snapshot], Value]
+    placeholder: bool = False  # declared, but no app has connected its data yet (shows 未接入)
+    group: str = ""  # dashboard section: the code's first part unless given
 
     def __call__(self, root_org, as_of: date, *, snapshot: Snapshot | None = None) -> Value:
         return self.compute(snapshot or Snapshot(root_org, as_of))
+
+    @property
+    def section(self) -> str:
+        return self.group or self.code.split(".", 1)[0]
 
 
 REGISTRY: dict[str, Indicator] = {}
@@ -294,10 +332,28 @@ MEMBERS, ORGS = "members.view_member", "orgs.view_org"
 ORGLIFE, DUES = "orglife.view_meeting", "dues.view_bill"
 
 
-def register(code: str, label: str, permission: str, compute: Callable[[Snapshot], Value]) -> Indicator:
-    if code in REGISTRY:
+def register(
+    code: str, label: str, permission: str, compute: Callable[[Snapshot], Value], *, group: str = ""
+) -> Indicator:
+    """Add an indicator to the registry (the hook for other apps: call it from your AppConfig.ready()).
+
+    `compute(snapshot)` returns a `Value`; it reads `snapshot.root` (an Org), `snapshot.as_of` (a date) and
+    `snapshot.subtree_ids(day)` (ids of the orgs under the root as the tree stood on `day`) and must be
+    set-based (a few queries whatever the size of the subtree). A code declared with `declare()` (shown as
+    未接入) is replaced; any other duplicate code is an error. Codes are stable identifiers: never rename one.
+    """
+    existing = REGISTRY.get(code)
+    if existing is not None and not existing.placeholder:
         raise ValueError(f"duplicate indicator code {code!r}")
-    REGISTRY[code] = indicator = Indicator(code, label, permission, compute)
+    REGISTRY[code] = indicator = Indicator(code, label, permission, compute, group=group)
+    return indicator
+
+
+def declare(code: str, label: str, permission: str, *, group: str = "") -> Indicator:
+    """Reserve a code whose data another app will provide: until it registers it, the value is 未接入."""
+    if code in REGISTRY:
+        return REGISTRY[code]
+    REGISTRY[code] = indicator = Indicator(code, label, permission, _not_connected, placeholder=True, group=group)
     return indicator
 
 
@@ -329,11 +385,25 @@ register("orgs.general_branches", "党总支（个）", ORGS, _org("general_bran
 register("orgs.branches", "党支部（个）", ORGS, _org("branches"))
 register("orglife.completion_rate", "组织生活完成率（上一季度，%）", ORGLIFE, lambda s: s.orglife_completion())
 register("dues.collection_rate", "党费交纳率（上月，%）", DUES, lambda s: s.dues_collection())
-register("recruitment.developed", "本年发展党员（名）", MEMBERS, _not_connected)
+
+# The recruitment pipeline (发展党员) belongs to the recruitment app: these codes are reserved here and show
+# 未接入 until that app registers them from its AppConfig.ready() (see docs/stats.md, 「其他模块接入指标」).
+RECRUITMENT_CODES = (
+    ("recruitment.applicants", "入党申请人（名）"),
+    ("recruitment.activists", "入党积极分子（名）"),
+    ("recruitment.candidates", "发展对象（名）"),
+    ("recruitment.developed", "本年发展党员（名）"),
+    ("recruitment.overdue", "发展党员超期事项（件）"),
+)
+for _code, _label in RECRUITMENT_CODES:
+    declare(_code, _label, MEMBERS)
 
 
-def evaluate(root_org, as_of: date, codes: Iterable[str] | None = None) -> list[tuple[Indicator, Value]]:
-    """The indicators named by `codes` (default: all, in registry order) for one subtree and day."""
-    snapshot = Snapshot(root_org, as_of)
+def evaluate(
+    root_org, as_of: date, codes: Iterable[str] | None = None, *, rollup=None
+) -> list[tuple[Indicator, Value]]:
+    """The indicators named by `codes` (default: all, in registry order) for one subtree and day (member and
+    org figures from `rollup` when given)."""
+    snapshot = Snapshot(root_org, as_of, rollup=rollup)
     chosen = REGISTRY.values() if codes is None else [REGISTRY[c] for c in codes]
     return [(ind, ind(root_org, as_of, snapshot=snapshot)) for ind in chosen]

@@ -44,6 +44,9 @@ class Command(BaseCommand):
                 )
             root = self._build(tree, seed, size)
             built = True
+            from dangjian.demo import stats as demo_stats
+
+            demo_stats.build()
         else:
             built = False
         ensure_personas(root)
