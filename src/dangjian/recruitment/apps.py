@@ -9,7 +9,10 @@ class RecruitmentConfig(AppConfig):
     def ready(self):
         from dangjian.core import todos
         from dangjian.core.nav import NavItem, register
+        from dangjian.recruitment.indicators import register_indicators
         from dangjian.recruitment.todos import recruitment_todos
+
+        register_indicators()  # the pipeline figures of the statistics dashboard and `dangjian stats show`
 
         register(
             NavItem(

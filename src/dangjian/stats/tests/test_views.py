@@ -34,7 +34,7 @@ def test_dashboard_of_the_county(client_as, orgs, people):
     assert 'id="dashboard-data"' in body
     assert "dist/echarts.min.js" in body
     recruitment = {r["code"]: r for r in response.context["recruitment"]}
-    assert recruitment["recruitment.developed"]["reason"] == NOT_CONNECTED
+    assert recruitment["recruitment.developed"]["value"] == 0  # connected by the recruitment app; no cases yet
     assert "截至2026年6月15日" in body
 
 
