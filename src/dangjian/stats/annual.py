@@ -89,7 +89,6 @@ def _spec(year: int) -> list[tuple[str, str, str, list[tuple[str, str, Q]]]]:
         ("exits", "党员出党", "exits", [
             ("total", "出党及死亡合计", Q()),
             *[(f"exit_{v}", lbl, Q(member__exit_kind=v)) for v, lbl in ExitKind.choices],
-            ("exit_", "方式未登记", Q(member__exit_kind="")),
         ]),
     ]  # fmt: skip
 
@@ -102,8 +101,12 @@ def _population(kind: str, ids, year: int):
         return cube.placed_at_event(ids, "joined_on", first, last).filter(member__stage__in=MEMBER_STAGES)
     if kind == "converted":
         return cube.placed_at_event(ids, "full_on", first, last).filter(member__stage=Stage.FULL)
-    return cube.placed_at_event(ids, "status_since", first, last, exit_event=True).filter(
-        member__status=MemberStatus.EXITED
+    # 出党 has its kind (退党、除名…, required by the status change); an exited record without one left by a
+    # transfer to an org outside the system (members.transfer_actions.transferred_out): not an exit.
+    return (
+        cube.placed_at_event(ids, "status_since", first, last, exit_event=True)
+        .filter(member__status=MemberStatus.EXITED)
+        .exclude(member__exit_kind="")
     )
 
 

@@ -238,3 +238,22 @@ def test_other_apps_can_register_indicators():
             register("test.widgets", "测试（个）", "orgs.view_org", lambda snap: Value(8))
     finally:
         del REGISTRY["test.widgets"]
+
+
+def test_a_transfer_out_of_the_system_is_not_an_exit(orgs, people):
+    """党员出党 counts 出党 and deaths only: a member whose relationship went to an org outside the system
+    leaves the roster (and the stock) without being an exit."""
+    from dangjian.members import transfer_actions
+
+    letter = transfer_actions.start_transfer(
+        people["wang"], actor=None, to_org_name="中共某县委员会组织部", to_org_code="X0001", reason="迁居外省",
+        issued_on=date(2025, 6, 1),
+    )  # fmt: skip
+    transfer_actions.confirm_external_receipt(letter, actor=None, on=date(2025, 6, 20))
+    member_actions.change_status(
+        people["zhao"], "exited", actor=None, on=date(2025, 5, 1), exit_kind="death", grounds="病故"
+    )
+    county = {t.code: t for t in annual.tables(orgs["county"], 2025)}
+    assert county["exits"].total["total"] == 1
+    assert county["exits"].total["exit_death"] == 1
+    assert county["basic"].total["total"] == 1  # 张三丰 alone: 李秀英 joins in 2026, 王 and 赵 left in 2025
