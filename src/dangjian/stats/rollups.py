@@ -27,6 +27,7 @@ from dangjian.stats.indicators import dues_counts, last_ended_month, last_ended_
 from dangjian.stats.models import Rollup
 
 CHUNK = 2000
+MIN_ORGS = 2  # orgs without sub-organizations (most 党支部) get no rollup: their figures count fast live
 EXAMPLES_FROM = 200  # subtrees of at least this many orgs keep their warning examples in the rollup
 
 
@@ -171,15 +172,20 @@ def last_audit_seq() -> int:
     return row.first() or 0
 
 
-def refresh(day: date | None = None) -> int:
-    """Recompute the rollups of `day` (default today) for every org; returns the number of rows written."""
+def refresh(day: date | None = None, *, min_orgs: int = MIN_ORGS) -> int:
+    """Recompute the rollups of `day` (default today) for every org whose subtree on that day holds at least
+    `min_orgs` orgs (the others are small enough to count live); returns the number of rows written."""
     day = day or timezone.localdate()
     seq = last_audit_seq()
     figures = subtree_figures(day)
+    parents = parent_map_as_of(day)
+    sizes = accumulate(parents, {pk: {"n": 1} for pk in parents})
     warnings = warning_figures(timezone.localdate())
     now = timezone.now()
     rows = []
     for org_id, flat in figures.items():
+        if sizes.get(org_id, {}).get("n", 0) < min_orgs:
+            continue
         data = unflatten(flat)
         if org_id in warnings:
             data["warnings"] = warnings[org_id]

@@ -48,8 +48,8 @@ def test_rollups_equal_the_live_figures_for_every_org(orgs, people):
     dues_actions.generate_bills(orgs["county"], date(2026, 5, 1), actor=None)
     Bill.objects.filter(member=people["zhang"]).update(status="paid")
     org_actions.dissolve_org(orgs["organ_branch"], actor=None, on=date(2026, 3, 1))
-    assert rollups.refresh(DAYS[0]) == len(orgs)
-    assert rollups.refresh(DAYS[1]) == len(orgs) - 1  # 县财政局机关党支部 dissolved on 2026-03-01
+    assert rollups.refresh(DAYS[0], min_orgs=1) == len(orgs)
+    assert rollups.refresh(DAYS[1], min_orgs=1) == len(orgs) - 1  # 县财政局机关党支部 dissolved on 2026-03-01
     assert rollups.for_org(orgs["organ_branch"].pk, DAYS[1]) is None
     for day in DAYS:
         for org in orgs.values():
@@ -72,8 +72,8 @@ def test_rollups_equal_the_live_figures_for_every_org(orgs, people):
 
 def test_a_moved_org_rolls_up_under_its_parent_of_the_day(orgs, people):
     org_actions.move_org(orgs["village3"], orgs["town"], actor=None, on=date(2026, 1, 1))
-    rollups.refresh(date(2025, 12, 31))
-    rollups.refresh(date(2026, 6, 15))
+    rollups.refresh(date(2025, 12, 31), min_orgs=1)
+    rollups.refresh(date(2026, 6, 15), min_orgs=1)
     town_before = rollups.for_org(orgs["town"].pk, date(2025, 12, 31)).figures["members"]["total"]
     town_after = rollups.for_org(orgs["town"].pk, date(2026, 6, 15)).figures["members"]["total"]
     assert town_after == town_before + 1 + 1  # 赵德胜 (河湾村) moved in with his branch; 李秀英 joined in 2026
@@ -97,7 +97,8 @@ def test_dashboard_reads_the_rollup_and_says_when(client_as, orgs, people):
     assert live.context["rollup_at"] is None
     tiles = {t["code"]: t["value"] for t in live.context["tiles"]}
     assert tiles["members.total"] == 3
-    assert Rollup.objects.filter(day=date(2026, 6, 15)).count() == len(orgs)
+    # orgs without sub-organizations get none: county, the two towns, 石桥村党总支, 县直机关工委
+    assert Rollup.objects.filter(day=date(2026, 6, 15)).count() == 5
 
 
 def test_drill_down_reads_the_rollups_and_agrees_with_the_details(client_as, orgs, people):
