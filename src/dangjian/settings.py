@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "dangjian.stats",
     "dangjian.api",
     "dangjian.demo",
+    "dangjian.security",
 ]
 
 MIDDLEWARE = [
@@ -88,6 +89,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "dangjian.core.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "dangjian.security.middleware.TwoFactorMiddleware",
     "dangjian.accounts.middleware.SessionPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -277,3 +279,12 @@ LOGGING = {
 
 SITE_NAME = env("DANGJIAN_SITE_NAME", "基层党建工作平台")
 PASSWORD_MAX_AGE_DAYS = env_int("DANGJIAN_PASSWORD_MAX_AGE_DAYS", 90)
+
+# ---------------------------------------------------------------- security (issue 8, docs/security.md)
+# IA-08: roles whose holders must use a second factor (TOTP); DANGJIAN_2FA_ALL=1 requires it of everyone.
+TWO_FACTOR_REQUIRED_ROLES = [
+    r.strip()
+    for r in env("DANGJIAN_2FA_ROLES", "system_admin,security_admin,audit_admin,org_admin").split(",")
+    if r.strip()
+]
+TWO_FACTOR_REQUIRED_FOR_ALL = env_bool("DANGJIAN_2FA_ALL", False)

@@ -16,6 +16,8 @@ MEMBER_UNMASK = ["members.unmask_member"]  # see ID numbers, phones and addresse
 MEMBER_IMPORT = ["members.import_member"]
 ORGLIFE = ["orglife.view_meeting", "orglife.change_meeting"]
 DUES = ["dues.view_bill", "dues.change_bill"]
+SECURITY_ADMIN_EXTRA = ["accounts.reset_2fa", "security.view_alert"]  # issue 8: reset a lost authenticator
+AUDIT_ADMIN_EXTRA = ["security.view_alert"]  # issue 8: alerts such as a broken audit chain
 
 BUILTIN_ROLES: list[dict] = [
     {
@@ -72,14 +74,20 @@ BUILTIN_ROLES: list[dict] = [
         "name": "安全管理员",
         "description": "三员之一：角色授权、安全策略和账号解锁；可查看组织树，不查看党员等业务数据",
         # The org tree (names and structure, no personal data) is needed to choose where a role applies.
-        "permissions": [*ORG_READ, "accounts.view_user", "accounts.assign_role", "accounts.unlock_user"],
+        "permissions": [
+            *ORG_READ,
+            "accounts.view_user",
+            "accounts.assign_role",
+            "accounts.unlock_user",
+            *SECURITY_ADMIN_EXTRA,
+        ],
         "separation": Separation.SECURITY,
     },
     {
         "code": "audit_admin",
         "name": "审计管理员",
         "description": "三员之一：查阅、检索和导出审计记录",
-        "permissions": ["core.view_auditevent", "core.export_auditevent"],
+        "permissions": ["core.view_auditevent", "core.export_auditevent", *AUDIT_ADMIN_EXTRA],
         "separation": Separation.AUDIT,
     },
 ]

@@ -1,0 +1,56 @@
+"""Second factor on the session (IA-08): a password-only session reaches only the 2FA pages.
+
+Placed after authentication and before the password-expiry check, so the order at login is password,
+then second factor (or enrolment for administrators who have none yet), then a forced password change.
+Requests authenticated by an API token carry no session and are not affected (tokens are issued only
+from a verified session).
+"""
+
+from urllib.parse import quote
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from dangjian.security import actions
+
+
+def _allowed(path: str) -> bool:
+    allowed = (
+        reverse("security:verify"),
+        reverse("security:enrol"),
+        reverse("accounts:logout"),
+        settings.STATIC_URL,
+    )
+    return path.startswith(allowed)
+
+
+class TwoFactorMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        session = getattr(request, "session", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and session is not None
+            and not session.get(actions.VERIFIED_SESSION_KEY)
+            and not _allowed(request.path)
+            and actions.needs_two_factor(user)
+        ):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": "请先完成双因素认证。"}, status=403)
+            target = "security:verify" if actions.confirmed_device(user) else "security:enrol"
+            return redirect(f"{reverse(target)}?next={quote(request.get_full_path())}")
+        key_before = session.session_key if session is not None else None
+        response = self.get_response(request)
+        # The session key changes on password change (cycle_key): keep the index current.
+        user = getattr(request, "user", None)
+        if session is not None and user is not None and user.is_authenticated:
+            key_after = session.session_key
+            if key_after and key_after != key_before:
+                actions.index_session(user, key_after)
+        return response
