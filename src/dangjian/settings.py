@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "dangjian.security.middleware.SecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "dangjian.urls"
@@ -114,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dangjian.core.context_processors.site",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -288,3 +291,23 @@ TWO_FACTOR_REQUIRED_ROLES = [
     if r.strip()
 ]
 TWO_FACTOR_REQUIRED_FOR_ALL = env_bool("DANGJIAN_2FA_ALL", False)
+
+# DC-01 / PRV-09: Content-Security-Policy with per-request nonces, no inline script or style, nothing
+# from another origin. A template that must keep an inline block writes nonce="{{ CSP_NONCE }}".
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"

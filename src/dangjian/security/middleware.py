@@ -54,3 +54,18 @@ class TwoFactorMiddleware:
             if key_after and key_after != key_before:
                 actions.index_session(user, key_after)
         return response
+
+
+class SecurityHeadersMiddleware:
+    """Permissions-Policy on every response; pages shown to a logged-in user are never cached (RI-01)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "Cache-Control" not in response:
+            response["Cache-Control"] = "no-store"
+        return response
