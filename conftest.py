@@ -149,3 +149,11 @@ def _force_login_passes_the_second_factor(monkeypatch):
         session.save()
 
     monkeypatch.setattr(Client, "force_login", force_login)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Each test starts with empty rate-limit counters (IP-06)."""
+    from django.core.cache import caches
+
+    caches["ratelimit"].clear()

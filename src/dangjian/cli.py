@@ -103,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_manage(["import_roster", *argv[2:]])
     if argv[:2] == ["stats", "show"]:
         return cmd_manage(["stats_show", *argv[2:]])
+    if argv[:1] in (["backup"], ["restore"], ["break_glass"]):
+        return cmd_manage(argv)
     parser = argparse.ArgumentParser(prog="dangjian", description="基层党建工作平台")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -124,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("manage", help="运行任意管理命令，例如 dangjian manage check_tree")
     sub.add_parser("import", help="dangjian import roster FILE [--as 账号] [--commit]：从命令行导入党员名册")
     sub.add_parser("stats", help="dangjian stats show 组织代码或全称 [--as-of 日期] [--format json|table]：统计指标")
+
+    sub.add_parser("backup", help="dangjian backup [--dir 目录] [--encrypt]：备份数据库（附校验清单）")
+    sub.add_parser("restore", help="dangjian restore FILE：把备份恢复到空数据库并核对")
+    sub.add_parser("break_glass", help="dangjian break_glass 账号 --reason 原因：应急超级用户（全程审计）")
 
     check = sub.add_parser("check", help="检查生产部署还缺少什么")
     check.set_defaults(func=cmd_check)

@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "dangjian.core.middleware.RequestContextMiddleware",
+    "dangjian.security.ratelimit.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "dangjian.security.middleware.TwoFactorMiddleware",
     "dangjian.accounts.middleware.SessionPolicyMiddleware",
@@ -311,3 +312,26 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+
+# IP-06 / REL-06: requests per account per window ("count/period"); an address may make
+# RATE_LIMIT_ADDRESS_FACTOR times as many (offices share one NAT address).
+RATE_LIMITS = {
+    "login": env("DANGJIAN_RATE_LOGIN", "10/m"),
+    "otp": env("DANGJIAN_RATE_OTP", "10/m"),
+    "password": env("DANGJIAN_RATE_PASSWORD", "10/h"),
+    "search": env("DANGJIAN_RATE_SEARCH", "120/m"),
+    "export": env("DANGJIAN_RATE_EXPORT", "20/h"),
+    "api": env("DANGJIAN_RATE_API", "600/m"),
+}
+RATE_LIMIT_ADDRESS_FACTOR = env_int("DANGJIAN_RATE_ADDRESS_FACTOR", 5)
+RATE_LIMITS_ENABLED = env_bool("DANGJIAN_RATE_LIMITS", True)
+RATELIMIT_CACHE = "ratelimit"
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Shared by all worker processes: a file cache in the data directory (no extra service).
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache" / "ratelimit"),
+        "OPTIONS": {"MAX_ENTRIES": 100000},
+    },
+}
