@@ -335,3 +335,10 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 100000},
     },
 }
+
+# RI-02: uploaded and generated files (imports, exports, job progress, reports) are deleted after this
+# many hours by `dangjian manage purge_files`; files are created owner-only (umask).
+FILE_RETENTION_HOURS = env_int("DANGJIAN_FILE_RETENTION_HOURS", 24)
+FILE_UMASK = env("DANGJIAN_UMASK", "077")
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700

@@ -203,4 +203,12 @@ def resolve_alert(alert: SecurityAlert, *, actor) -> None:
         audit.record("security.alert.resolve", actor=actor, obj=alert)
 
 
-__all__ = ["AlertKind"]
+def daily_audit_check():
+    """AU-03: verify the chain; a break raises an alert (once per distinct break) and is returned."""
+    broken = audit.verify()
+    if broken is None:
+        return None
+    message = f"审计记录哈希链断裂：{broken}。请立即核查数据库访问记录并保全现场。"
+    if not SecurityAlert.objects.filter(kind=AlertKind.AUDIT_CHAIN, message=message, resolved_at__isnull=True).exists():
+        raise_alert(AlertKind.AUDIT_CHAIN, message)
+    return broken

@@ -12,3 +12,6 @@ class SecurityConfig(AppConfig):
         from dangjian.security import todos as security_todos
 
         todos.register("安全告警", security_todos.open_alerts)
+        from dangjian.security.retention import apply_umask
+
+        apply_umask()  # RI-02: every file the application writes is owner-only
