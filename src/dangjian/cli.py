@@ -82,6 +82,12 @@ def cmd_manage(argv: list[str]) -> int:
 
 def cmd_check(args) -> int:
     _setup()
+    if getattr(args, "deploy", False):
+        from dangjian.security import controls
+
+        results = controls.run()
+        print(controls.report(results))
+        return 1 if any(r.status == controls.FAIL for r in results) else 0
     from django.core.management import call_command
     from django.core.management.base import SystemCheckError
 
@@ -132,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("break_glass", help="dangjian break_glass 账号 --reason 原因：应急超级用户（全程审计）")
 
     check = sub.add_parser("check", help="检查生产部署还缺少什么")
+    check.add_argument("--deploy", action="store_true", help="逐项列出等保控制的通过情况和处理办法")
     check.set_defaults(func=cmd_check)
 
     args = parser.parse_args(argv)

@@ -6,6 +6,7 @@ Requests authenticated by an API token carry no session and are not affected (to
 from a verified session).
 """
 
+import time
 from urllib.parse import quote
 
 from django.conf import settings
@@ -33,6 +34,15 @@ class TwoFactorMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         session = getattr(request, "session", None)
+        until = session.get("break_glass_until") if session is not None else None
+        if until and time.time() > until and user.is_authenticated:
+            from django.contrib.auth import logout
+
+            from dangjian.security import breakglass
+
+            breakglass.close_expired()
+            logout(request)
+            return redirect(settings.LOGIN_URL)
         if (
             user is not None
             and user.is_authenticated

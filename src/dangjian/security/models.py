@@ -67,3 +67,18 @@ class SecurityAlert(models.Model):
 
     def __str__(self):
         return self.message
+
+
+class BreakGlass(models.Model):
+    """An emergency account opened by `dangjian break_glass` (AC-02): time-limited, with a stated reason."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="break_glass")
+    role_code = models.CharField("应急角色", max_length=64)
+    reason = models.CharField("原因", max_length=500)
+    started_at = models.DateTimeField("开启时间", auto_now_add=True)
+    expires_at = models.DateTimeField("到期时间")
+    ended_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "应急账号"
+        verbose_name_plural = "应急账号"

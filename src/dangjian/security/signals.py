@@ -14,3 +14,11 @@ def on_login(sender, request, user, **kwargs):
     if not request.session.session_key:
         request.session.save()
     actions.index_session(user, request.session.session_key)
+    from dangjian.security.models import BreakGlass
+
+    entry = BreakGlass.objects.filter(user=user, ended_at__isnull=True).first()
+    if entry is not None:
+        request.session["break_glass_until"] = entry.expires_at.timestamp()
+        from dangjian.security import breakglass
+
+        breakglass.close_expired()  # an expired emergency account is disabled: its session ends at once
