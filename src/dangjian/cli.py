@@ -68,6 +68,7 @@ def cmd_serve(args) -> int:
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
+    call_command("reap_jobs", all_running=True, verbosity=0)  # FLT-01: jobs of a worker that died
     _serve(args.host, args.port, args.workers)
     return 0
 
