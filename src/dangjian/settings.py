@@ -311,7 +311,7 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
-PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 # IP-06 / REL-06: requests per account per window ("count/period"); an address may make
 # RATE_LIMIT_ADDRESS_FACTOR times as many (offices share one NAT address).
