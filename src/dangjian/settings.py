@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "csp.middleware.CSPMiddleware",
     "dangjian.security.middleware.SecurityHeadersMiddleware",
+    "dangjian.security.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "dangjian.urls"

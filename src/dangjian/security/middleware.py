@@ -79,3 +79,35 @@ class SecurityHeadersMiddleware:
         if user is not None and user.is_authenticated and "Cache-Control" not in response:
             response["Cache-Control"] = "no-store"
         return response
+
+
+class DatabaseUnavailableMiddleware:
+    """FLT-02 / REL-07: while the database is unreachable (or an SQLite write lock times out) a request gets
+    a 503 page in Chinese, never a stack trace. Each change runs in one transaction, so nothing is left
+    half-written; connections are health-checked (CONN_HEALTH_CHECKS), so the site recovers by itself."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.db import InterfaceError, OperationalError
+
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        import logging
+
+        from django.http import HttpResponse, JsonResponse
+        from django.template.loader import render_to_string
+
+        logging.getLogger(__name__).error("database unavailable: %s", exception)
+        message = "数据库暂时无法访问，您的操作没有保存。请稍后重试；如持续出现请联系系统管理员。"
+        if request.path.startswith("/api/") or request.headers.get("HX-Request"):
+            response = JsonResponse({"detail": message}, status=503)
+        else:
+            html = render_to_string("security/503.html", {"message": message, "SITE_NAME": settings.SITE_NAME})
+            response = HttpResponse(html, status=503)
+        response["Retry-After"] = "10"
+        return response

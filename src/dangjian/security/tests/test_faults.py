@@ -51,3 +51,36 @@ def test_import_worker_killed_mid_commit_writes_nothing_and_a_rerun_succeeds(tmp
     final = _run("state", batch, env)
     assert final["members"] == before["members"] + rows
     assert final["batch"] == "committed"
+
+
+def test_database_outage_gives_a_chinese_503_and_writes_nothing(client_as, personas, orgs, monkeypatch):
+    """FLT-02: the connection fails in the middle of a change: a 503 page in Chinese without a trace,
+    nothing half-written (the org row and its audit event share one transaction), recovery without restart."""
+    from django.db import OperationalError
+    from django.urls import reverse
+
+    from dangjian.core import audit
+    from dangjian.orgs.models import Org
+
+    client = client_as("county_admin")
+    before = Org.objects.count()
+    events = audit.AuditEvent.objects.count()
+
+    def lost(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    form = {"name": "新建村党支部", "kind": "branch", "sector": "rural", "code": "NEW001",
+            "established_on": "2026-01-01", "sort_order": 0}  # fmt: skip
+    monkeypatch.setattr(audit, "record", lost)
+    response = client.post(reverse("orgs:create", args=[orgs["town2"].pk]), form)
+    assert response.status_code == 503
+    body = response.content.decode()
+    assert "数据库暂时无法访问" in body
+    assert "Traceback" not in body
+    assert response["Retry-After"] == "10"
+    assert client.get("/api/v1/orgs/").status_code == 200  # reads that need no failing call still work
+    monkeypatch.undo()
+    assert Org.objects.count() == before  # the insert was rolled back with the failed audit write
+    assert audit.AuditEvent.objects.count() == events
+    assert client.post(reverse("orgs:create", args=[orgs["town2"].pk]), form).status_code == 302  # recovered
+    assert Org.objects.count() == before + 1
