@@ -129,3 +129,31 @@ def people(orgs):
         "wang": add("village2", "王建国", date(1958, 1, 9), "male", 13, occupation="retired"),
         "zhao": add("village3", "赵德胜", date(1985, 11, 30), "male", 14),
     }
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(monkeypatch):
+    """Tests that log in with `force_login` (client_as) stand for a completed login, second factor
+    included (IA-08, docs/security.md). The 2FA tests log in through the real form instead, or call
+    `Client._login` directly."""
+    from django.test import Client
+
+    from dangjian.security.actions import VERIFIED_SESSION_KEY
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        session = self.session
+        session[VERIFIED_SESSION_KEY] = True
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Each test starts with empty rate-limit counters (IP-06)."""
+    from django.core.cache import caches
+
+    caches["ratelimit"].clear()

@@ -108,9 +108,9 @@ def test_api_figures_match_the_pages(client_as, orgs, people):
     client = client_as("county_admin")
     data = endpoint(client, "api:stats-indicators", orgs["county"], {"as_of": "2026-06-15"}).json()
     assert data["indicators"]["members.total"] == 4
-    assert data["indicators"]["recruitment.developed"] is None
-    assert data["reasons"]["recruitment.developed"] == "未接入"
+    assert data["indicators"]["recruitment.developed"] == 0  # registered by the recruitment app
     assert data["reasons"]["dues.collection_rate"] == "—"
+    assert "recruitment.developed" not in data["reasons"]
     dash = endpoint(client, "api:stats-dashboard", orgs["county"], {"as_of": "2026-06-15"}).json()
     category = next(c for c in dash["charts"] if c["id"] == "category")
     assert category["total"] == 4

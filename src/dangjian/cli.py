@@ -68,6 +68,7 @@ def cmd_serve(args) -> int:
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
+    call_command("reap_jobs", all_running=True, verbosity=0)  # FLT-01: jobs of a worker that died
     _serve(args.host, args.port, args.workers)
     return 0
 
@@ -82,6 +83,12 @@ def cmd_manage(argv: list[str]) -> int:
 
 def cmd_check(args) -> int:
     _setup()
+    if getattr(args, "deploy", False):
+        from dangjian.security import controls
+
+        results = controls.run()
+        print(controls.report(results))
+        return 1 if any(r.status == controls.FAIL for r in results) else 0
     from django.core.management import call_command
     from django.core.management.base import SystemCheckError
 
@@ -103,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_manage(["import_roster", *argv[2:]])
     if argv[:2] == ["stats", "show"]:
         return cmd_manage(["stats_show", *argv[2:]])
+    if argv[:1] in (["backup"], ["restore"], ["break_glass"]):
+        return cmd_manage(argv)
     parser = argparse.ArgumentParser(prog="dangjian", description="基层党建工作平台")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -125,7 +134,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("import", help="dangjian import roster FILE [--as 账号] [--commit]：从命令行导入党员名册")
     sub.add_parser("stats", help="dangjian stats show 组织代码或全称 [--as-of 日期] [--format json|table]：统计指标")
 
+    sub.add_parser("backup", help="dangjian backup [--dir 目录] [--encrypt]：备份数据库（附校验清单）")
+    sub.add_parser("restore", help="dangjian restore FILE：把备份恢复到空数据库并核对")
+    sub.add_parser("break_glass", help="dangjian break_glass 账号 --reason 原因：应急超级用户（全程审计）")
+
     check = sub.add_parser("check", help="检查生产部署还缺少什么")
+    check.add_argument("--deploy", action="store_true", help="逐项列出等保控制的通过情况和处理办法")
     check.set_defaults(func=cmd_check)
 
     args = parser.parse_args(argv)

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "dangjian.recruitment",
     "dangjian.api",
     "dangjian.demo",
+    "dangjian.security",
 ]
 
 MIDDLEWARE = [
@@ -88,11 +89,16 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "dangjian.core.middleware.RequestContextMiddleware",
+    "dangjian.security.ratelimit.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "dangjian.security.middleware.TwoFactorMiddleware",
     "dangjian.accounts.middleware.SessionPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "dangjian.security.middleware.SecurityHeadersMiddleware",
+    "dangjian.security.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "dangjian.urls"
@@ -113,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dangjian.core.context_processors.site",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -278,3 +285,62 @@ LOGGING = {
 
 SITE_NAME = env("DANGJIAN_SITE_NAME", "基层党建工作平台")
 PASSWORD_MAX_AGE_DAYS = env_int("DANGJIAN_PASSWORD_MAX_AGE_DAYS", 90)
+
+# ---------------------------------------------------------------- security (issue 8, docs/security.md)
+# IA-08: roles whose holders must use a second factor (TOTP); DANGJIAN_2FA_ALL=1 requires it of everyone.
+TWO_FACTOR_REQUIRED_ROLES = [
+    r.strip()
+    for r in env("DANGJIAN_2FA_ROLES", "system_admin,security_admin,audit_admin,org_admin").split(",")
+    if r.strip()
+]
+TWO_FACTOR_REQUIRED_FOR_ALL = env_bool("DANGJIAN_2FA_ALL", False)
+
+# DC-01 / PRV-09: Content-Security-Policy with per-request nonces, no inline script or style, nothing
+# from another origin. A template that must keep an inline block writes nonce="{{ CSP_NONCE }}".
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
+# IP-06 / REL-06: requests per account per window ("count/period"); an address may make
+# RATE_LIMIT_ADDRESS_FACTOR times as many (offices share one NAT address).
+RATE_LIMITS = {
+    "login": env("DANGJIAN_RATE_LOGIN", "10/m"),
+    "otp": env("DANGJIAN_RATE_OTP", "10/m"),
+    "password": env("DANGJIAN_RATE_PASSWORD", "10/h"),
+    "search": env("DANGJIAN_RATE_SEARCH", "120/m"),
+    "export": env("DANGJIAN_RATE_EXPORT", "20/h"),
+    "api": env("DANGJIAN_RATE_API", "600/m"),
+}
+RATE_LIMIT_ADDRESS_FACTOR = env_int("DANGJIAN_RATE_ADDRESS_FACTOR", 5)
+RATE_LIMITS_ENABLED = env_bool("DANGJIAN_RATE_LIMITS", True)
+RATELIMIT_CACHE = "ratelimit"
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Shared by all worker processes: a file cache in the data directory (no extra service).
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache" / "ratelimit"),
+        "OPTIONS": {"MAX_ENTRIES": 100000},
+    },
+}
+
+# RI-02: uploaded and generated files (imports, exports, job progress, reports) are deleted after this
+# many hours by `dangjian manage purge_files`; files are created owner-only (umask).
+FILE_RETENTION_HOURS = env_int("DANGJIAN_FILE_RETENTION_HOURS", 24)
+FILE_UMASK = env("DANGJIAN_UMASK", "077")
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700

@@ -12,3 +12,8 @@ from dangjian.settings import DATA_DIR
 (DATA_DIR / "static").mkdir(exist_ok=True)
 # PBKDF2's million rounds are for production; the suite creates hundreds of accounts.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Rate-limit counters in memory, emptied before every test (conftest.py).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"},
+}

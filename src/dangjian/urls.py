@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/", include("dangjian.api.urls")),
     path("jobs/<int:pk>/", job_views.job_status, name="job"),
     path("todos/", todo_views.todo_list, name="todos"),
+    path("security/", include("dangjian.security.urls")),
 ]
 
 handler400 = "dangjian.core.views.error_400"

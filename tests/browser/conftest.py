@@ -56,6 +56,19 @@ def page(django_db_setup, browser, live_server):
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # CSP: a refused inline script, style or foreign resource is an error too.
+    page.on(
+        "console",
+        lambda msg: errors.append(msg.text) if msg.type == "error" and "Content Security Policy" in msg.text else None,
+    )
     yield page
     context.close()
     assert not errors, f"JavaScript errors: {errors}"
+
+
+@pytest.fixture(autouse=True)
+def _second_factor_only_where_tested(settings, request):
+    """The browser tests log in through the real form as administrators; the second factor is exercised
+    end to end by test_two_factor.py alone (marked `two_factor`), the others skip it (docs/security.md)."""
+    if request.node.get_closest_marker("two_factor") is None:
+        settings.TWO_FACTOR_REQUIRED_ROLES = []

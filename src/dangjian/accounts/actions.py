@@ -215,12 +215,13 @@ def unlock(user: User, *, actor) -> None:
 
 
 def end_sessions(user: User) -> int:
-    """Delete every server-side session of the user ("log out everywhere")."""
+    """Delete every server-side session of the user ("log out everywhere"), found through the
+    user→session index that every login and session-key change keeps (security.SessionIndex)."""
     from django.contrib.sessions.models import Session
 
-    ended = 0
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
-            session.delete()
-            ended += 1
+    from dangjian.security.models import SessionIndex
+
+    keys = list(SessionIndex.objects.filter(user=user).values_list("session_key", flat=True))
+    ended, _ = Session.objects.filter(session_key__in=keys).delete()
+    SessionIndex.objects.filter(user=user).delete()
     return ended

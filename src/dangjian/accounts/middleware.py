@@ -45,5 +45,11 @@ class SessionPolicyMiddleware:
 
     @staticmethod
     def _exempt(path: str) -> bool:
-        allowed = (reverse("accounts:password_change"), reverse("accounts:logout"), settings.STATIC_URL)
+        allowed = (
+            reverse("accounts:password_change"),
+            reverse("accounts:logout"),
+            settings.STATIC_URL,
+            reverse("security:verify"),
+            reverse("security:enrol"),
+        )
         return path.startswith(allowed) or path.startswith("/api/")

@@ -19,6 +19,8 @@ DUES = ["dues.view_bill", "dues.change_bill"]
 RECRUIT = ["recruitment.view_recruitmentcase", "recruitment.change_recruitmentcase"]
 RECRUIT_APPROVE = ["recruitment.approve_recruitmentcase", "recruitment.change_localoption"]
 STATS_THRESHOLDS = ["stats.change_threshold"]  # set a jurisdiction's red/amber/green thresholds
+SECURITY_ADMIN_EXTRA = ["accounts.reset_2fa", "security.view_alert"]  # issue 8: reset a lost authenticator
+AUDIT_ADMIN_EXTRA = ["security.view_alert"]  # issue 8: alerts such as a broken audit chain
 
 BUILTIN_ROLES: list[dict] = [
     {
@@ -105,14 +107,20 @@ BUILTIN_ROLES: list[dict] = [
         "name": "安全管理员",
         "description": "三员之一：角色授权、安全策略和账号解锁；可查看组织树，不查看党员等业务数据",
         # The org tree (names and structure, no personal data) is needed to choose where a role applies.
-        "permissions": [*ORG_READ, "accounts.view_user", "accounts.assign_role", "accounts.unlock_user"],
+        "permissions": [
+            *ORG_READ,
+            "accounts.view_user",
+            "accounts.assign_role",
+            "accounts.unlock_user",
+            *SECURITY_ADMIN_EXTRA,
+        ],
         "separation": Separation.SECURITY,
     },
     {
         "code": "audit_admin",
         "name": "审计管理员",
         "description": "三员之一：查阅、检索和导出审计记录",
-        "permissions": ["core.view_auditevent", "core.export_auditevent"],
+        "permissions": ["core.view_auditevent", "core.export_auditevent", *AUDIT_ADMIN_EXTRA],
         "separation": Separation.AUDIT,
     },
 ]

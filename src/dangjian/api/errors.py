@@ -17,4 +17,7 @@ def exception_handler(exc, context):
         return Response({"detail": exc.message, "rule": "REL-03"}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, OutOfScope):
         return Response({"detail": exc.message}, status=status.HTTP_404_NOT_FOUND)
+    if isinstance(exc, OverflowError):
+        # A number beyond the database's integer range in a filter or id (found by the API fuzz test).
+        return Response({"detail": "参数中的数值超出允许范围。"}, status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)

@@ -122,11 +122,11 @@ class Break:
         return f"第 {self.seq} 条：{self.reason}"
 
 
-def verify(chunk_size: int = 5000) -> Break | None:
+def verify(chunk_size: int = 5000, using: str = "default") -> Break | None:
     """Walk the chain in order; return the first broken link, or None when it is intact."""
     expected_seq = 1
     prev = GENESIS
-    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=chunk_size):
+    for event in AuditEvent.objects.using(using).order_by("seq").iterator(chunk_size=chunk_size):
         if event.seq != expected_seq:
             return Break(expected_seq, "事件缺失（序号不连续）")
         if event.prev_hash != prev:
@@ -135,7 +135,7 @@ def verify(chunk_size: int = 5000) -> Break | None:
             return Break(event.seq, "内容被修改（校验值不符）")
         prev = event.hash
         expected_seq += 1
-    head = AuditHead.objects.filter(id=1).first()
+    head = AuditHead.objects.using(using).filter(id=1).first()
     last_seq = expected_seq - 1
     if head is not None and (head.seq != last_seq or head.hash != prev):
         return Break(last_seq + 1, "链尾事件被删除")

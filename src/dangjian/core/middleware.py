@@ -1,8 +1,11 @@
 """Request context for audit events: a request id and the client address."""
 
+import re
 import uuid
 
 from dangjian.core import context
+
+SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
 def client_ip(request) -> str | None:
@@ -21,7 +24,9 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+        request_id = request.headers.get("X-Request-ID", "")[:64]
+        if not SAFE_REQUEST_ID.fullmatch(request_id):  # a client's id is echoed and audited: plain tokens only
+            request_id = uuid.uuid4().hex
         token = context.current.set(context.RequestContext(request_id=request_id, client_ip=client_ip(request)))
         try:
             response = self.get_response(request)

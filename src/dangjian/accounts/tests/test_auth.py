@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from dangjian.core.models import AuditEvent
 from dangjian.demo.personas import DEMO_PASSWORD
+from dangjian.security.testing import login
 
 User = get_user_model()
 
@@ -70,6 +71,9 @@ def test_bootstrap_admin_must_change_the_one_time_password(client, db, capsys):
     user = User.objects.get(username="sysadmin")
     assert user.must_change_password
     assert client.post(reverse("accounts:login"), {"username": "sysadmin", "password": password}).status_code == 302
+    # IA-08: an administrator without an authenticator must enrol one before anything else
+    assert client.get(reverse("orgs:tree")).url.startswith(reverse("security:enrol"))
+    login(client, "sysadmin", password)
     assert client.get(reverse("orgs:tree")).url == reverse("accounts:password_change")
     r = client.post(
         reverse("accounts:password_change"),
@@ -106,21 +110,21 @@ def test_password_expires_after_90_days(client_as, personas):
 
 
 def test_idle_session_expires(client, personas):
-    client.post(reverse("accounts:login"), {"username": "county_admin", "password": DEMO_PASSWORD})
+    login(client, "county_admin")
     assert client.get(reverse("orgs:tree")).status_code == 200
     with time_machine.travel(timezone.now() + timezone.timedelta(minutes=31)):
         assert client.get(reverse("orgs:tree")).status_code == 302
 
 
 def test_administrator_idle_limit_is_shorter(client, personas):
-    client.post(reverse("accounts:login"), {"username": "auditor", "password": DEMO_PASSWORD})
+    login(client, "auditor")
     assert client.get(reverse("audit:list")).status_code == 200
     with time_machine.travel(timezone.now() + timezone.timedelta(minutes=16)):
         assert client.get(reverse("audit:list")).status_code == 302
 
 
 def test_absolute_session_limit(client, personas):
-    client.post(reverse("accounts:login"), {"username": "county_admin", "password": DEMO_PASSWORD})
+    login(client, "county_admin")
     start = timezone.now()
     for minutes in range(25, 12 * 60, 25):
         with time_machine.travel(start + timezone.timedelta(minutes=minutes)):

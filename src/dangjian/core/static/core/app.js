@@ -55,8 +55,19 @@
       });
     }
   }
-  document.addEventListener("DOMContentLoaded", function () { initToasts(document); initPickers(document); });
+  // CSP (no inline style or handler): progress widths come from data-progress, confirmations from data-confirm.
+  function initProgress(root) {
+    root.querySelectorAll("[data-progress]").forEach(function (el) { el.style.width = el.dataset.progress + "%"; });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    initToasts(document); initPickers(document); initProgress(document);
+  });
   document.addEventListener("htmx:afterSwap", function (e) { initPickers(e.target); });
+  document.addEventListener("htmx:load", function (e) { initProgress(e.detail.elt); });
+  document.addEventListener("submit", function (e) {
+    var form = e.target.closest("form[data-confirm]");
+    if (form && !window.confirm(form.dataset.confirm)) { e.preventDefault(); }
+  });
   document.addEventListener("click", function (e) {
     var btn = e.target.closest("[data-tree-toggle]");
     if (!btn) return;

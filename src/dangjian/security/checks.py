@@ -1,0 +1,71 @@
+"""System checks for the controls of issue 8 (dangjian.P013 onwards), run by `dangjian check`."""
+
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+
+from dangjian.security import rules
+
+
+@register(Tags.security, deploy=True)
+def two_factor_policy(app_configs, **kwargs):
+    missing = [r for r in rules.ADMIN_ROLES if r not in settings.TWO_FACTOR_REQUIRED_ROLES]
+    if missing and not settings.TWO_FACTOR_REQUIRED_FOR_ALL:
+        return [
+            Error(
+                f"管理员角色未强制双因素认证：{'、'.join(missing)}。",
+                hint="DANGJIAN_2FA_ROLES 须包含 system_admin、security_admin、audit_admin、org_admin。",
+                id="dangjian.P013",
+            )
+        ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def content_security_policy(app_configs, **kwargs):
+    """DC-01/PRV-09: the CSP middleware runs and the policy allows no inline code and no other origin."""
+    out = []
+    policy = getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}
+    directives = policy.get("DIRECTIVES", {})
+    values = " ".join(str(v) for vs in directives.values() for v in vs)
+    if "csp.middleware.CSPMiddleware" not in settings.MIDDLEWARE or not directives:
+        out.append(
+            Error(
+                "未启用内容安全策略（CSP）。",
+                hint="恢复 settings 中的 CSPMiddleware 与 CONTENT_SECURITY_POLICY。",
+                id="dangjian.P014",
+            )
+        )
+    elif "unsafe-inline" in values or "unsafe-eval" in values or "*" in values.split():
+        out.append(
+            Error(
+                "内容安全策略允许内联脚本/样式或任意来源。",
+                hint="去掉 'unsafe-inline'、'unsafe-eval' 和 *，必要的内联代码使用 nonce。",
+                id="dangjian.P014",
+            )
+        )
+    return out
+
+
+@register(Tags.security, deploy=True)
+def https_settings(app_configs, **kwargs):
+    """DC-01: with HTTPS on, HSTS for a year, secure cookies and the redirect; behind a proxy the proxy
+    header must be configured (DANGJIAN_BEHIND_PROXY=1) and the proxy must overwrite X-Forwarded-Proto."""
+    if not getattr(settings, "HTTPS", False):
+        return []  # dangjian.P003 already reports it
+    problems = []
+    if getattr(settings, "SECURE_HSTS_SECONDS", 0) < 31536000:
+        problems.append("HSTS 有效期少于一年")
+    if not settings.SESSION_COOKIE_SECURE or not settings.CSRF_COOKIE_SECURE:
+        problems.append("会话或 CSRF Cookie 未设置 Secure")
+    if not getattr(settings, "SECURE_SSL_REDIRECT", False) and not getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        problems.append("未将 HTTP 重定向到 HTTPS，也未配置代理协议头")
+    if problems:
+        return [
+            Error(
+                "HTTPS 设置不完整：" + "；".join(problems) + "。",
+                hint="设置 DANGJIAN_HSTS_SECONDS≥31536000、DANGJIAN_SSL_REDIRECT=1；"
+                "在反向代理后部署时设置 DANGJIAN_BEHIND_PROXY=1。",
+                id="dangjian.P015",
+            )
+        ]
+    return []

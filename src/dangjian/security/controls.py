@@ -1,0 +1,289 @@
+"""`dangjian check --deploy`: every control of docs/security.md that a deployment can get wrong, each as
+pass / warn / fail with the remedy in Chinese. Any fail makes the command exit non-zero.
+
+Settings are judged through the project's system checks (dangjian.P0xx) and Django's own deployment
+checks; data are judged directly (superusers, demo accounts, the three duties, the audit chain, backups).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core import checks
+
+PASS, WARN, FAIL = "通过", "提示", "未通过"
+
+
+@dataclass
+class Result:
+    id: str
+    title: str
+    status: str
+    detail: str
+    remedy: str
+
+
+def _messages() -> list[checks.CheckMessage]:
+    return checks.run_checks(include_deployment_checks=True, databases=["default"])
+
+
+def _by_ids(messages, ids) -> list[checks.CheckMessage]:
+    return [m for m in messages if m.id in ids]
+
+
+def _from_checks(messages, ids, *, warn_only=False) -> tuple[str, str]:
+    found = _by_ids(messages, ids)
+    if not found:
+        return PASS, ""
+    status = WARN if warn_only else FAIL
+    return status, "；".join(f"{m.msg}（{m.id}）" for m in found)
+
+
+def _django_deploy(messages) -> tuple[str, str]:
+    found = [m for m in messages if m.id and m.id.startswith("security.") and m.level >= checks.WARNING]
+    return (FAIL, "；".join(m.id for m in found)) if found else (PASS, "")
+
+
+def _two_factor_enrolled() -> tuple[str, str]:
+    from dangjian.accounts.models import RoleAssignment
+    from dangjian.security.models import TwoFactorDevice
+
+    holders = set(
+        RoleAssignment.objects.filter(role__code__in=settings.TWO_FACTOR_REQUIRED_ROLES, user__is_active=True)
+        .values_list("user__username", flat=True)
+        .distinct()
+    )
+    enrolled = set(TwoFactorDevice.objects.filter(confirmed_at__isnull=False).values_list("user__username", flat=True))
+    missing = sorted(holders - enrolled)
+    if missing:
+        return WARN, "尚未绑定认证器（首次登录时强制绑定）：" + "、".join(missing[:10])
+    return PASS, ""
+
+
+def _demo_accounts() -> tuple[str, str]:
+    from django.contrib.auth import get_user_model
+
+    names = list(get_user_model().objects.filter(is_demo=True, is_active=True).values_list("username", flat=True))
+    if settings.DEMO_MODE:
+        return FAIL, "演示模式开启"
+    if names:
+        return FAIL, "存在启用的演示账号：" + "、".join(names[:10])
+    return PASS, ""
+
+
+def _separation() -> tuple[str, str]:
+    from django.db.models import Count, Q
+
+    from dangjian.accounts.models import RoleAssignment
+
+    mixed = (
+        RoleAssignment.objects.values("user__username")
+        .annotate(
+            duties=Count("separation", filter=~Q(separation=""), distinct=True),
+            business=Count("pk", filter=Q(separation="")),
+        )
+        .filter(Q(duties__gt=1) | Q(duties__gte=1, business__gte=1))
+    )
+    names = [row["user__username"] for row in mixed]
+    return (FAIL, "、".join(names[:10])) if names else (PASS, "")
+
+
+def _break_glass() -> tuple[str, str]:
+    from dangjian.security import breakglass
+
+    names = list(breakglass.open_entries().values_list("user__username", flat=True))
+    return (FAIL, "、".join(names)) if names else (PASS, "")
+
+
+def _audit_chain() -> tuple[str, str]:
+    from dangjian.core import audit
+
+    broken = audit.verify()
+    return (FAIL, str(broken)) if broken else (PASS, "")
+
+
+def _crypto() -> tuple[str, str]:
+    from dangjian.core import crypto
+
+    try:
+        crypto.self_test()
+    except Exception as exc:
+        return FAIL, str(exc)
+    return PASS, ""
+
+
+def _recent_backup() -> tuple[str, str]:
+    from dangjian.security.backup import backup_dir
+
+    files = sorted(backup_dir().glob("dangjian-*.json"), key=lambda p: p.stat().st_mtime)
+    if not files:
+        return FAIL, "没有找到任何备份"
+    age = (time.time() - files[-1].stat().st_mtime) / 3600
+    if age > 26:
+        return FAIL, f"最近一次备份在 {age:.0f} 小时前"
+    return PASS, Path(files[-1]).name
+
+
+def _settings(ok: bool, detail: str = "") -> Callable[[], tuple[str, str]]:
+    return lambda: (PASS, "") if ok else (FAIL, detail)
+
+
+def run() -> list[Result]:
+    messages = _messages()
+    s = settings
+    validators = " ".join(v["NAME"] for v in s.AUTH_PASSWORD_VALIDATORS)
+    rows: list[tuple[str, str, Callable[[], tuple[str, str]], str]] = [
+        ("DJ-01", "DEBUG 已关闭", lambda: _from_checks(messages, {"dangjian.P001"}), "设置 DANGJIAN_DEBUG=0。"),
+        (
+            "DJ-01",
+            "SECRET_KEY 由环境变量提供",
+            lambda: _from_checks(messages, {"dangjian.P002"}),
+            "通过 DANGJIAN_SECRET_KEY 提供足够长的随机密钥。",
+        ),
+        (
+            "DJ-01",
+            "Django 安全部署检查（check --deploy）",
+            lambda: _django_deploy(messages),
+            "按 dangjian check 的提示逐项修正。",
+        ),
+        (
+            "DC-01",
+            "HTTPS、HSTS、安全 Cookie",
+            lambda: _from_checks(messages, {"dangjian.P003", "dangjian.P015"}),
+            "在 HTTPS 反向代理后部署，设置 DANGJIAN_HTTPS=1（代理时加 DANGJIAN_BEHIND_PROXY=1）。",
+        ),
+        (
+            "DC-01",
+            "内容安全策略（CSP，无内联代码）",
+            lambda: _from_checks(messages, {"dangjian.P014"}),
+            "恢复 CSPMiddleware 和 CONTENT_SECURITY_POLICY，不要加入 unsafe-inline。",
+        ),
+        (
+            "DC-01",
+            "X-Frame-Options、Referrer-Policy、nosniff",
+            _settings(
+                s.X_FRAME_OPTIONS == "DENY"
+                and s.SECURE_REFERRER_POLICY in ("same-origin", "no-referrer", "strict-origin")
+                and s.SECURE_CONTENT_TYPE_NOSNIFF
+            ),
+            "恢复 settings 中的 X_FRAME_OPTIONS='DENY' 等安全头设置。",
+        ),
+        (
+            "IA-02",
+            "口令复杂度（≥8 位、三类字符）",
+            _settings(
+                "CharacterClassValidator" in validators and s.PASSWORD_MIN_LENGTH >= 8 and s.PASSWORD_MIN_CLASSES >= 3
+            ),
+            "DANGJIAN_PASSWORD_MIN_LENGTH≥8，DANGJIAN_PASSWORD_MIN_CLASSES≥3。",
+        ),
+        (
+            "IA-03",
+            "口令最长 90 天更换",
+            _settings(0 < s.PASSWORD_MAX_AGE_DAYS <= 90),
+            "DANGJIAN_PASSWORD_MAX_AGE_DAYS 设为 1–90。",
+        ),
+        (
+            "IA-05",
+            "登录失败 5 次锁定",
+            lambda: _from_checks(messages, {"dangjian.P008"}),
+            "DANGJIAN_LOGIN_FAILURE_LIMIT≤5。",
+        ),
+        (
+            "IA-06",
+            "会话空闲 ≤30 分钟、最长 12 小时",
+            lambda: (
+                _from_checks(messages, {"dangjian.P006"})
+                if s.SESSION_ABSOLUTE_HOURS <= 12
+                else (FAIL, "最长会话超过 12 小时")
+            ),
+            "DANGJIAN_SESSION_IDLE_SECONDS≤1800，DANGJIAN_SESSION_ABSOLUTE_HOURS≤12。",
+        ),
+        (
+            "IA-08",
+            "管理员强制双因素认证",
+            lambda: _from_checks(messages, {"dangjian.P013"}),
+            "DANGJIAN_2FA_ROLES 包含四个管理员角色。",
+        ),
+        ("IA-08", "管理员已绑定认证器", _two_factor_enrolled, "请这些账号登录并绑定认证器。"),
+        ("IP-06", "登录、查询、导出、接口限流", _settings(s.RATE_LIMITS_ENABLED), "不要设置 DANGJIAN_RATE_LIMITS=0。"),
+        (
+            "AC-01",
+            "默认拒绝（LoginRequiredMiddleware）",
+            lambda: _from_checks(messages, {"dangjian.P007"}),
+            "恢复 settings 中的 LoginRequiredMiddleware。",
+        ),
+        (
+            "AC-02",
+            "没有启用的超级用户",
+            lambda: _from_checks(messages, {"dangjian.P011", "dangjian.P012"}),
+            "停用超级用户，按三员分立授予角色。",
+        ),
+        (
+            "AC-02",
+            "没有演示模式和演示账号",
+            _demo_accounts,
+            "设置 DANGJIAN_DEMO=0，停用全部演示账号（生产库不应含演示数据）。",
+        ),
+        ("AC-02", "没有开启中的应急账号", _break_glass, "处置完毕后运行 dangjian break_glass --end。"),
+        ("AC-07", "三员分立（无兼任、无业务角色）", _separation, "在账号管理中收回多余的角色。"),
+        (
+            "AU-03",
+            "审计记录哈希链完整",
+            _audit_chain,
+            "立即保全数据库，核查访问记录；运行 dangjian manage verify_audit 找到断点。",
+        ),
+        (
+            "AU-04",
+            "审计记录保存 ≥180 天",
+            lambda: _from_checks(messages, {"dangjian.P009"}),
+            "DANGJIAN_AUDIT_RETENTION_DAYS≥184。",
+        ),
+        ("CRY-02", "国密算法自检（SM3、SM4-GCM）", _crypto, "更换包含 SM3/SM4 的 OpenSSL（cryptography 官方 wheel）。"),
+        (
+            "BR-01",
+            "备份目录已配置",
+            lambda: _from_checks(messages, {"dangjian.P005"}),
+            "设置 DANGJIAN_BACKUP_DIR（建议独立磁盘）。",
+        ),
+        (
+            "BR-01",
+            "最近 26 小时内有备份",
+            _recent_backup,
+            "运行 dangjian backup --encrypt，并加入每日计划任务（docs/backup.md）。",
+        ),
+        (
+            "RI-02",
+            "临时文件 ≤24 小时删除、仅属主可读",
+            _settings(s.FILE_RETENTION_HOURS <= 24 and int(s.FILE_UMASK, 8) & 0o077 == 0o077),
+            "DANGJIAN_FILE_RETENTION_HOURS≤24，DANGJIAN_UMASK=077，每小时运行 purge_files。",
+        ),
+        (
+            "DB",
+            "数据库（县级以上建议 PostgreSQL）",
+            lambda: _from_checks(messages, {"dangjian.P004"}, warn_only=True),
+            "设置 DATABASE_URL 使用 PostgreSQL。",
+        ),
+    ]
+    results = []
+    for control_id, title, check, remedy in rows:
+        status, detail = check()
+        results.append(Result(control_id, title, status, detail, remedy if status != PASS else ""))
+    return results
+
+
+def report(results: list[Result]) -> str:
+    lines = []
+    for r in results:
+        line = f"[{r.status}] {r.id:<6} {r.title}"
+        if r.detail:
+            line += f"：{r.detail}"
+        lines.append(line)
+        if r.remedy:
+            lines.append(f"         处理：{r.remedy}")
+    failed = sum(r.status == FAIL for r in results)
+    lines.append(f"共 {len(results)} 项：{failed} 项未通过。")
+    return "\n".join(lines)
