@@ -12,7 +12,9 @@ from dangjian.core.models import AuditEvent
 from dangjian.orglife import actions
 from dangjian.orglife.models import Attendance, Exemption, Meeting
 
-ORGLIFE_PERMISSIONS = ["orglife.view_meeting", "orglife.change_meeting", "orgs.view_org", "members.view_member"]
+ORGLIFE_PERMISSIONS = [
+    "orglife.view_meeting", "orglife.change_meeting", "orglife.review_meeting", "orgs.view_org", "members.view_member",
+]  # fmt: skip
 
 
 # What a URL's pk names, for a target inside the actor's scope (东山镇) and outside it (西河镇).
@@ -21,6 +23,32 @@ def meeting_target(orgs, inside):
     return actions.schedule_meeting(
         org, actor=None, kind="general_assembly", topic="党员大会", held_on=date(2026, 9, 5)
     )
+
+
+def held_target(orgs, inside):
+    m = meeting_target(orgs, inside)
+    m = actions.schedule_meeting(m.org, actor=None, kind="theme_day", topic="主题党日", held_on=date(2026, 9, 5))
+    return actions.record_meeting(m, actor=None, minutes="记录")
+
+
+def submitted_target(orgs, inside):
+    return actions.submit_meeting(held_target(orgs, inside), actor=None)
+
+
+def approved_target(orgs, inside):
+    return actions.review_meeting(submitted_target(orgs, inside), actor=None, approve=True)
+
+
+def version_payload(orgs, m):
+    return {"version": m.version}
+
+
+def review_payload(orgs, m):
+    return {"decision": "return", "reason": "记录过简", "version": m.version}
+
+
+def amend_payload(orgs, m):
+    return {"topic": m.topic, "held_on": "2026-09-05", "minutes": "补记", "reason": "补记发言", "version": m.version}
 
 
 def branch_target(orgs, inside):
@@ -46,6 +74,12 @@ VIEWS = [
     ("orglife:meeting_record", "post", meeting_target, record_payload),
     ("orglife:meeting_attendance", "get", meeting_target, None),
     ("orglife:meeting_attendance", "post", meeting_target, attendance_payload),
+    ("orglife:meeting_submit", "get", held_target, None),
+    ("orglife:meeting_submit", "post", held_target, version_payload),
+    ("orglife:meeting_review", "get", submitted_target, None),
+    ("orglife:meeting_review", "post", submitted_target, review_payload),
+    ("orglife:meeting_amend", "get", approved_target, None),
+    ("orglife:meeting_amend", "post", approved_target, amend_payload),
     ("orglife:exemption_create", "get", branch_target, None),
     ("orglife:exemption_create", "post", branch_target, exemption_payload),
 ]
@@ -100,7 +134,8 @@ def test_in_scope_succeeds(client, orgs, people, town_orglife, name, method, tar
     client.force_login(town_orglife)
     obj = target(orgs, True)
     response = call(client, name, method, obj, payload(orgs, obj) if payload else None)
-    assert response.status_code == (302 if method == "post" else 200), response.content.decode()[-2000:]
+    expected = 302 if method == "post" or name == "orglife:meeting_submit" else 200
+    assert response.status_code == expected, response.content.decode()[-2000:]
 
 
 @pytest.mark.parametrize(("name", "method", "target", "payload"), VIEWS, ids=IDS)

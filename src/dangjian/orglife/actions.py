@@ -20,12 +20,21 @@ from dangjian.core.scope import restrict, user_may_act_on_path
 from dangjian.members import rules as member_rules
 from dangjian.members.models import Member
 from dangjian.orglife import rules
-from dangjian.orglife.models import Attendance, AttendanceStatus, Exemption, Meeting, MeetingKind, MeetingStatus
+from dangjian.orglife.models import (
+    Amendment,
+    Attendance,
+    AttendanceStatus,
+    Exemption,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+)
 from dangjian.orgs.models import Org
 
 PERM = "orglife.change_meeting"
-DETAIL_FIELDS = ("topic", "held_on", "starts_at", "place", "host", "recorder", "lecturer")
-RECORD_FIELDS = (*DETAIL_FIELDS, "minutes")
+REVIEW_PERM = "orglife.review_meeting"
+DETAIL_FIELDS = ("topic", "held_on", "starts_at", "ends_at", "place", "host", "recorder", "lecturer")
+RECORD_FIELDS = (*DETAIL_FIELDS, "minutes", "resolutions")
 
 
 def _today() -> date:
@@ -57,9 +66,19 @@ def _clean_details(data: Mapping) -> dict:
         raise RuleViolation("LIFE-DATA", "请填写会议主题", field="topic")
     if "held_on" in out and not isinstance(out["held_on"], date):
         raise RuleViolation("LIFE-DATA", "请填写会议日期", field="held_on")
-    if out.get("starts_at") is not None and not isinstance(out["starts_at"], time):
-        raise RuleViolation("LIFE-DATA", "开始时间格式不正确", field="starts_at")
+    for f, label in (("starts_at", "开始时间"), ("ends_at", "结束时间")):
+        if out.get(f) is not None and not isinstance(out[f], time):
+            raise RuleViolation("LIFE-DATA", f"{label}格式不正确", field=f)
+    if out.get("starts_at") and out.get("ends_at") and out["ends_at"] <= out["starts_at"]:
+        raise RuleViolation("LIFE-DATA", "结束时间应晚于开始时间", field="ends_at")
     return out
+
+
+def _refuse_locked(meeting: Meeting) -> None:
+    if meeting.status == MeetingStatus.SUBMITTED:
+        raise RuleViolation("LIFE-REVIEW", "会议记录已报送上级审核，审核或退回前不能修改", field=None)
+    if meeting.status == MeetingStatus.APPROVED:
+        raise RuleViolation("LIFE-REVIEW", "会议记录已审核通过，只能通过“审核后修改”并填写理由进行修改", field=None)
 
 
 def schedule_meeting(
@@ -74,8 +93,11 @@ def schedule_meeting(
     host: str = "",
     recorder: str = "",
     lecturer: str = "",
+    ends_at: time | None = None,
+    invitees=None,
 ) -> Meeting:
-    """Plan a meeting of `org` (status 计划召开)."""
+    """Plan a meeting of `org` (status 计划召开). `invitees` (members) default to the org's current members;
+    a member of another org may be invited (e.g. a county leader taking part in a branch's life, LIFE-11)."""
     _require(actor, org)
     if org.is_dissolved:
         raise RuleViolation("LIFE-DATA", f"党组织「{org.name}」已撤销，不能安排组织生活", field="org")
@@ -83,14 +105,19 @@ def schedule_meeting(
         raise RuleViolation("LIFE-DATA", f"未知的组织生活类别：{kind}", field="kind")
     clean = _clean_details(
         {"topic": topic, "held_on": held_on, "starts_at": starts_at, "place": place, "host": host,
-         "recorder": recorder, "lecturer": lecturer}
+         "recorder": recorder, "lecturer": lecturer, "ends_at": ends_at}
     )  # fmt: skip
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
     meeting = Meeting(org=org, kind=kind, created_by=actor if authenticated else None, **clean)
     with transaction.atomic():
         meeting.save(force_insert=True)
+        if invitees is None:
+            invitees = list(Member.objects.current().members().filter(org_id=org.pk))
+        meeting.invitees.set(invitees)
         _verify(actor, meeting.pk)
-        audit.record("meeting.schedule", actor=actor, obj=meeting, org_path=org.path, after=snapshot(meeting))
+        after = snapshot(meeting)
+        after["invitees"] = len(invitees)
+        audit.record("meeting.schedule", actor=actor, obj=meeting, org_path=org.path, after=after)
     return meeting
 
 
@@ -111,6 +138,7 @@ def record_meeting(meeting: Meeting, *, actor, expected_version: int | None = No
         locked = Meeting.objects.select_for_update().select_related("org").get(pk=meeting.pk)
         if locked.version != version:
             raise ConcurrentEdit()
+        _refuse_locked(locked)
         for key, value in clean.items():
             setattr(locked, key, value)
         locked.status = MeetingStatus.HELD
@@ -127,8 +155,13 @@ def record_meeting(meeting: Meeting, *, actor, expected_version: int | None = No
 
 
 def attendee_members(meeting: Meeting):
-    """Who is due at the meeting: the org's current Party members (probationary and full)."""
-    return Member.objects.current().members().filter(org_id=meeting.org_id)
+    """Who may attend: the org's current Party members (probationary and full) and the invited members."""
+    from django.db.models import Q
+
+    invited = Meeting.invitees.through.objects.filter(meeting_id=meeting.pk).values("member_id")
+    return Member.objects.current().filter(
+        Q(org_id=meeting.org_id, stage__in=["probationary", "full"]) | Q(pk__in=invited)
+    )
 
 
 def record_attendance(
@@ -151,6 +184,7 @@ def record_attendance(
         locked = Meeting.objects.select_for_update().select_related("org").get(pk=meeting.pk)
         if locked.version != version:
             raise ConcurrentEdit()
+        _refuse_locked(locked)
         existing = {a.member_id: a for a in Attendance.objects.filter(meeting=locked).select_related("member")}
         roster = {m.pk: m for m in attendee_members(locked)}
         for member_id in set(existing) - set(roster):
@@ -162,7 +196,7 @@ def record_attendance(
             except (TypeError, ValueError):
                 raise RuleViolation("LIFE-DATA", f"党员编号不正确：{raw_id}", field="attendance") from None
             if member_id not in roster:
-                raise RuleViolation("LIFE-DATA", "只能登记本组织党员的出勤情况", field="attendance")
+                raise RuleViolation("LIFE-DATA", "只能登记本组织党员或受邀人员的出勤情况", field="attendance")
             status, reason = (value, "") if isinstance(value, str) else (value.get("status"), value.get("reason", ""))
             if status not in AttendanceStatus.values:
                 raise RuleViolation("LIFE-DATA", f"出勤情况不正确：{status}", field="attendance")
@@ -177,7 +211,7 @@ def record_attendance(
                 status, reason = default, ""
             else:
                 continue
-            voting = member_rules.is_voting_member(member.stage, member.status)
+            voting = member.org_id == locked.org_id and member_rules.is_voting_member(member.stage, member.status)
             if row is None:
                 to_create.append(
                     Attendance(meeting=locked, member_id=member_id, status=status, reason=reason, voting=voting)
@@ -226,3 +260,117 @@ def grant_exemption(org: Org, *, actor, kind: str, period: str, reason: str) -> 
     except IntegrityError:
         raise RuleViolation("LIFE-12", "该期间的这项组织生活已登记免于开展", field="period") from None
     return exemption
+
+
+# ------------------------------------------------------------------------------------------- review chain
+
+
+def _require_reviewer(actor, org: Org) -> None:
+    """The upper committee reviews: `orglife.review_meeting` over the org's parent (a branch does not
+    approve its own records)."""
+    upper = org.parent if org.parent_id else org
+    if actor is not None and not user_may_act_on_path(actor, REVIEW_PERM, upper.path):
+        raise OutOfScope("会议记录须由上级党组织审核，超出您的权限，操作未执行。")
+
+
+def _quorum_check(meeting: Meeting) -> None:
+    rows = list(Attendance.objects.filter(meeting=meeting).values_list("voting", "status"))
+    due = sum(1 for voting, _s in rows if voting)
+    present = sum(1 for voting, st in rows if voting and st == AttendanceStatus.PRESENT)
+    refusal = rules.quorum_refusal(meeting.kind, present, due)
+    if refusal:
+        raise RuleViolation("LIFE-01", refusal, field="attendance")
+
+
+def _lock(meeting: Meeting, version: int | None) -> Meeting:
+    locked = Meeting.objects.select_for_update().select_related("org").get(pk=meeting.pk)
+    if version is not None and locked.version != version:
+        raise ConcurrentEdit()
+    return locked
+
+
+def submit_meeting(meeting: Meeting, *, actor, expected_version: int | None = None) -> Meeting:
+    """The branch submits a held (or returned and corrected) record to the upper committee. A general
+    assembly without quorum (LIFE-01) cannot be submitted."""
+    _require(actor, meeting.org)
+    with transaction.atomic():
+        locked = _lock(meeting, expected_version)
+        if locked.status not in (MeetingStatus.HELD, MeetingStatus.RETURNED):
+            raise RuleViolation(
+                "LIFE-REVIEW", f"状态为“{locked.get_status_display()}”的记录不能报送（须先登记会议记录）", field=None
+            )
+        _quorum_check(locked)
+        locked.status = MeetingStatus.SUBMITTED
+        locked.submitted_at = timezone.now()
+        locked.version += 1
+        locked.save()
+        _verify(actor, locked.pk)
+        audit.record("meeting.submit", actor=actor, obj=locked, org_path=locked.org.path, after={"status": "submitted"})
+    return locked
+
+
+def review_meeting(
+    meeting: Meeting, *, actor, approve: bool, reason: str = "", expected_version: int | None = None
+) -> Meeting:
+    """The upper committee approves a submitted record, or returns it with a reason. Approval locks it."""
+    _require_reviewer(actor, meeting.org)
+    reason = (reason or "").strip()[:255]
+    if not approve and not reason:
+        raise RuleViolation("LIFE-REVIEW", "退回须填写理由", field="reason")
+    with transaction.atomic():
+        locked = _lock(meeting, expected_version)
+        if locked.status != MeetingStatus.SUBMITTED:
+            raise RuleViolation("LIFE-REVIEW", "只能审核已报送、待审核的记录", field=None)
+        if approve:
+            _quorum_check(locked)
+        locked.status = MeetingStatus.APPROVED if approve else MeetingStatus.RETURNED
+        locked.review_note = reason
+        locked.reviewed_at = timezone.now()
+        authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+        locked.reviewed_by = actor if authenticated else None
+        locked.version += 1
+        locked.save()
+        audit.record(
+            "meeting.approve" if approve else "meeting.return", actor=actor, obj=locked, org_path=locked.org.path,
+            after={"status": locked.status, "reason": reason},
+        )  # fmt: skip
+    return locked
+
+
+def amend_meeting(meeting: Meeting, *, actor, reason: str, expected_version: int | None = None, **details) -> Meeting:
+    """Change an approved record: only with a reason; the changed fields are kept (Amendment) and audited.
+    The record stays approved."""
+    unknown = set(details) - set(RECORD_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown meeting fields: {sorted(unknown)}")
+    _require(actor, meeting.org)
+    reason = (reason or "").strip()[:255]
+    if not reason:
+        raise RuleViolation("LIFE-REVIEW", "审核后修改须填写修改理由", field="reason")
+    clean = _clean_details(details)
+    if clean.get("held_on", meeting.held_on) > _today():
+        raise RuleViolation("LIFE-DATA", "会议日期晚于今天，尚未召开的会议不能登记为已召开", field="held_on")
+    with transaction.atomic():
+        locked = _lock(meeting, expected_version)
+        if locked.status != MeetingStatus.APPROVED:
+            raise RuleViolation("LIFE-REVIEW", "只有审核通过的记录需要“审核后修改”，其他记录请直接修改", field=None)
+        before = {**snapshot(locked), "minutes": locked.minutes, "resolutions": locked.resolutions}
+        for key, value in clean.items():
+            setattr(locked, key, value)
+        after = {**snapshot(locked), "minutes": locked.minutes, "resolutions": locked.resolutions}
+        changes = {k: [str(before[k]), str(after[k])] for k in after if k in before and before[k] != after[k]}
+        if not changes:
+            raise RuleViolation("LIFE-REVIEW", "没有修改任何内容", field=None)
+        locked.version += 1
+        locked.save()
+        authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+        Amendment.objects.create(
+            meeting=locked, reason=reason, changes=changes, amended_by=actor if authenticated else None
+        )
+        _verify(actor, locked.pk)
+        audit.record(
+            "meeting.amend", actor=actor, obj=locked, org_path=locked.org.path,
+            before={k: v[0] for k, v in changes.items()},
+            after={**{k: v[1] for k, v in changes.items()}, "reason": reason},
+        )  # fmt: skip
+    return locked

@@ -15,6 +15,7 @@ class MeetingDetailsForm(StyledFormMixin, forms.Form):
     topic = forms.CharField(label="主题", max_length=200)
     held_on = forms.DateField(label="日期", widget=DATE_WIDGET)
     starts_at = forms.TimeField(label="开始时间", widget=TIME_WIDGET, required=False)
+    ends_at = forms.TimeField(label="结束时间", widget=TIME_WIDGET, required=False)
     place = forms.CharField(label="地点", max_length=128, required=False)
     host = forms.CharField(label="主持人", max_length=64, required=False)
     recorder = forms.CharField(label="记录人", max_length=64, required=False)
@@ -24,7 +25,7 @@ class MeetingDetailsForm(StyledFormMixin, forms.Form):
 class ScheduleForm(MeetingDetailsForm):
     org = OrgChoiceField(queryset=Org.objects.none(), label="党组织")
     kind = forms.ChoiceField(label="类别", choices=MeetingKind.choices)
-    field_order = ["org", "kind", "topic", "held_on", "starts_at", "place", "host", "recorder", "lecturer"]
+    field_order = ["org", "kind", "topic", "held_on", "starts_at", "ends_at", "place", "host", "recorder", "lecturer"]
 
     def __init__(self, *args, org_queryset=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -34,6 +35,17 @@ class ScheduleForm(MeetingDetailsForm):
 
 class RecordForm(MeetingDetailsForm):
     minutes = forms.CharField(label="会议记录", widget=forms.Textarea(attrs={"rows": 10}), required=False)
+    resolutions = forms.CharField(label="决议事项", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class AmendForm(RecordForm):
+    reason = forms.CharField(label="修改理由", max_length=255, help_text="审核通过后修改必须填写理由，留存备查")
+
+
+class ReviewForm(StyledFormMixin, forms.Form):
+    decision = forms.ChoiceField(label="审核意见", choices=[("approve", "审核通过"), ("return", "退回修改")])
+    reason = forms.CharField(label="理由", max_length=255, required=False, help_text="退回时必须填写")
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 

@@ -20,6 +20,15 @@ class MeetingKind(models.TextChoices):
 class MeetingStatus(models.TextChoices):
     PLANNED = "planned", "计划召开"
     HELD = "held", "已召开"
+    SUBMITTED = "submitted", "待审核"
+    APPROVED = "approved", "审核通过"
+    RETURNED = "returned", "已退回"
+
+
+# Records that count as held for compliance: recorded, and not returned by the upper committee.
+COUNTED_STATUSES = ("held", "submitted", "approved")
+# Records the branch may no longer edit: waiting for review or approved (an amendment is then needed).
+LOCKED_STATUSES = ("submitted", "approved")
 
 
 class AttendanceStatus(models.TextChoices):
@@ -44,6 +53,15 @@ class Meeting(models.Model):
     lecturer = models.CharField("授课人", max_length=64, blank=True)
     minutes = models.TextField("会议记录", blank=True)
     status = models.CharField("状态", max_length=16, choices=MeetingStatus.choices, default=MeetingStatus.PLANNED)
+    resolutions = models.TextField("决议事项", blank=True)
+    ends_at = models.TimeField("结束时间", null=True, blank=True)
+    invitees = models.ManyToManyField("members.Member", verbose_name="参加人员", blank=True, related_name="+")
+    submitted_at = models.DateTimeField("报送时间", null=True, blank=True)
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    review_note = models.CharField("审核意见/退回理由", max_length=255, blank=True)
     version = models.PositiveIntegerField("版本", default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -67,7 +85,18 @@ class Meeting(models.Model):
 
     @property
     def is_held(self) -> bool:
-        return self.status == MeetingStatus.HELD
+        return self.status != MeetingStatus.PLANNED
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status in LOCKED_STATUSES
+
+    @property
+    def status_badge(self) -> str:
+        return {
+            "planned": "bg-secondary-lt", "held": "bg-blue-lt", "submitted": "bg-yellow-lt",
+            "approved": "bg-green-lt", "returned": "bg-red-lt",
+        }.get(self.status, "bg-secondary-lt")  # fmt: skip
 
 
 class Attendance(models.Model):
@@ -119,3 +148,87 @@ class Exemption(models.Model):
 
     def __str__(self):
         return f"{self.org} {self.period} {self.get_kind_display()}"
+
+
+class Amendment(models.Model):
+    """A change to a record after approval: only with a reason, kept with the fields it changed."""
+
+    scope_path = "meeting__org__path"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="amendments")
+    reason = models.CharField("修改理由", max_length=255)
+    changes = models.JSONField("修改内容", default=dict)
+    amended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    amended_at = models.DateTimeField("修改时间", auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "审核后修改"
+        verbose_name_plural = "审核后修改"
+        ordering = ["-amended_at", "-pk"]
+
+
+class CadenceRule(models.Model):
+    """A jurisdiction's cadence for one kind (LIFE-05 the branch Party lecture is local practice): applies to
+    the org and its subtree from `effective_from`; the nearest org wins, then the latest date. `cadence`
+    "none" removes the requirement. Without any row the defaults of rules.DEFAULT_CADENCE apply."""
+
+    scope_path = "org__path"
+
+    org = models.ForeignKey("orgs.Org", verbose_name="适用党组织（含下级）", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField("类别", max_length=32, choices=MeetingKind.choices)
+    cadence = models.CharField(
+        "频次", max_length=16,
+        choices=[("monthly", "每月"), ("quarterly", "每季度"), ("yearly", "每年"), ("none", "不作要求")],
+    )  # fmt: skip
+    effective_from = models.DateField("生效日期")
+    note = models.CharField("依据", max_length=255, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "组织生活频次"
+        verbose_name_plural = "组织生活频次"
+        ordering = ["org", "kind", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "kind", "effective_from"], name="orglife_one_cadence_per_day")
+        ]
+
+
+class MemberAccount(models.Model):
+    """Which roster member a login account is (self-service: my meetings, QR sign-in)."""
+
+    scope_path = "member__org__path"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="orglife_member")
+    member = models.OneToOneField("members.Member", on_delete=models.CASCADE, related_name="+")
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "党员账号"
+        verbose_name_plural = "党员账号"
+
+
+class SignInToken(models.Model):
+    """A one-time sign-in token shown as a QR code at the meeting. Only its hash is stored; it is valid
+    from `valid_from` to `valid_to` (the meeting's time window) and is spent by the first sign-in."""
+
+    scope_path = "meeting__org__path"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    valid_from = models.DateTimeField("有效期自")
+    valid_to = models.DateTimeField("有效期至")
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+    used_by = models.ForeignKey("members.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "签到码"
+        verbose_name_plural = "签到码"

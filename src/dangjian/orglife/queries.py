@@ -15,7 +15,7 @@ from django.db.models import Q
 
 from dangjian.core.scope import restrict
 from dangjian.orglife import rules
-from dangjian.orglife.models import Attendance, AttendanceStatus, Exemption, Meeting, MeetingKind, MeetingStatus
+from dangjian.orglife.models import COUNTED_STATUSES, Attendance, AttendanceStatus, Exemption, Meeting, MeetingKind
 from dangjian.orgs.models import BRANCH_KINDS, CommitteeTerm, Org, OrgOfficer
 from dangjian.orgs.rules import COMMITTEE_THRESHOLD_FULL_MEMBERS
 
@@ -78,7 +78,10 @@ def attendance_sheet(meeting: Meeting) -> AttendanceSheet:
                 "status": row.status if row else AttendanceStatus.PRESENT,
                 "reason": row.reason if row else "",
                 "recorded": row is not None,
-                "voting": row.voting if row else member_rules.is_voting_member(member.stage, member.status),
+                "voting": row.voting
+                if row
+                else member.org_id == meeting.org_id and member_rules.is_voting_member(member.stage, member.status),
+                "invited": member.org_id != meeting.org_id,
             }
         )
     counts = {s: sum(1 for r in rows if r["recorded"] and r["status"] == s) for s in AttendanceStatus.values}
@@ -148,7 +151,7 @@ def compliance_rows(org_list: list[Org], year: int, through: date) -> list[Compl
     committee = has_committee_map(org_list)
     held: dict[int, list[tuple[str, date]]] = {i: [] for i in ids}
     meetings = Meeting.objects.filter(
-        org_id__in=ids, status=MeetingStatus.HELD, held_on__gte=date(year, 1, 1), held_on__lte=date(year, 12, 31)
+        org_id__in=ids, status__in=COUNTED_STATUSES, held_on__gte=date(year, 1, 1), held_on__lte=date(year, 12, 31)
     ).values_list("org_id", "kind", "held_on")
     for org_id, kind, day in meetings:
         held[org_id].append((kind, day))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 MONTHLY, QUARTERLY, YEARLY = "monthly", "quarterly", "yearly"
@@ -166,3 +166,62 @@ def period_of(kind: str, day: date, cadence: Mapping[str, str] | None = None) ->
     if every == YEARLY:
         return str(day.year)
     raise ValueError(f"{kind!r} 没有规定频次")
+
+
+# --- review chain, sign-in window, cadence configuration ---------------------------------------------
+
+NONE = "none"
+
+
+def quorum_refusal(kind: str, voting_present: int, voting_due: int) -> str | None:
+    """LIFE-01: a 支部党员大会 is valid only with more than half of the voting members present. Returns the
+    reason it cannot be marked valid (submitted or approved), or None when it may. Other kinds: None."""
+    if kind != "general_assembly":
+        return None
+    if general_assembly_quorum(voting_present, voting_due):
+        return None
+    return (
+        f"有表决权的党员应到{voting_due}人、实到{voting_present}人，未超过半数"
+        f"（至少{majority_needed(voting_due)}人），支部党员大会无效，不能报送或审核通过"
+    )
+
+
+def sign_in_window(
+    day: date, starts_at: time | None, ends_at: time | None, *, lead_minutes: int = 30, default_hours: int = 4
+) -> tuple[datetime, datetime]:
+    """The (naive, local) time window in which a QR sign-in for a meeting is accepted: from `lead_minutes`
+    before the start to the end (or `default_hours` after the start); without a start time, the whole day."""
+    if starts_at is None:
+        return datetime.combine(day, time(0, 0)), datetime.combine(day, time(23, 59, 59))
+    start = datetime.combine(day, starts_at)
+    end = datetime.combine(day, ends_at) if ends_at and ends_at > starts_at else start + timedelta(hours=default_hours)
+    return start - timedelta(minutes=lead_minutes), end
+
+
+def effective_cadence(
+    overrides: Iterable[tuple[int, str, str, date]], on: date, defaults: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """LIFE-05 and the like: the cadence per kind in force on `on` for one org, from the defaults and the
+    jurisdiction overrides (depth of the org that set it, kind, cadence, effective from). The deepest org
+    wins; within one org the latest effective date not after `on`. A cadence "none" drops the kind."""
+    out = dict(DEFAULT_CADENCE if defaults is None else defaults)
+    best: dict[str, tuple[int, date]] = {}
+    for depth, kind, cadence, since in overrides:
+        if since > on:
+            continue
+        key = (depth, since)
+        if kind not in best or key > best[kind]:
+            best[kind] = key
+            out[kind] = cadence
+    return {k: v for k, v in out.items() if v != NONE}
+
+
+def year_slots(year: int, cadence: Mapping[str, str], *, has_committee: bool) -> list[tuple[str, str, date, date]]:
+    """The required meetings of a year as calendar slots: (kind, period label, first day, last day)."""
+    out = []
+    for kind, every in cadence.items():
+        if kind in COMMITTEE_ONLY and not has_committee:
+            continue
+        for label, first, last in periods(year, every):
+            out.append((kind, label, first, last))
+    return sorted(out, key=lambda s: (s[2], s[3], s[0]))

@@ -12,7 +12,7 @@ from django.urls import reverse
 from dangjian.core.scope import has_permission
 from dangjian.core.todos import Todo
 from dangjian.orglife import queries, rules
-from dangjian.orglife.models import Meeting, MeetingKind, MeetingStatus
+from dangjian.orglife.models import COUNTED_STATUSES, Meeting, MeetingKind
 
 LIMIT = 200
 REMINDER_DAY = 20  # settings.ORGLIFE_THEME_DAY_REMINDER_DAY
@@ -33,7 +33,7 @@ def theme_day_pending(user, today: date, lead: int) -> list[Todo]:
     first = today.replace(day=1)
     last = today.replace(day=calendar.monthrange(today.year, today.month)[1])
     held = Meeting.objects.filter(
-        kind=MeetingKind.THEME_DAY, status=MeetingStatus.HELD, held_on__gte=first, held_on__lte=last
+        kind=MeetingKind.THEME_DAY, status__in=COUNTED_STATUSES, held_on__gte=first, held_on__lte=last
     ).values("org_id")
     pending = queries.branches(user, queries.CHANGE).exclude(pk__in=held)[:LIMIT]
     detail = f"每月应相对固定1天开展主题党日（LIFE-06），本月截至{last:%m月%d日}"

@@ -12,6 +12,9 @@ urlpatterns = [
     path("<int:pk>/", views.MeetingDetailView.as_view(), name="meeting_detail"),
     path("<int:pk>/record/", views.MeetingRecordView.as_view(), name="meeting_record"),
     path("<int:pk>/attendance/", views.AttendanceView.as_view(), name="meeting_attendance"),
+    path("<int:pk>/submit/", views.MeetingSubmitView.as_view(), name="meeting_submit"),
+    path("<int:pk>/review/", views.MeetingReviewView.as_view(), name="meeting_review"),
+    path("<int:pk>/amend/", views.MeetingAmendView.as_view(), name="meeting_amend"),
     path("compliance/", views.ComplianceView.as_view(), name="compliance"),
     path("org/<int:pk>/exemptions/new/", views.ExemptionCreateView.as_view(), name="exemption_create"),
 ]

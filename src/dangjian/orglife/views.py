@@ -14,7 +14,7 @@ from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
 from dangjian.core.scope import has_permission, restrict, user_may_act_on_path
 from dangjian.core.views import ScopedView
 from dangjian.orglife import actions, queries
-from dangjian.orglife.forms import ExemptionForm, MeetingFilterForm, RecordForm, ScheduleForm
+from dangjian.orglife.forms import AmendForm, ExemptionForm, MeetingFilterForm, RecordForm, ReviewForm, ScheduleForm
 from dangjian.orglife.models import AttendanceStatus, Meeting, MeetingKind
 from dangjian.orgs.models import BRANCH_KINDS, Org
 
@@ -109,13 +109,105 @@ class MeetingDetailView(ScopedView):
 
     def get(self, request, pk):
         meeting = self.get_object(pk=pk)
+        may_change = user_may_act_on_path(request.user, queries.CHANGE, meeting.org.path)
+        upper = meeting.org.parent if meeting.org.parent_id else meeting.org
         context = {
             "meeting": meeting,
             "sheet": queries.attendance_sheet(meeting),
             "statuses": AttendanceStatus.choices,
-            "can_change": user_may_act_on_path(request.user, queries.CHANGE, meeting.org.path),
+            "can_change": may_change and not meeting.is_locked,
+            "can_submit": may_change and meeting.status in ("held", "returned"),
+            "can_amend": may_change and meeting.status == "approved",
+            "can_review": meeting.status == "submitted"
+            and user_may_act_on_path(request.user, actions.REVIEW_PERM, upper.path),
+            "can_sign_in_qr": may_change and meeting.status in ("planned", "held"),
+            "amendments": list(meeting.amendments.select_related("amended_by")),
         }
         return render(request, "orglife/meeting_detail.html", context)
+
+
+class MeetingSubmitView(ScopedView):
+    queryset = Meeting.objects.select_related("org")
+    action = "change"
+
+    def get(self, request, pk):
+        self.get_object(pk=pk)
+        return redirect("orglife:meeting_detail", pk=pk)
+
+    def post(self, request, pk):
+        meeting = self.get_object(pk=pk)
+        try:
+            version = int(request.POST.get("version", ""))
+        except ValueError:
+            version = -1
+        try:
+            actions.submit_meeting(meeting, actor=request.user, expected_version=version)
+        except DOMAIN_ERRORS as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "已报送上级党组织审核。")
+        return redirect("orglife:meeting_detail", pk=pk)
+
+
+class MeetingReviewView(ScopedView):
+    queryset = Meeting.objects.select_related("org")
+    action = "review"
+
+    def get(self, request, pk):
+        meeting = self.get_object(pk=pk)
+        return self.render(meeting, ReviewForm(initial={"version": meeting.version}))
+
+    def post(self, request, pk):
+        meeting = self.get_object(pk=pk)
+        form = ReviewForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                actions.review_meeting(
+                    meeting, actor=request.user, approve=data["decision"] == "approve", reason=data["reason"],
+                    expected_version=data["version"],
+                )  # fmt: skip
+            except DOMAIN_ERRORS as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, "已审核通过。" if data["decision"] == "approve" else "已退回。")
+                return redirect("orglife:meeting_detail", pk=pk)
+        return self.render(meeting, form, status=400)
+
+    def render(self, meeting, form, status=200):
+        context = {"form": form, "meeting": meeting, "title": f"审核会议记录：{meeting.topic}"}
+        return render(self.request, "orglife/form.html", context, status=status)
+
+
+class MeetingAmendView(ScopedView):
+    queryset = Meeting.objects.select_related("org")
+    action = "change"
+
+    def get(self, request, pk):
+        meeting = self.get_object(pk=pk)
+        initial = {f: getattr(meeting, f) for f in actions.RECORD_FIELDS}
+        initial["version"] = meeting.version
+        return self.render(meeting, AmendForm(initial=initial))
+
+    def post(self, request, pk):
+        meeting = self.get_object(pk=pk)
+        form = AmendForm(request.POST)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            version = data.pop("version")
+            reason = data.pop("reason")
+            try:
+                actions.amend_meeting(meeting, actor=request.user, reason=reason, expected_version=version, **data)
+            except DOMAIN_ERRORS as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, "已修改，修改理由已留存。")
+                return redirect("orglife:meeting_detail", pk=meeting.pk)
+        return self.render(meeting, form, status=400)
+
+    def render(self, meeting, form, status=200):
+        context = {"form": form, "meeting": meeting, "title": f"审核后修改：{meeting.topic}"}
+        return render(self.request, "orglife/form.html", context, status=status)
 
 
 class MeetingRecordView(ScopedView):

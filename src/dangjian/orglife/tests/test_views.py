@@ -180,3 +180,33 @@ def test_overdue_gaps_are_todos(orgs, town_officer, village_officer, nobody):
     assert orglife_todos(nobody, date(2026, 2, 21), 30) == []
     groups = dict(core_todos.collect(village_officer, date(2026, 2, 2)))
     assert "组织生活" in groups
+
+
+def test_submit_and_review_through_the_pages(client, orgs, people, town_officer):
+    from dangjian.accounts.models import Role
+    from dangjian.orglife import actions
+    from dangjian.orglife.models import Meeting
+
+    Role.objects.filter(code="test_orglife").update(
+        permissions=[*Role.objects.get(code="test_orglife").permissions, "orglife.review_meeting"]
+    )
+    m = actions.schedule_meeting(
+        orgs["village"], actor=None, kind="theme_day", topic="主题党日", held_on=date(2026, 9, 5)
+    )
+    m = actions.record_meeting(m, actor=None, minutes="记录")
+    client.force_login(town_officer)
+    page = client.get(reverse("orglife:meeting_detail", args=[m.pk])).content.decode()
+    assert "报送审核" in page
+    client.post(reverse("orglife:meeting_submit", args=[m.pk]), {"version": m.version})
+    assert Meeting.objects.get(pk=m.pk).status == "submitted"
+    page = client.get(reverse("orglife:meeting_detail", args=[m.pk])).content.decode()
+    assert 'id="review"' in page
+    assert "等待审核" in page
+    response = client.post(
+        reverse("orglife:meeting_review", args=[m.pk]), {"decision": "return", "version": m.version + 1}
+    )
+    assert response.status_code == 400
+    assert "退回须填写理由" in response.content.decode()
+    client.post(reverse("orglife:meeting_review", args=[m.pk]), {"decision": "approve", "version": m.version + 1})
+    assert Meeting.objects.get(pk=m.pk).status == "approved"
+    assert "审核后修改" in client.get(reverse("orglife:meeting_detail", args=[m.pk])).content.decode()
