@@ -80,6 +80,7 @@ VIEWS = [
     ("orglife:meeting_review", "post", submitted_target, review_payload),
     ("orglife:meeting_amend", "get", approved_target, None),
     ("orglife:meeting_amend", "post", approved_target, amend_payload),
+    ("orglife:calendar", "get", branch_target, None),
     ("orglife:exemption_create", "get", branch_target, None),
     ("orglife:exemption_create", "post", branch_target, exemption_payload),
 ]

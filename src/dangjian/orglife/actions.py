@@ -24,6 +24,7 @@ from dangjian.orglife.models import (
     Amendment,
     Attendance,
     AttendanceStatus,
+    CadenceRule,
     Exemption,
     Meeting,
     MeetingKind,
@@ -374,3 +375,41 @@ def amend_meeting(meeting: Meeting, *, actor, reason: str, expected_version: int
             after={**{k: v[1] for k, v in changes.items()}, "reason": reason},
         )  # fmt: skip
     return locked
+
+
+def set_cadence(org: Org, *, actor, kind: str, cadence: str, effective_from: date, note: str = "") -> CadenceRule:
+    """A jurisdiction sets how often `kind` must be held in its subtree from `effective_from` (LIFE-05: the
+    branch Party lecture is local practice). Replaces a rule of the same org, kind and date."""
+    _require(actor, org)
+    if kind not in MeetingKind.values:
+        raise RuleViolation("LIFE-05", f"未知的组织生活类别：{kind}", field="kind")
+    if cadence not in (rules.MONTHLY, rules.QUARTERLY, rules.YEARLY, rules.NONE):
+        raise RuleViolation("LIFE-05", f"未知的频次：{cadence}", field="cadence")
+    if not isinstance(effective_from, date):
+        raise RuleViolation("LIFE-05", "请填写生效日期", field="effective_from")
+    with transaction.atomic():
+        rule, _created = CadenceRule.objects.update_or_create(
+            org=org, kind=kind, effective_from=effective_from,
+            defaults={"cadence": cadence, "note": (note or "").strip()[:255]},
+        )  # fmt: skip
+        audit.record(
+            "cadence.set", actor=actor, obj=rule, org_path=org.path,
+            after={"kind": kind, "cadence": cadence, "effective_from": effective_from.isoformat(), "note": rule.note},
+        )  # fmt: skip
+    return rule
+
+
+def link_member_account(user, member: Member, *, actor):
+    """Link a login account to the roster member it belongs to (self-service, QR sign-in). Needs
+    `members.change_member` over the member's org."""
+    from dangjian.orglife.models import MemberAccount
+
+    if actor is not None and not user_may_act_on_path(actor, "members.change_member", member.org.path):
+        raise OutOfScope()
+    with transaction.atomic():
+        link, _ = MemberAccount.objects.update_or_create(user=user, defaults={"member": member})
+        audit.record(
+            "member_account.link", actor=actor, obj=link, org_path=member.org.path,
+            after={"user": user.get_username(), "member_id": member.pk},
+        )  # fmt: skip
+    return link

@@ -23,4 +23,10 @@ class OrglifeConfig(AppConfig):
                 description="各党支部三会一课、主题党日开展情况和完成率", order=51,
             )
         )  # fmt: skip
+        register(
+            NavItem(
+                "我的组织生活", "orglife:my", "user", "orglife.view_meeting",
+                description="本人即将参加的组织生活和出勤情况", order=52,
+            )
+        )  # fmt: skip
         todos.register("组织生活", orglife_todos)

@@ -62,3 +62,18 @@ class MeetingFilterForm(forms.Form):
     kind = forms.ChoiceField(label="类别", choices=[("", "全部类别"), *MeetingKind.choices], required=False)
     org = forms.IntegerField(required=False, widget=forms.HiddenInput)
     year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
+
+
+class CadenceForm(StyledFormMixin, forms.Form):
+    org = OrgChoiceField(queryset=Org.objects.none(), label="适用党组织（含下级）")
+    kind = forms.ChoiceField(label="类别", choices=MeetingKind.choices)
+    cadence = forms.ChoiceField(
+        label="频次", choices=[("monthly", "每月"), ("quarterly", "每季度"), ("yearly", "每年"), ("none", "不作要求")]
+    )
+    effective_from = forms.DateField(label="生效日期", widget=DATE_WIDGET)
+    note = forms.CharField(label="依据", max_length=255, required=False, help_text="如：某县三会一课制度（2026）")
+
+    def __init__(self, *args, org_queryset=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if org_queryset is not None:
+            self.fields["org"].queryset = org_queryset

@@ -16,5 +16,8 @@ urlpatterns = [
     path("<int:pk>/review/", views.MeetingReviewView.as_view(), name="meeting_review"),
     path("<int:pk>/amend/", views.MeetingAmendView.as_view(), name="meeting_amend"),
     path("compliance/", views.ComplianceView.as_view(), name="compliance"),
+    path("org/<int:pk>/calendar/", views.CalendarView.as_view(), name="calendar"),
+    path("my/", views.MyOrglifeView.as_view(), name="my"),
+    path("cadences/", views.CadenceView.as_view(), name="cadences"),
     path("org/<int:pk>/exemptions/new/", views.ExemptionCreateView.as_view(), name="exemption_create"),
 ]

@@ -6,16 +6,27 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views import View
 
 from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
 from dangjian.core.scope import has_permission, restrict, user_may_act_on_path
 from dangjian.core.views import ScopedView
 from dangjian.orglife import actions, queries
-from dangjian.orglife.forms import AmendForm, ExemptionForm, MeetingFilterForm, RecordForm, ReviewForm, ScheduleForm
-from dangjian.orglife.models import AttendanceStatus, Meeting, MeetingKind
+from dangjian.orglife import rules as rules_mod
+from dangjian.orglife.forms import (
+    AmendForm,
+    CadenceForm,
+    ExemptionForm,
+    MeetingFilterForm,
+    RecordForm,
+    ReviewForm,
+    ScheduleForm,
+)
+from dangjian.orglife.models import AttendanceStatus, CadenceRule, Meeting, MeetingKind
 from dangjian.orgs.models import BRANCH_KINDS, Org
 
 DOMAIN_ERRORS = (RuleViolation, ConcurrentEdit, OutOfScope)
@@ -76,7 +87,7 @@ class MeetingCreateView(ScopedView):
     def form(self, data=None):
         orgs = queries.orgs_for_meetings(self.request.user)
         initial = {"held_on": timezone.localdate()}
-        for key in ("org", "kind"):
+        for key in ("org", "kind", "held_on"):
             if self.request.GET.get(key):
                 initial[key] = self.request.GET[key]
         return ScheduleForm(data, org_queryset=orgs, initial=initial)
@@ -334,3 +345,111 @@ class ExemptionCreateView(ScopedView):
     def render(self, org, form, status=200):
         context = {"form": form, "org": org, "title": f"登记免于开展：{org.name}"}
         return render(self.request, "orglife/form.html", context, status=status)
+
+
+# ------------------------------------------------------------------------------------------- calendar
+
+WEEKDAYS = ["一", "二", "三", "四", "五", "六", "日"]
+SLOT_STATES = {
+    "done": ("已开展", "bg-green-lt"),
+    "planned": ("已安排", "bg-blue-lt"),
+    "open": ("待安排", "bg-secondary-lt"),
+    "missed": ("未开展", "bg-red-lt"),
+    "exempted": ("免于开展", "bg-yellow-lt"),
+}
+
+
+class CalendarView(ScopedView):
+    """A branch's planning calendar: the year's required meetings as slots (list view) or one month as a
+    grid with its meetings and the slots open in it (month view)."""
+
+    queryset = Org.objects.active()
+    action = queries.VIEW
+
+    def get(self, request, pk):
+        import calendar as cal
+
+        org = self.get_object(pk=pk)
+        today = timezone.localdate()
+        year = _year(request.GET.get("year"), today.year)
+        try:
+            month = int(request.GET.get("month", today.month if year == today.year else 1))
+        except ValueError:
+            month = 1
+        month = min(max(month, 1), 12)
+        view = "month" if request.GET.get("view") == "month" else "list"
+        slots, meetings = queries.calendar_slots(org, year)
+        for slot in slots:
+            slot.state_code = slot.state(today)
+            slot.state_label, slot.badge = SLOT_STATES[slot.state_code]
+            mid = min(max(slot.first, today), slot.last)
+            slot.suggest = mid.isoformat()
+        weeks = []
+        if view == "month":
+            by_day: dict[date, list] = {}
+            for m in meetings:
+                by_day.setdefault(m.held_on, []).append(m)
+            for week in cal.Calendar().monthdatescalendar(year, month):
+                weeks.append([(d, d.month == month, by_day.get(d, []), d == today) for d in week])
+        first = date(year, month, 1)
+        last = date(year, month, cal.monthrange(year, month)[1])
+        month_slots = [s for s in slots if s.first <= last and s.last >= first]
+        done = sum(1 for s in slots if s.state_code in ("done", "exempted"))
+        context = {
+            "org": org,
+            "year": year,
+            "month": month,
+            "view": view,
+            "slots": slots,
+            "month_slots": month_slots,
+            "weeks": weeks,
+            "weekdays": WEEKDAYS,
+            "prev": (year, month - 1) if month > 1 else (year - 1, 12),
+            "next": (year, month + 1) if month < 12 else (year + 1, 1),
+            "done": done,
+            "can_schedule": user_may_act_on_path(request.user, queries.CHANGE, org.path),
+        }
+        return render(request, "orglife/calendar.html", context)
+
+
+class MyOrglifeView(View):
+    """我的组织生活: the logged-in member's upcoming meetings and recent attendance."""
+
+    def get(self, request):
+        member = queries.member_of(request.user)
+        if member is None:
+            raise PermissionDenied("您的账号尚未关联党员信息，请联系支部书记。")
+        upcoming, recent = queries.my_meetings(member, timezone.localdate())
+        return render(request, "orglife/my.html", {"member": member, "upcoming": upcoming, "recent": recent})
+
+
+class CadenceView(ScopedView):
+    """The jurisdiction's cadences (LIFE-05 …): the rules in scope, and a form to add one."""
+
+    queryset = CadenceRule.objects.select_related("org")
+    action = queries.CHANGE
+
+    def get(self, request):
+        return self.render(CadenceForm(org_queryset=queries.orgs_for_cadence(request.user)))
+
+    def post(self, request):
+        self.check_permission()
+        form = CadenceForm(request.POST, org_queryset=queries.orgs_for_cadence(request.user))
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                actions.set_cadence(data.pop("org"), actor=request.user, **data)
+            except DOMAIN_ERRORS as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, "已登记组织生活频次。")
+                return redirect("orglife:cadences")
+        return self.render(form, status=400)
+
+    def render(self, form, status=200):
+        context = {
+            "form": form,
+            "rules": self.get_queryset().order_by("org__path", "kind", "-effective_from"),
+            "defaults": [(MeetingKind(k).label, v) for k, v in rules_mod.DEFAULT_CADENCE.items()],
+        }
+        return render(self.request, "orglife/cadences.html", context, status=status)

@@ -210,3 +210,50 @@ def test_submit_and_review_through_the_pages(client, orgs, people, town_officer)
     client.post(reverse("orglife:meeting_review", args=[m.pk]), {"decision": "approve", "version": m.version + 1})
     assert Meeting.objects.get(pk=m.pk).status == "approved"
     assert "审核后修改" in client.get(reverse("orglife:meeting_detail", args=[m.pk])).content.decode()
+
+
+def test_calendar_list_and_month_views(client, orgs, people, town_officer):
+    from dangjian.orglife import actions
+
+    actions.schedule_meeting(
+        orgs["village"], actor=None, kind="theme_day", topic="九月主题党日", held_on=date(2026, 9, 5)
+    )
+    client.force_login(town_officer)
+    url = reverse("orglife:calendar", args=[orgs["village"].pk])
+    page = client.get(url, {"year": 2026}).content.decode()
+    assert page.count("主题党日</td>") == 12
+    assert "已安排" in page
+    assert "kind=theme_day" in page  # an open slot offers to schedule
+    month = client.get(url, {"year": 2026, "month": 9, "view": "month"}).content.decode()
+    assert "九月主题党日" in month
+    assert "2026年9月" in month
+
+
+def test_my_orglife_needs_a_linked_member(client, orgs, people, personas):
+    from dangjian.orglife import actions
+
+    user = personas["party_member"]
+    client.force_login(user)
+    assert client.get(reverse("orglife:my")).status_code == 403
+    actions.link_member_account(user, people["zhang"], actor=None)
+    actions.schedule_meeting(
+        orgs["village"], actor=None, kind="party_lecture", topic="学习党章", held_on=date(2099, 1, 5)
+    )
+    page = client.get(reverse("orglife:my")).content.decode()
+    assert "学习党章" in page
+    assert "柳树村" in page
+
+
+def test_set_a_cadence_through_the_page(client, orgs, town_officer):
+    from dangjian.orglife.models import CadenceRule
+
+    client.force_login(town_officer)
+    url = reverse("orglife:cadences")
+    assert "默认频次" in client.get(url).content.decode()
+    response = client.post(url, {"org": orgs["town"].pk, "kind": "party_lecture", "cadence": "monthly",
+                                 "effective_from": "2026-01-01", "note": "镇规定"})  # fmt: skip
+    assert response.status_code == 302
+    assert CadenceRule.objects.get().cadence == "monthly"
+    response = client.post(url, {"org": orgs["county"].pk, "kind": "party_lecture", "cadence": "monthly",
+                                 "effective_from": "2026-01-01"})  # fmt: skip
+    assert response.status_code == 400  # the county is out of the town officer's scope
