@@ -81,6 +81,8 @@ VIEWS = [
     ("orglife:meeting_amend", "get", approved_target, None),
     ("orglife:meeting_amend", "post", approved_target, amend_payload),
     ("orglife:calendar", "get", branch_target, None),
+    ("orglife:meeting_qr", "get", meeting_target, None),
+    ("orglife:meeting_qr_code", "get", meeting_target, None),
     ("orglife:exemption_create", "get", branch_target, None),
     ("orglife:exemption_create", "post", branch_target, exemption_payload),
 ]
@@ -166,6 +168,8 @@ def test_every_orglife_view_refuses_an_account_without_roles(client, orgs, nobod
     client.force_login(nobody)
     for p in urls.urlpatterns:
         kwargs = {"pk": orgs["village2"].pk} if "pk" in p.pattern.regex.groupindex else {}
+        if "token" in p.pattern.regex.groupindex:
+            kwargs = {"token": "x"}
         url = reverse(f"orglife:{p.name}", kwargs=kwargs)
         assert client.get(url).status_code == 403, p.name
         assert client.post(url).status_code in (403, 405), p.name

@@ -413,3 +413,88 @@ def link_member_account(user, member: Member, *, actor):
             after={"user": user.get_username(), "member_id": member.pk},
         )  # fmt: skip
     return link
+
+
+# -------------------------------------------------------------------------------------------- QR sign-in
+
+SIGN_IN_LEAD_MINUTES = 30  # settings.ORGLIFE_SIGN_IN_LEAD_MINUTES
+
+
+def _token_hash(token: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def sign_in_window(meeting: Meeting):
+    """The meeting's sign-in window as aware datetimes (rules.sign_in_window in the local time zone)."""
+    from django.conf import settings
+
+    lead = getattr(settings, "ORGLIFE_SIGN_IN_LEAD_MINUTES", SIGN_IN_LEAD_MINUTES)
+    start, end = rules.sign_in_window(meeting.held_on, meeting.starts_at, meeting.ends_at, lead_minutes=lead)
+    return timezone.make_aware(start), timezone.make_aware(end)
+
+
+def issue_sign_in_token(meeting: Meeting, *, actor, now=None) -> str:
+    """A new one-time sign-in token for the meeting, valid in its time window; returns the token (only its
+    hash is stored). Shown as a QR code at the meeting; the page asks for a fresh one after each use."""
+    import secrets
+
+    from dangjian.orglife.models import SignInToken
+
+    _require(actor, meeting.org)
+    now = now or timezone.now()
+    if meeting.status not in (MeetingStatus.PLANNED, MeetingStatus.HELD):
+        raise RuleViolation("LIFE-SIGNIN", "会议记录已报送或审核，不能再扫码签到", field=None)
+    valid_from, valid_to = sign_in_window(meeting)
+    if now > valid_to:
+        raise RuleViolation("LIFE-SIGNIN", "会议签到时间已过，不能再生成签到码", field=None)
+    token = secrets.token_urlsafe(24)
+    SignInToken.objects.create(meeting=meeting, token_hash=_token_hash(token), valid_from=valid_from, valid_to=valid_to)
+    return token
+
+
+def sign_in(token: str, *, user, now=None) -> Attendance:
+    """A logged-in member signs in with a token scanned at the meeting: marked present. Refused with a clear
+    message when the token is unknown, already used, outside the meeting's time window, when the account
+    is not linked to a member, or when the member is neither of the org nor invited."""
+    from dangjian.orglife.models import MemberAccount, SignInToken
+
+    now = now or timezone.now()
+    link = MemberAccount.objects.select_related("member").filter(user=user).first()
+    if link is None:
+        raise RuleViolation("LIFE-SIGNIN", "您的账号尚未关联党员信息，不能扫码签到，请联系支部书记", field=None)
+    member = link.member
+    with transaction.atomic():
+        row = SignInToken.objects.select_for_update().filter(token_hash=_token_hash(token or "")).first()
+        if row is None:
+            raise RuleViolation("LIFE-SIGNIN", "签到码无效，请扫描会场屏幕上的二维码", field=None)
+        if row.used_at is not None:
+            raise RuleViolation("LIFE-SIGNIN", "该签到码已被使用，请扫描会场屏幕上刷新后的二维码", field=None)
+        if now < row.valid_from:
+            raise RuleViolation("LIFE-SIGNIN", "会议签到尚未开始", field=None)
+        if now > row.valid_to:
+            raise RuleViolation("LIFE-SIGNIN", "签到码已过期，会议签到时间已过", field=None)
+        meeting = Meeting.objects.select_for_update().select_related("org").get(pk=row.meeting_id)
+        if meeting.status not in (MeetingStatus.PLANNED, MeetingStatus.HELD):
+            raise RuleViolation("LIFE-SIGNIN", "会议记录已报送或审核，不能再签到", field=None)
+        if not attendee_members(meeting).filter(pk=member.pk).exists():
+            raise RuleViolation("LIFE-SIGNIN", "您不是本次会议的参加人员，不能签到", field=None)
+        attendance = Attendance.objects.filter(meeting=meeting, member=member).first()
+        if attendance is not None and attendance.status == AttendanceStatus.PRESENT:
+            raise RuleViolation("LIFE-SIGNIN", "您已签到，无需重复签到", field=None)
+        voting = member.org_id == meeting.org_id and member_rules.is_voting_member(member.stage, member.status)
+        if attendance is None:
+            attendance = Attendance.objects.create(meeting=meeting, member=member, status="present", voting=voting)
+        else:
+            attendance.status, attendance.reason = AttendanceStatus.PRESENT, ""
+            attendance.save(update_fields=["status", "reason"])
+        row.used_at, row.used_by = now, member
+        row.save(update_fields=["used_at", "used_by"])
+        meeting.version += 1
+        meeting.save(update_fields=["version", "updated_at"])
+        audit.record(
+            "meeting.sign_in", actor=user, obj=meeting, org_path=meeting.org.path,
+            after={"member_id": member.pk, "status": "present"},
+        )  # fmt: skip
+    return attendance

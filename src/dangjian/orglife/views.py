@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
@@ -453,3 +454,69 @@ class CadenceView(ScopedView):
             "defaults": [(MeetingKind(k).label, v) for k, v in rules_mod.DEFAULT_CADENCE.items()],
         }
         return render(self.request, "orglife/cadences.html", context, status=status)
+
+
+# -------------------------------------------------------------------------------------------- QR sign-in
+
+
+def qr_svg(url: str) -> str:
+    import segno
+
+    return segno.make(url, error="m").svg_inline(scale=6, dark="#000", light="#fff")
+
+
+class MeetingQrView(ScopedView):
+    """The sign-in QR code shown at the meeting: the page, which asks for a fresh code every few seconds."""
+
+    queryset = Meeting.objects.select_related("org")
+    action = "change"
+
+    def get(self, request, pk):
+        meeting = self.get_object(pk=pk)
+        context = {"meeting": meeting, **self.code(meeting)}
+        return render(request, "orglife/qr.html", context)
+
+    def code(self, meeting):
+        try:
+            token = actions.issue_sign_in_token(meeting, actor=self.request.user)
+        except DOMAIN_ERRORS as exc:
+            return {"error": str(exc), "present": self.present(meeting)}
+        url = self.request.build_absolute_uri(reverse("orglife:sign_in", args=[token]))
+        return {"svg": qr_svg(url), "url": url, "present": self.present(meeting)}
+
+    @staticmethod
+    def present(meeting):
+        from dangjian.orglife.models import Attendance
+
+        return Attendance.objects.filter(meeting=meeting, status="present").count()
+
+
+class MeetingQrCodeView(MeetingQrView):
+    """The fragment (htmx): a fresh one-time code and the count of members present."""
+
+    def get(self, request, pk):
+        meeting = self.get_object(pk=pk)
+        return render(request, "orglife/_qr_code.html", {"meeting": meeting, **self.code(meeting)})
+
+
+class SignInView(View):
+    """Opened from the QR code on the member's phone: shows the meeting; the member confirms (POST) and is
+    marked present. The token, not an org permission, authorizes; the account must be a linked member."""
+
+    def get(self, request, token):
+        member = queries.member_of(request.user)
+        if member is None:
+            raise PermissionDenied("您的账号尚未关联党员信息，不能扫码签到，请联系支部书记。")
+        return render(request, "orglife/sign_in.html", {"token": token, "member": member})
+
+    def post(self, request, token):
+        member = queries.member_of(request.user)
+        if member is None:
+            raise PermissionDenied("您的账号尚未关联党员信息，不能扫码签到，请联系支部书记。")
+        try:
+            attendance = actions.sign_in(token, user=request.user)
+        except RuleViolation as exc:
+            context = {"token": token, "member": member, "error": exc.message}
+            return render(request, "orglife/sign_in.html", context, status=400)
+        context = {"member": member, "done": attendance.meeting}
+        return render(request, "orglife/sign_in.html", context)
