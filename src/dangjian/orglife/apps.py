@@ -19,7 +19,7 @@ class OrglifeConfig(AppConfig):
         )  # fmt: skip
         register(
             NavItem(
-                "组织生活完成情况", "orglife:compliance", "chart", "orglife.view_meeting",
+                "组织生活完成情况", "orglife:overview", "chart", "orglife.view_meeting",
                 description="各党支部三会一课、主题党日开展情况和完成率", order=51,
             )
         )  # fmt: skip

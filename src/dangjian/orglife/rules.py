@@ -225,3 +225,33 @@ def year_slots(year: int, cadence: Mapping[str, str], *, has_committee: bool) ->
         for label, first, last in periods(year, every):
             out.append((kind, label, first, last))
     return sorted(out, key=lambda s: (s[2], s[3], s[0]))
+
+
+def window(year: int, quarter: int | None, through: date) -> tuple[date, date]:
+    """The compliance window: the whole year or one quarter, cut at `through` (periods must also end by it)."""
+    if quarter is None:
+        return date(year, 1, 1), min(through, date(year, 12, 31))
+    first, last = period_bounds(f"{year}-Q{quarter}")
+    return first, min(through, last)
+
+
+def required_in_window(
+    year: int, start: date, through: date, cadence: Mapping[str, str], *, has_committee: bool
+) -> dict[str, list[str]]:
+    """kind → the labels of its periods that end inside [start, through]: what a compliance window asks."""
+    out: dict[str, list[str]] = {}
+    for kind, every in cadence.items():
+        if kind in COMMITTEE_ONLY and not has_committee:
+            continue
+        labels = [label for label, _f, last in periods(year, every) if start <= last <= through]
+        if labels:
+            out[kind] = labels
+    return out
+
+
+def rate_light(rate: Decimal, *, green: Decimal = Decimal("95"), amber: Decimal = Decimal("80")) -> str:
+    """The colour of an aggregate (a township, a county) by its completion rate (local practice, P):
+    ≥95% green, ≥80% amber, else red. Thresholds are parameters (settings ORGLIFE_RATE_GREEN/AMBER)."""
+    if rate >= green:
+        return GREEN
+    return AMBER if rate >= amber else RED

@@ -520,3 +520,76 @@ class SignInView(View):
             return render(request, "orglife/sign_in.html", context, status=400)
         context = {"member": member, "done": attendance.meeting}
         return render(request, "orglife/sign_in.html", context)
+
+
+# ------------------------------------------------------------------------------------ drill-down, gaps
+
+
+def _window_params(request, today):
+    year = _year(request.GET.get("year"), today.year)
+    raw = request.GET.get("q", "")
+    quarter = int(raw) if raw in ("1", "2", "3", "4") else None
+    return year, quarter
+
+
+class ComplianceOverviewView(ScopedView):
+    """County → township → branch: per child of the chosen org, the branches, required meetings, gaps,
+    completion rate and colour for a quarter or the year (set-based, orglife.rollup)."""
+
+    queryset = Org.objects.active()
+    action = queries.VIEW
+
+    def get(self, request):
+        from dangjian.orglife import rollup
+
+        self.check_permission()
+        today = timezone.localdate()
+        year, quarter = _window_params(request, today)
+        scoped = self.get_queryset()
+        node = None
+        if request.GET.get("org", "").isdigit():
+            node = scoped.filter(pk=int(request.GET["org"])).first()
+        if node is None:
+            node = scoped.exclude(kind__in=BRANCH_KINDS).order_by("path").first() or scoped.order_by("path").first()
+        if node is None:
+            raise PermissionDenied
+        total, children = rollup.drill_down(request.user, node, year, quarter, today)
+        ancestors = list(scoped.filter(pk__in=_ancestor_ids(node)).order_by("path"))
+        start, through = rules_mod.window(year, quarter, today)
+        context = {
+            "node": node, "total": total, "children": children, "ancestors": ancestors, "year": year,
+            "quarter": quarter, "start": start, "through": through,
+            "years": list(range(today.year, today.year - 5, -1)), "quarters": [1, 2, 3, 4],
+        }  # fmt: skip
+        return render(request, "orglife/overview.html", context)
+
+
+def _ancestor_ids(org):
+    from dangjian.core.tree import ids_in_path
+
+    return ids_in_path(org.path)[:-1]
+
+
+class GapListView(ScopedView):
+    """The county's list of branches with gaps in a quarter or the year, most gaps first."""
+
+    queryset = Org.objects.active()
+    action = queries.VIEW
+
+    def get(self, request):
+        from dangjian.orglife import rollup
+
+        self.check_permission()
+        today = timezone.localdate()
+        year, quarter = _window_params(request, today)
+        rows = rollup.branches_with_gaps(request.user, None, year, quarter, today)
+        labels = dict(MeetingKind.choices)
+        for r in rows:
+            r.detail = "、".join(f"{labels[k]}缺{n}次" for k, n in r.gaps_by_kind.items())
+        page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+        start, through = rules_mod.window(year, quarter, today)
+        context = {
+            "page": page, "year": year, "quarter": quarter, "start": start, "through": through,
+            "years": list(range(today.year, today.year - 5, -1)), "quarters": [1, 2, 3, 4],
+        }  # fmt: skip
+        return render(request, "orglife/gaps.html", context)

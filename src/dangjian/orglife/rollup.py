@@ -1,0 +1,188 @@
+"""Set-based compliance for a whole subtree: the county → township → branch drill-down.
+
+For every branch in the window it asks the database once for the number of distinct months, quarters and
+"any" of held meetings per (branch, kind) (conditional aggregates over the held_on index) and compares them
+with what the branch's cadence requires in the window; branches with exemptions in the year fall back to
+the exact per-branch computation of queries.compliance_rows (rules.meeting_gaps). A test proves the two
+agree on demo-like data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.db.models.functions import ExtractMonth, ExtractQuarter
+
+from dangjian.core.scope import restrict
+from dangjian.core.tree import LABEL_WIDTH
+from dangjian.orglife import queries, rules
+from dangjian.orglife.models import COUNTED_STATUSES, Exemption, Meeting
+from dangjian.orgs.models import BRANCH_KINDS, Org
+
+
+@dataclass
+class BranchResult:
+    org_id: int
+    path: str
+    name: str
+    required: int
+    gaps: int
+    gaps_by_kind: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> Decimal:
+        return rules.completion_rate(self.required, self.gaps)
+
+    @property
+    def colour(self) -> str:
+        return rules.traffic_light(self.gaps)
+
+
+@dataclass
+class Node:
+    org: Org
+    branches: int = 0
+    required: int = 0
+    gaps: int = 0
+    branches_with_gaps: int = 0
+    is_branch: bool = False
+
+    @property
+    def rate(self) -> Decimal:
+        return rules.completion_rate(self.required, self.gaps)
+
+    @property
+    def colour(self) -> str:
+        if self.is_branch:
+            return rules.traffic_light(self.gaps)
+        green = Decimal(str(getattr(settings, "ORGLIFE_RATE_GREEN", "95")))
+        amber = Decimal(str(getattr(settings, "ORGLIFE_RATE_AMBER", "80")))
+        return rules.rate_light(self.rate, green=green, amber=amber)
+
+
+def _month_end_before(day: date) -> date:
+    """The last day of the last month that has ended by `day` (day itself if it is a month's last day)."""
+    if (day + timedelta(days=1)).month != day.month:
+        return day
+    return day.replace(day=1) - timedelta(days=1)
+
+
+def _quarter_end_before(day: date) -> date:
+    q_last_month = ((day.month - 1) // 3 + 1) * 3
+    end = rules.period_bounds(f"{day.year}-Q{(day.month - 1) // 3 + 1}")[1]
+    if day >= end:
+        return end
+    return date(day.year, q_last_month - 2, 1) - timedelta(days=1)
+
+
+def branch_results(branch_list: list[Org], year: int, start: date, through: date) -> list[BranchResult]:
+    """The compliance of many branches in the window [start, through] of `year`, set-based."""
+    if not branch_list or through < start:
+        return [BranchResult(o.pk, o.path, o.name, 0, 0) for o in branch_list]
+    ids = [o.pk for o in branch_list]
+    committee = queries.has_committee_map(branch_list)
+    cadences = queries.cadence_map(branch_list, date(year, 12, 31))
+    exempted = set(
+        Exemption.objects.filter(Q(period=str(year)) | Q(period__startswith=f"{year}-"), org_id__in=ids)
+        .values_list("org_id", flat=True)
+        .distinct()
+    )
+    m_end, q_end, y_end = _month_end_before(through), _quarter_end_before(through), date(year, 12, 31)
+    counts: dict[tuple[int, str], tuple[int, int, int]] = {}
+    chunk = 2000
+    for i in range(0, len(ids), chunk):
+        part = ids[i : i + chunk]
+        rows = (
+            Meeting.objects.filter(
+                org_id__in=part, status__in=COUNTED_STATUSES, held_on__gte=date(year, 1, 1), held_on__lte=through
+            )
+            .values("org_id", "kind")
+            .annotate(
+                months=Count(ExtractMonth("held_on"), filter=Q(held_on__gte=start, held_on__lte=m_end), distinct=True),
+                quarters=Count(
+                    ExtractQuarter("held_on"), filter=Q(held_on__gte=start, held_on__lte=q_end), distinct=True
+                ),
+                year_any=Count("id", filter=Q(held_on__lte=y_end)),
+            )
+            .values_list("org_id", "kind", "months", "quarters", "year_any")
+        )
+        for org_id, kind, months, quarters, year_any in rows:
+            counts[(org_id, kind)] = (months, quarters, year_any)
+    exact = {}
+    slow = [o for o in branch_list if o.pk in exempted]
+    if slow:
+        for row in queries.compliance_rows(slow, year, through):
+            in_window = [(k, p) for k, p in row.gaps if rules.period_bounds(p)[1] >= start]
+            by_kind: dict[str, int] = {}
+            for k, _p in in_window:
+                by_kind[k] = by_kind.get(k, 0) + 1
+            req = rules.required_in_window(year, start, through, cadences[row.org.pk], has_committee=row.has_committee)
+            exempt_n = Exemption.objects.filter(org=row.org, period__in=[p for ps in req.values() for p in ps]).filter(
+                kind__in=list(req)
+            )
+            excused = sum(1 for e in exempt_n if e.period in req.get(e.kind, []))
+            required = sum(len(v) for v in req.values()) - excused
+            exact[row.org.pk] = BranchResult(row.org.pk, row.org.path, row.org.name, required, len(in_window), by_kind)
+    cache: dict[tuple, dict[str, list[str]]] = {}
+    out = []
+    for org in branch_list:
+        if org.pk in exact:
+            out.append(exact[org.pk])
+            continue
+        cad = cadences[org.pk]
+        key = (tuple(sorted(cad.items())), committee[org.pk])
+        if key not in cache:
+            cache[key] = rules.required_in_window(year, start, through, cad, has_committee=committee[org.pk])
+        req = cache[key]
+        gaps, by_kind, required = 0, {}, 0
+        for kind, labels in req.items():
+            months, quarters, year_any = counts.get((org.pk, kind), (0, 0, 0))
+            every = cad[kind]
+            covered = months if every == rules.MONTHLY else quarters if every == rules.QUARTERLY else min(year_any, 1)
+            missing = max(len(labels) - covered, 0)
+            required += len(labels)
+            if missing:
+                by_kind[kind] = missing
+                gaps += missing
+        out.append(BranchResult(org.pk, org.path, org.name, required, gaps, by_kind))
+    return out
+
+
+def branches_under(user, node: Org | None):
+    qs = Org.objects.active().filter(kind__in=BRANCH_KINDS)
+    if node is not None:
+        qs = qs.filter(path__in_subtree=node.path)
+    return restrict(qs, user, queries.VIEW).order_by("path")
+
+
+def drill_down(user, node: Org, year: int, quarter: int | None, today: date) -> tuple[Node, list[Node]]:
+    """The node's total and one row per child (each child's subtree aggregated; a branch child is itself)."""
+    start, through = rules.window(year, quarter, today)
+    branch_list = list(branches_under(user, node).only("id", "path", "name", "full_member_count"))
+    results = branch_results(branch_list, year, start, through)
+    children = {
+        c.path: Node(c, is_branch=c.kind in BRANCH_KINDS)
+        for c in restrict(Org.objects.active().filter(parent=node), user, queries.VIEW).order_by("sort_order", "path")
+    }
+    total = Node(node, is_branch=node.kind in BRANCH_KINDS)
+    width = len(node.path) + LABEL_WIDTH
+    for r in results:
+        for target in (total, children.get(r.path[:width])):
+            if target is None:
+                continue
+            target.branches += 1
+            target.required += r.required
+            target.gaps += r.gaps
+            target.branches_with_gaps += 1 if r.gaps else 0
+    return total, [c for c in children.values() if c.branches]
+
+
+def branches_with_gaps(user, node: Org | None, year: int, quarter: int | None, today: date) -> list[BranchResult]:
+    """The county's list: every branch in scope with a gap in the window, most gaps first."""
+    start, through = rules.window(year, quarter, today)
+    results = branch_results(list(branches_under(user, node)), year, start, through)
+    return sorted((r for r in results if r.gaps), key=lambda r: (-r.gaps, r.path))
