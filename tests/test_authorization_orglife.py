@@ -51,6 +51,45 @@ def amend_payload(orgs, m):
     return {"topic": m.topic, "held_on": "2026-09-05", "minutes": "补记", "reason": "补记发言", "version": m.version}
 
 
+def life_target(orgs, inside):
+    org = orgs["village2"] if inside else orgs["village3"]
+    return actions.schedule_meeting(org, actor=None, kind="life_meeting", topic="组织生活会", held_on=date(2026, 9, 5))
+
+
+def checklist_payload(orgs, m):
+    return {"study": "on", "rectification": "整改"}
+
+
+def appraisal_payload(orgs, org):
+    return {"op": "open", "year": 2026}
+
+
+def talk_target(orgs, inside):
+    from dangjian.members import actions as member_actions
+    from dangjian.members import rules as member_rules
+
+    org = branch_target(orgs, inside)
+    number = member_rules.synthetic_id_number("371302", date(1980, 1, 1), 77, "female")
+    member_actions.add_member(
+        org, actor=None, name="谈话对象", id_number=number, sex="female", birth_date=date(1980, 1, 1),
+        ethnicity="汉族", stage="full", joined_on=date(2005, 7, 1), full_on=date(2006, 7, 1),
+    )  # fmt: skip
+    return org
+
+
+def talk_payload(orgs, org):
+    from dangjian.members.models import Member
+
+    ids = [*Member.objects.filter(org=org).values_list("pk", flat=True), 0, 0]
+    return {"held_on": "2026-05-01", "first": ids[0], "second": ids[1], "topic": "谈心"}
+
+
+def member_target(orgs, inside):
+    from dangjian.members.models import Member
+
+    return Member.objects.filter(org=orgs["village2"] if inside else orgs["village3"]).first()
+
+
 def branch_target(orgs, inside):
     return orgs["village2"] if inside else orgs["village3"]
 
@@ -81,6 +120,13 @@ VIEWS = [
     ("orglife:meeting_amend", "get", approved_target, None),
     ("orglife:meeting_amend", "post", approved_target, amend_payload),
     ("orglife:calendar", "get", branch_target, None),
+    ("orglife:appraisal", "get", branch_target, None),
+    ("orglife:appraisal", "post", branch_target, appraisal_payload),
+    ("orglife:talks", "get", branch_target, None),
+    ("orglife:talks", "post", talk_target, talk_payload),
+    ("orglife:checklist", "get", life_target, None),
+    ("orglife:checklist", "post", life_target, checklist_payload),
+    ("orglife:member_record", "get", member_target, None),
     ("orglife:meeting_qr", "get", meeting_target, None),
     ("orglife:meeting_qr_code", "get", meeting_target, None),
     ("orglife:exemption_create", "get", branch_target, None),

@@ -498,3 +498,173 @@ def sign_in(token: str, *, user, now=None) -> Attendance:
             after={"member_id": member.pk, "status": "present"},
         )  # fmt: skip
     return attendance
+
+
+# ------------------------------------------------------------------- democratic appraisal, checklist, talks
+
+GRADE_FIELDS = ("self_assessment", "peer_assessment", "votes_excellent", "votes_qualified", "votes_basic",
+                "votes_unqualified", "grade")  # fmt: skip
+
+
+def _grade_probationary() -> bool:
+    from django.conf import settings
+
+    return bool(getattr(settings, "ORGLIFE_GRADE_PROBATIONARY", False))
+
+
+def open_appraisal(org: Org, *, actor, year: int, meeting: Meeting | None = None):
+    """Start the year's 民主评议党员 of an org (LIFE-08): one entry per current member; probationary members
+    take part without a grade unless settings.ORGLIFE_GRADE_PROBATIONARY (LIFE-09, P)."""
+    from dangjian.orglife.models import Appraisal, AppraisalEntry
+
+    _require(actor, org)
+    if meeting is not None and meeting.org_id != org.pk:
+        raise RuleViolation("LIFE-08", "评议会议须为本组织的会议", field="meeting")
+    if Appraisal.objects.filter(org=org, year=year).exists():
+        raise RuleViolation("LIFE-08", f"{org.name}{year}年的民主评议党员已经开始", field="year")
+    grade_prob = _grade_probationary()
+    with transaction.atomic():
+        appraisal = Appraisal.objects.create(org=org, year=year, meeting=meeting)
+        AppraisalEntry.objects.bulk_create(
+            AppraisalEntry(appraisal=appraisal, member=m, graded=m.stage == "full" or grade_prob)
+            for m in Member.objects.current().members().filter(org=org)
+        )
+        audit.record(
+            "appraisal.open", actor=actor, obj=appraisal, org_path=org.path,
+            after={"year": year, "entries": appraisal.entries.count()},
+        )  # fmt: skip
+    return appraisal
+
+
+def record_appraisal(appraisal, entries: Mapping[int, Mapping], *, actor, expected_version: int | None = None):
+    """Record self-assessment, peer assessment, vote counts and grades per member (entry id → fields). A
+    closed appraisal is not changed; an ungraded member gets no grade."""
+    from dangjian.orglife.models import Appraisal, AppraisalEntry, AppraisalGrade
+
+    _require(actor, appraisal.org)
+    with transaction.atomic():
+        locked = Appraisal.objects.select_for_update().select_related("org").get(pk=appraisal.pk)
+        if expected_version is not None and locked.version != expected_version:
+            raise ConcurrentEdit()
+        if locked.closed:
+            raise RuleViolation("LIFE-09", "评议等次已确定，不能再修改", field=None)
+        rows = {e.pk: e for e in AppraisalEntry.objects.filter(appraisal=locked).select_related("member")}
+        changed = []
+        for raw_id, values in entries.items():
+            entry = rows.get(int(raw_id))
+            if entry is None:
+                raise RuleViolation("LIFE-08", f"评议名单中没有编号为{raw_id}的党员", field="entries")
+            for key, value in values.items():
+                if key not in GRADE_FIELDS:
+                    raise TypeError(f"unknown appraisal field: {key}")
+                if key.startswith("votes_"):
+                    try:
+                        value = int(value or 0)
+                    except (TypeError, ValueError):
+                        raise RuleViolation(
+                            "LIFE-08", f"{entry.member.name}的测评票数不正确", field="entries"
+                        ) from None
+                    if value < 0:
+                        raise RuleViolation("LIFE-08", f"{entry.member.name}的测评票数不能为负数", field="entries")
+                elif key == "grade":
+                    value = value or ""
+                    if value and value not in AppraisalGrade.values:
+                        raise RuleViolation("LIFE-09", f"等次不正确：{value}", field="entries")
+                    if value and not entry.graded:
+                        raise RuleViolation(
+                            "LIFE-09", f"{entry.member.name}为{entry.member.get_stage_display()}，参加评议但不评定等次",
+                            field="entries",
+                        )  # fmt: skip
+                else:
+                    value = (value or "").strip()
+                setattr(entry, key, value)
+            changed.append(entry)
+        AppraisalEntry.objects.bulk_update(changed, list(GRADE_FIELDS))
+        locked.version += 1
+        locked.save(update_fields=["version"])
+        audit.record(
+            "appraisal.record", actor=actor, obj=locked, org_path=locked.org.path,
+            after={"grades": {str(e.member_id): e.grade for e in changed}},
+        )  # fmt: skip
+    return locked
+
+
+def close_appraisal(appraisal, *, actor, expected_version: int | None = None):
+    """Fix the grades (支委会/党员大会 opinion): every graded member has a grade and 优秀 ≤ 1/3 (LIFE-09)."""
+    from dangjian.orglife.models import Appraisal
+
+    _require(actor, appraisal.org)
+    with transaction.atomic():
+        locked = Appraisal.objects.select_for_update().select_related("org").get(pk=appraisal.pk)
+        if expected_version is not None and locked.version != expected_version:
+            raise ConcurrentEdit()
+        if locked.closed:
+            raise RuleViolation("LIFE-09", "评议等次已确定", field=None)
+        problems = rules.appraisal_problems(locked.entries.values_list("graded", "grade"))
+        if problems:
+            raise RuleViolation("LIFE-09", "；".join(problems), field=None)
+        locked.closed, locked.closed_at = True, timezone.now()
+        locked.version += 1
+        locked.save(update_fields=["closed", "closed_at", "version"])
+        counts = {}
+        for grade in locked.entries.exclude(grade="").values_list("grade", flat=True):
+            counts[grade] = counts.get(grade, 0) + 1
+        audit.record("appraisal.close", actor=actor, obj=locked, org_path=locked.org.path, after=counts)
+    return locked
+
+
+CHECKLIST_FIELDS = ("study", "talks", "opinions", "criticism", "rectification")
+
+
+def save_checklist(meeting: Meeting, *, actor, **fields):
+    """The preparation checklist of a 组织生活会 (LIFE-07)."""
+    from dangjian.orglife.models import LifeMeetingChecklist
+
+    unknown = set(fields) - set(CHECKLIST_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown checklist fields: {sorted(unknown)}")
+    _require(actor, meeting.org)
+    if meeting.kind != MeetingKind.LIFE_MEETING:
+        raise RuleViolation("LIFE-07", "只有组织生活会有会前准备清单", field=None)
+    if meeting.status == MeetingStatus.APPROVED:
+        raise RuleViolation("LIFE-REVIEW", "会议记录已审核通过，准备清单不能再修改", field=None)
+    with transaction.atomic():
+        checklist, _ = LifeMeetingChecklist.objects.get_or_create(meeting=meeting)
+        for key, value in fields.items():
+            setattr(checklist, key, (value or "").strip() if key == "rectification" else bool(value))
+        checklist.version += 1
+        checklist.save()
+        audit.record(
+            "checklist.save", actor=actor, obj=meeting, org_path=meeting.org.path,
+            after={k: getattr(checklist, k) if k != "rectification" else len(checklist.rectification)
+                   for k in CHECKLIST_FIELDS},
+        )  # fmt: skip
+    return checklist
+
+
+def record_talk(org: Org, *, actor, held_on: date, first: Member, second: Member, topic: str):
+    """Log one 谈心谈话 (LIFE-10): two different current members of the org, a date not in the future."""
+    from dangjian.orglife.models import Talk
+
+    _require(actor, org)
+    topic = (topic or "").strip()
+    if not topic:
+        raise RuleViolation("LIFE-10", "请填写谈话主题", field="topic")
+    if not isinstance(held_on, date) or held_on > _today():
+        raise RuleViolation("LIFE-10", "谈话日期不能晚于今天", field="held_on")
+    if first.pk == second.pk:
+        raise RuleViolation("LIFE-10", "谈话双方不能是同一人", field="second")
+    allowed = set(Member.objects.current().members().filter(org=org).values_list("pk", flat=True))
+    if first.pk not in allowed or second.pk not in allowed:
+        raise RuleViolation("LIFE-10", "谈话双方须为本组织在册党员", field="second")
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    with transaction.atomic():
+        talk = Talk.objects.create(
+            org=org, held_on=held_on, first=first, second=second, topic=topic[:200],
+            recorded_by=actor if authenticated else None,
+        )  # fmt: skip
+        audit.record(
+            "talk.record", actor=actor, obj=talk, org_path=org.path,
+            after={"held_on": held_on.isoformat(), "first": first.pk, "second": second.pk},
+        )  # fmt: skip
+    return talk

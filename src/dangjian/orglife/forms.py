@@ -77,3 +77,28 @@ class CadenceForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         if org_queryset is not None:
             self.fields["org"].queryset = org_queryset
+
+
+class ChecklistForm(StyledFormMixin, forms.Form):
+    study = forms.BooleanField(label="会前集中学习", required=False)
+    talks = forms.BooleanField(label="开展谈心谈话", required=False)
+    opinions = forms.BooleanField(label="征求意见建议", required=False)
+    criticism = forms.BooleanField(label="开展批评与自我批评", required=False)
+    rectification = forms.CharField(
+        label="整改清单",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text="会后列出问题、措施、责任人和时限",
+    )
+
+
+class TalkForm(StyledFormMixin, forms.Form):
+    held_on = forms.DateField(label="日期", widget=DATE_WIDGET)
+    first = forms.ModelChoiceField(queryset=None, label="谈话人")
+    second = forms.ModelChoiceField(queryset=None, label="谈话对象")
+    topic = forms.CharField(label="主题", max_length=200)
+
+    def __init__(self, *args, members=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["first"].queryset = members
+        self.fields["second"].queryset = members

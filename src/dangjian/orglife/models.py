@@ -232,3 +232,108 @@ class SignInToken(models.Model):
     class Meta:
         verbose_name = "签到码"
         verbose_name_plural = "签到码"
+
+
+class AppraisalGrade(models.TextChoices):
+    EXCELLENT = "excellent", "优秀"
+    QUALIFIED = "qualified", "合格"
+    BASIC = "basic", "基本合格"
+    UNQUALIFIED = "unqualified", "不合格"
+
+
+class Appraisal(models.Model):
+    """民主评议党员 of one org for one year (LIFE-08/09): self-assessment, peer assessment, the vote, then
+    the grades. Closing it checks the ≤1/3 优秀 rule and that every full member is graded."""
+
+    scope_path = "org__path"
+
+    org = models.ForeignKey("orgs.Org", verbose_name="党组织", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveIntegerField("年度")
+    meeting = models.ForeignKey(
+        Meeting, verbose_name="评议会议", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed = models.BooleanField("已确定等次", default=False)
+    closed_at = models.DateTimeField("确定时间", null=True, blank=True)
+    version = models.PositiveIntegerField("版本", default=1)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "民主评议党员"
+        verbose_name_plural = "民主评议党员"
+        ordering = ["-year", "org"]
+        constraints = [models.UniqueConstraint(fields=["org", "year"], name="orglife_one_appraisal_per_year")]
+
+    def __str__(self):
+        return f"{self.org} {self.year}年民主评议党员"
+
+
+class AppraisalEntry(models.Model):
+    """One member in an appraisal. `graded` is False for members who take part without a grade (probationary
+    members by default, LIFE-09 P)."""
+
+    scope_path = "appraisal__org__path"
+
+    appraisal = models.ForeignKey(Appraisal, on_delete=models.CASCADE, related_name="entries")
+    member = models.ForeignKey("members.Member", verbose_name="党员", on_delete=models.PROTECT, related_name="+")
+    graded = models.BooleanField("评定等次", default=True)
+    self_assessment = models.TextField("个人自评", blank=True)
+    peer_assessment = models.TextField("党员互评", blank=True)
+    votes_excellent = models.PositiveIntegerField("测评票：优秀", default=0)
+    votes_qualified = models.PositiveIntegerField("测评票：合格", default=0)
+    votes_basic = models.PositiveIntegerField("测评票：基本合格", default=0)
+    votes_unqualified = models.PositiveIntegerField("测评票：不合格", default=0)
+    grade = models.CharField("等次", max_length=16, choices=AppraisalGrade.choices, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "评议结果"
+        verbose_name_plural = "评议结果"
+        constraints = [models.UniqueConstraint(fields=["appraisal", "member"], name="orglife_one_entry")]
+
+
+class LifeMeetingChecklist(models.Model):
+    """组织生活会 preparation and follow-up (LIFE-07): study, talks, opinions collected, criticism at the
+    meeting, rectification list afterwards."""
+
+    scope_path = "meeting__org__path"
+
+    meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="checklist")
+    study = models.BooleanField("会前学习", default=False)
+    talks = models.BooleanField("谈心谈话", default=False)
+    opinions = models.BooleanField("征求意见", default=False)
+    criticism = models.BooleanField("批评与自我批评", default=False)
+    rectification = models.TextField("整改清单", blank=True)
+    version = models.PositiveIntegerField("版本", default=1)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "组织生活会准备"
+        verbose_name_plural = "组织生活会准备"
+
+
+class Talk(models.Model):
+    """谈心谈话 log (LIFE-10): a pair, a date, a topic."""
+
+    scope_path = "org__path"
+
+    org = models.ForeignKey("orgs.Org", verbose_name="党组织", on_delete=models.PROTECT, related_name="+")
+    held_on = models.DateField("日期")
+    first = models.ForeignKey("members.Member", verbose_name="谈话人", on_delete=models.PROTECT, related_name="+")
+    second = models.ForeignKey("members.Member", verbose_name="谈话对象", on_delete=models.PROTECT, related_name="+")
+    topic = models.CharField("主题", max_length=200)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "谈心谈话"
+        verbose_name_plural = "谈心谈话"
+        ordering = ["-held_on", "-pk"]
+        indexes = [models.Index(fields=["org", "held_on"], name="orglife_talk_org_idx")]

@@ -300,3 +300,39 @@ def my_meetings(member, today: date):
     for m in recent:
         m.my_attendance = attendance.get(m.pk)
     return upcoming, recent
+
+
+# ----------------------------------------------------------------------- appraisal, talks, member record
+
+
+def committee_member_ids(org: Org) -> set[int]:
+    """The org's current committee members on the roster (officers are kept by name)."""
+    from dangjian.members.models import Member
+
+    names = set(OrgOfficer.objects.filter(org=org, ends_on__isnull=True).values_list("name", flat=True))
+    return set(Member.objects.current().members().filter(org=org, name__in=names).values_list("pk", flat=True))
+
+
+def talk_coverage(org: Org, year: int):
+    """LIFE-10 coverage of an org in a year: (covered pairs, required pairs, missing pairs as member pairs)."""
+    from dangjian.members.models import Member
+    from dangjian.orglife.models import Talk
+
+    members = {m.pk: m for m in Member.objects.current().members().filter(org=org)}
+    pairs = Talk.objects.filter(org=org, held_on__year=year).values_list("first_id", "second_id")
+    covered, required, missing = rules.talk_coverage(committee_member_ids(org), members, pairs)
+    named = sorted((members[a].name, members[b].name) for a, b in missing if a in members and b in members)
+    return covered, required, named
+
+
+def member_record(member):
+    """A member's organizational-life record: attendance counts per year and the appraisal results."""
+    from dangjian.orglife.models import AppraisalEntry
+
+    entries = list(
+        AppraisalEntry.objects.filter(member=member).select_related("appraisal__org").order_by("-appraisal__year")
+    )
+    attendance = list(
+        Attendance.objects.filter(member=member).select_related("meeting").order_by("-meeting__held_on")[:100]
+    )
+    return entries, attendance

@@ -8,10 +8,12 @@ are fixed by rules.md. The cadence of each kind is a default that a jurisdiction
 from __future__ import annotations
 
 import calendar
+import math
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 MONTHLY, QUARTERLY, YEARLY = "monthly", "quarterly", "yearly"
 
@@ -255,3 +257,48 @@ def rate_light(rate: Decimal, *, green: Decimal = Decimal("95"), amber: Decimal 
     if rate >= green:
         return GREEN
     return AMBER if rate >= amber else RED
+
+
+# --- democratic appraisal (LIFE-08/09), talks (LIFE-10) ----------------------------------------------------
+
+EXCELLENT_SHARE = Fraction(1, 3)
+
+
+def excellent_allowed(graded: int, share: Fraction = EXCELLENT_SHARE) -> int:
+    """LIFE-09: 优秀 normally at most 1/3 of the members graded: the largest count n with n ≤ share × graded
+    (exact fractions: 3 graded allow 1)."""
+    if graded < 0:
+        raise ValueError(f"评定人数不合理：{graded}")
+    return math.floor(Fraction(share) * graded)
+
+
+def appraisal_problems(entries: Iterable[tuple[bool, str]], share: Fraction = EXCELLENT_SHARE) -> list[str]:
+    """What stops an appraisal from being closed: (graded, grade) per member. Every graded member needs a grade
+    (LIFE-09), the ungraded have none, and 优秀 is at most 1/3 of the graded. Empty list: may close."""
+    rows = list(entries)
+    problems = []
+    graded = [g for is_graded, g in rows if is_graded]
+    missing = sum(1 for g in graded if not g)
+    if missing:
+        problems.append(f"还有{missing}名党员未评定等次")
+    if any(g for is_graded, g in rows if not is_graded):
+        problems.append("不评定等次的党员（如预备党员）不应有等次")
+    excellent = sum(1 for g in graded if g == "excellent")
+    allowed = excellent_allowed(len(graded), share)
+    if excellent > allowed:
+        problems.append(f"评为优秀的{excellent}人，超过参评党员{len(graded)}人的三分之一（最多{allowed}人）")
+    return problems
+
+
+def talk_coverage(
+    committee: Iterable[int], members: Iterable[int], talks: Iterable[tuple[int, int]]
+) -> tuple[int, int, set[tuple[int, int]]]:
+    """LIFE-10: 谈心谈话 normally at least once a year per pair, between committee members and between committee
+    members and members. Required pairs: every unordered pair with at least one committee member. Returns
+    (covered, required, missing pairs)."""
+    com = set(committee)
+    everyone = set(members) | com
+    required = {tuple(sorted((a, b))) for a in com for b in everyone if a != b}
+    held = {tuple(sorted((a, b))) for a, b in talks if a != b}
+    missing = required - held
+    return len(required) - len(missing), len(required), missing

@@ -16,16 +16,19 @@ from django.views import View
 from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
 from dangjian.core.scope import has_permission, restrict, user_may_act_on_path
 from dangjian.core.views import ScopedView
+from dangjian.members.models import Member
 from dangjian.orglife import actions, queries
 from dangjian.orglife import rules as rules_mod
 from dangjian.orglife.forms import (
     AmendForm,
     CadenceForm,
+    ChecklistForm,
     ExemptionForm,
     MeetingFilterForm,
     RecordForm,
     ReviewForm,
     ScheduleForm,
+    TalkForm,
 )
 from dangjian.orglife.models import AttendanceStatus, CadenceRule, Meeting, MeetingKind
 from dangjian.orgs.models import BRANCH_KINDS, Org
@@ -134,8 +137,20 @@ class MeetingDetailView(ScopedView):
             and user_may_act_on_path(request.user, actions.REVIEW_PERM, upper.path),
             "can_sign_in_qr": may_change and meeting.status in ("planned", "held"),
             "amendments": list(meeting.amendments.select_related("amended_by")),
+            "checklist": _checklist(meeting),
         }
         return render(request, "orglife/meeting_detail.html", context)
+
+
+def _checklist(meeting):
+    if meeting.kind != MeetingKind.LIFE_MEETING:
+        return None
+    from dangjian.orglife.forms import ChecklistForm as F
+    from dangjian.orglife.models import LifeMeetingChecklist
+
+    obj = LifeMeetingChecklist.objects.filter(meeting=meeting).first()
+    labels = [(F.base_fields[f].label, bool(obj and getattr(obj, f))) for f in actions.CHECKLIST_FIELDS[:4]]
+    return {"obj": obj, "items_done": labels}
 
 
 class MeetingSubmitView(ScopedView):
@@ -593,3 +608,158 @@ class GapListView(ScopedView):
             "years": list(range(today.year, today.year - 5, -1)), "quarters": [1, 2, 3, 4],
         }  # fmt: skip
         return render(request, "orglife/gaps.html", context)
+
+
+# --------------------------------------------------------------- democratic appraisal, checklist, talks
+
+
+class AppraisalView(ScopedView):
+    """民主评议党员 of a branch for a year: open it, record assessments, votes and grades, close it."""
+
+    queryset = Org.objects.active()
+    action = queries.VIEW
+
+    def get(self, request, pk):
+        org = self.get_object(pk=pk)
+        return self.render(org)
+
+    def post(self, request, pk):
+        from dangjian.orglife.models import Appraisal
+
+        org = self.get_object(pk=pk)
+        year = self.year()
+        op = request.POST.get("op", "")
+        try:
+            if op == "open":
+                actions.open_appraisal(org, actor=request.user, year=year)
+                messages.success(request, f"已开始{year}年民主评议党员。")
+            else:
+                appraisal = Appraisal.objects.get(org=org, year=year)
+                try:
+                    version = int(request.POST.get("version", ""))
+                except ValueError:
+                    version = -1
+                entries = {}
+                for entry in appraisal.entries.all():
+                    values = {f: request.POST.get(f"{f}_{entry.pk}") for f in actions.GRADE_FIELDS}
+                    entries[entry.pk] = {k: v for k, v in values.items() if v is not None}
+                appraisal = actions.record_appraisal(appraisal, entries, actor=request.user, expected_version=version)
+                if op == "close":
+                    actions.close_appraisal(appraisal, actor=request.user, expected_version=appraisal.version)
+                    messages.success(request, "已确定评议等次。")
+                else:
+                    messages.success(request, "已保存。")
+        except Appraisal.DoesNotExist:
+            messages.error(request, "尚未开始本年度民主评议党员。")
+            return self.render(org, status=400)
+        except DOMAIN_ERRORS as exc:
+            messages.error(request, str(exc))
+            return self.render(org, status=400)
+        return redirect(f"{reverse('orglife:appraisal', args=[org.pk])}?year={year}")
+
+    def year(self):
+        return _year(self.request.GET.get("year") or self.request.POST.get("year"), timezone.localdate().year)
+
+    def render(self, org, status=200):
+        from dangjian.orglife.models import Appraisal, AppraisalGrade
+
+        year = self.year()
+        appraisal = Appraisal.objects.filter(org=org, year=year).first()
+        entries = (
+            list(appraisal.entries.select_related("member").order_by("member__name_initials")) if appraisal else []
+        )
+        graded = sum(1 for e in entries if e.graded)
+        context = {
+            "org": org, "year": year, "appraisal": appraisal, "entries": entries, "grades": AppraisalGrade.choices,
+            "allowed": rules_mod.excellent_allowed(graded), "graded": graded,
+            "can_change": user_may_act_on_path(self.request.user, queries.CHANGE, org.path),
+        }  # fmt: skip
+        return render(self.request, "orglife/appraisal.html", context, status=status)
+
+
+class ChecklistView(ScopedView):
+    queryset = Meeting.objects.select_related("org")
+    action = "change"
+
+    def get(self, request, pk):
+        meeting = self.get_object(pk=pk)
+        from dangjian.orglife.models import LifeMeetingChecklist
+
+        current = LifeMeetingChecklist.objects.filter(meeting=meeting).first()
+        initial = {f: getattr(current, f) for f in actions.CHECKLIST_FIELDS} if current else {}
+        return self.render(meeting, ChecklistForm(initial=initial))
+
+    def post(self, request, pk):
+        meeting = self.get_object(pk=pk)
+        form = ChecklistForm(request.POST)
+        if form.is_valid():
+            try:
+                actions.save_checklist(meeting, actor=request.user, **form.cleaned_data)
+            except DOMAIN_ERRORS as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, "已保存组织生活会准备清单。")
+                return redirect("orglife:meeting_detail", pk=pk)
+        return self.render(meeting, form, status=400)
+
+    def render(self, meeting, form, status=200):
+        context = {"form": form, "meeting": meeting, "title": f"组织生活会准备清单：{meeting.topic}"}
+        return render(self.request, "orglife/form.html", context, status=status)
+
+
+class TalkView(ScopedView):
+    """谈心谈话 of a branch: the log of the year, the LIFE-10 coverage, and a form to add one."""
+
+    queryset = Org.objects.active()
+    action = queries.VIEW
+
+    def members(self, org):
+        from dangjian.members.models import Member
+
+        return Member.objects.current().members().filter(org=org).order_by("name_initials")
+
+    def get(self, request, pk):
+        org = self.get_object(pk=pk)
+        return self.render(org, TalkForm(members=self.members(org), initial={"held_on": timezone.localdate()}))
+
+    def post(self, request, pk):
+        org = self.get_object(pk=pk)
+        form = TalkForm(request.POST, members=self.members(org))
+        if form.is_valid():
+            try:
+                actions.record_talk(org, actor=request.user, **form.cleaned_data)
+            except DOMAIN_ERRORS as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, "已登记谈心谈话。")
+                return redirect("orglife:talks", pk=pk)
+        return self.render(org, form, status=400)
+
+    def render(self, org, form, status=200):
+        from dangjian.orglife.models import Talk
+
+        year = _year(self.request.GET.get("year"), timezone.localdate().year)
+        covered, required, missing = queries.talk_coverage(org, year)
+        context = {
+            "org": org, "form": form, "year": year, "covered": covered, "required": required,
+            "missing": missing[:50], "missing_count": len(missing),
+            "rate": rules_mod.completion_rate(required, required - covered),
+            "talks": Talk.objects.filter(org=org, held_on__year=year).select_related("first", "second"),
+            "can_change": user_may_act_on_path(self.request.user, queries.CHANGE, org.path),
+        }  # fmt: skip
+        return render(self.request, "orglife/talks.html", context, status=status)
+
+
+class MemberRecordView(ScopedView):
+    """A member's organizational-life record: appraisal results and attendance. Seen by the member (linked
+    account) and by those who keep organizational life over the member's org; grades are not for peers."""
+
+    queryset = Member.objects.select_related("org")
+    action = queries.CHANGE
+
+    def get(self, request, pk):
+        own = queries.member_of(request.user)
+        member = own if own is not None and own.pk == pk else self.get_object(pk=pk)
+        entries, attendance = queries.member_record(member)
+        return render(request, "orglife/member_record.html", {"member": member, "entries": entries,
+                                                              "attendance": attendance})  # fmt: skip
