@@ -124,6 +124,7 @@ VIEWS = [
     ("orglife:appraisal", "post", branch_target, appraisal_payload),
     ("orglife:talks", "get", branch_target, None),
     ("orglife:talks", "post", talk_target, talk_payload),
+    ("orglife:meeting_pdf", "get", held_target, None),
     ("orglife:checklist", "get", life_target, None),
     ("orglife:checklist", "post", life_target, checklist_payload),
     ("orglife:member_record", "get", member_target, None),

@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:pk>/qr/", views.MeetingQrView.as_view(), name="meeting_qr"),
     path("<int:pk>/qr/code/", views.MeetingQrCodeView.as_view(), name="meeting_qr_code"),
     path("sign-in/<str:token>/", views.SignInView.as_view(), name="sign_in"),
+    path("<int:pk>/pdf/", views.MeetingPdfView.as_view(), name="meeting_pdf"),
     path("<int:pk>/checklist/", views.ChecklistView.as_view(), name="checklist"),
     path("org/<int:pk>/appraisal/", views.AppraisalView.as_view(), name="appraisal"),
     path("org/<int:pk>/talks/", views.TalkView.as_view(), name="talks"),

@@ -763,3 +763,25 @@ class MemberRecordView(ScopedView):
         entries, attendance = queries.member_record(member)
         return render(request, "orglife/member_record.html", {"member": member, "entries": entries,
                                                               "attendance": attendance})  # fmt: skip
+
+
+class MeetingPdfView(ScopedView):
+    """会议记录和签到表 as a PDF."""
+
+    queryset = Meeting.objects.select_related("org")
+
+    def get(self, request, pk):
+        from urllib.parse import quote
+
+        from django.http import HttpResponse
+
+        from dangjian.orglife import printing
+
+        meeting = self.get_object(pk=pk)
+        response = HttpResponse(printing.minutes_pdf(meeting), content_type="application/pdf")
+        filename = f"会议记录-{meeting.held_on:%Y%m%d}-{meeting.pk}.pdf"
+        response["Content-Disposition"] = (
+            f"inline; filename=\"minutes-{meeting.pk}.pdf\"; filename*=UTF-8''{quote(filename)}"
+        )
+        response["Cache-Control"] = "no-store"
+        return response

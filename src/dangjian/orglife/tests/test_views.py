@@ -257,3 +257,21 @@ def test_set_a_cadence_through_the_page(client, orgs, town_officer):
     response = client.post(url, {"org": orgs["county"].pk, "kind": "party_lecture", "cadence": "monthly",
                                  "effective_from": "2026-01-01"})  # fmt: skip
     assert response.status_code == 400  # the county is out of the town officer's scope
+
+
+def test_minutes_and_attendance_sheet_pdf(client, orgs, people, town_officer):
+    from dangjian.orglife import printing
+
+    m = actions.schedule_meeting(orgs["village"], actor=None, kind="general_assembly", topic="第三季度党员大会",
+                                 held_on=date(2026, 9, 5), host="王德胜", recorder="李秀英")  # fmt: skip
+    m = actions.record_meeting(m, actor=None, minutes="一、学习党章\n二、讨论发展党员", resolutions="同意接收")
+    m = actions.record_attendance(m, {people["li"].pk: {"status": "excused", "reason": "外出务工"}}, actor=None)
+    html = printing.minutes_html(m)
+    assert "签到表" in html
+    assert "外出务工" in html
+    assert "同意接收" in html
+    client.force_login(town_officer)
+    response = client.get(reverse("orglife:meeting_pdf", args=[m.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
