@@ -8,7 +8,7 @@ from dangjian.dues.api import DuesBillViewSet
 from dangjian.members.api import MemberViewSet
 from dangjian.members.import_api import ImportBatchViewSet
 from dangjian.members.transfer_api import MobileRecordViewSet, TransferViewSet
-from dangjian.orglife.api import MeetingViewSet
+from dangjian.orglife.api import MeetingViewSet, OrglifeOrgViewSet
 from dangjian.orgs.api import OrgViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -20,6 +20,7 @@ router.register("transfers", TransferViewSet, basename="transfer")
 router.register("mobile-records", MobileRecordViewSet, basename="mobilerecord")
 router.register("meetings", MeetingViewSet, basename="meeting")
 router.register("dues-bills", DuesBillViewSet, basename="duesbill")
+router.register("orglife-orgs", OrglifeOrgViewSet, basename="orglifeorg")
 
 urlpatterns = [
     path("v1/", include((router.urls, "api"), namespace="api")),
