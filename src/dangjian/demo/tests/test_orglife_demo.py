@@ -14,9 +14,10 @@ def test_a_year_of_meetings(orgs, people, personas):
     statuses = set(Meeting.objects.values_list("status", flat=True))
     assert {"approved", "planned"} <= statuses
     assert not Meeting.objects.filter(held_on__gte=date(2026, 11, 1)).exclude(status="planned").exists()
-    assert Meeting.objects.exclude(status="planned").exclude(minutes="").count() == Meeting.objects.exclude(
-        status="planned"
-    ).count()
+    assert (
+        Meeting.objects.exclude(status="planned").exclude(minutes="").count()
+        == Meeting.objects.exclude(status="planned").count()
+    )
     for m in Meeting.objects.filter(kind="general_assembly").exclude(status="planned"):
         rows = list(Attendance.objects.filter(meeting=m).values_list("voting", "status"))
         due = sum(1 for v, _s in rows if v)
