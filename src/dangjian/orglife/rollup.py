@@ -15,7 +15,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, Q
-from django.db.models.functions import ExtractMonth, ExtractQuarter
 
 from dangjian.core.scope import restrict
 from dangjian.core.tree import LABEL_WIDTH
@@ -79,8 +78,11 @@ def _quarter_end_before(day: date) -> date:
     return date(day.year, q_last_month - 2, 1) - timedelta(days=1)
 
 
-def branch_results(branch_list: list[Org], year: int, start: date, through: date) -> list[BranchResult]:
-    """The compliance of many branches in the window [start, through] of `year`, set-based."""
+def branch_results(
+    branch_list: list[Org], year: int, start: date, through: date, *, subtree: str | None = None
+) -> list[BranchResult]:
+    """The compliance of many branches in the window [start, through] of `year`, set-based. `subtree`: a path
+    all the branches lie under (the meetings are then read by that path range instead of an id list)."""
     if not branch_list or through < start:
         return [BranchResult(o.pk, o.path, o.name, 0, 0) for o in branch_list]
     ids = [o.pk for o in branch_list]
@@ -92,26 +94,36 @@ def branch_results(branch_list: list[Org], year: int, start: date, through: date
         .distinct()
     )
     m_end, q_end, y_end = _month_end_before(through), _quarter_end_before(through), date(year, 12, 31)
+    # One conditional count per month and per quarter of the window that has ended (plain date comparisons
+    # on the held_on index: no per-row date functions, which SQLite runs in Python).
+    months = [rules.period_bounds(f"{year}-{m:02d}") for m in range(start.month, 13)]
+    months = [(a, b) for a, b in months if b <= m_end]
+    quarters = [rules.period_bounds(f"{year}-Q{q}") for q in range((start.month - 1) // 3 + 1, 5)]
+    quarters = [(a, b) for a, b in quarters if b <= q_end]
+    aggregates = {f"m{i}": Count("id", filter=Q(held_on__gte=a, held_on__lte=b)) for i, (a, b) in enumerate(months)}
+    aggregates.update(
+        {f"q{i}": Count("id", filter=Q(held_on__gte=a, held_on__lte=b)) for i, (a, b) in enumerate(quarters)}
+    )
+    aggregates["y"] = Count("id", filter=Q(held_on__lte=y_end))
+    wanted = set(ids)
     counts: dict[tuple[int, str], tuple[int, int, int]] = {}
-    chunk = 2000
-    for i in range(0, len(ids), chunk):
-        part = ids[i : i + chunk]
-        rows = (
-            Meeting.objects.filter(
-                org_id__in=part, status__in=COUNTED_STATUSES, held_on__gte=date(year, 1, 1), held_on__lte=through
-            )
-            .values("org_id", "kind")
-            .annotate(
-                months=Count(ExtractMonth("held_on"), filter=Q(held_on__gte=start, held_on__lte=m_end), distinct=True),
-                quarters=Count(
-                    ExtractQuarter("held_on"), filter=Q(held_on__gte=start, held_on__lte=q_end), distinct=True
-                ),
-                year_any=Count("id", filter=Q(held_on__lte=y_end)),
-            )
-            .values_list("org_id", "kind", "months", "quarters", "year_any")
-        )
-        for org_id, kind, months, quarters, year_any in rows:
-            counts[(org_id, kind)] = (months, quarters, year_any)
+    base = Meeting.objects.filter(status__in=COUNTED_STATUSES, held_on__gte=date(year, 1, 1), held_on__lte=through)
+    if subtree is not None:
+        slices = [base.filter(org__path__in_subtree=subtree)]
+    else:
+        slices = [base.filter(org_id__in=ids[i : i + 2000]) for i in range(0, len(ids), 2000)]
+    names_m = [f"m{i}" for i in range(len(months))]
+    names_q = [f"q{i}" for i in range(len(quarters))]
+    for qs in slices:
+        for row in (
+            qs.values("org_id", "kind").annotate(**aggregates).values_list("org_id", "kind", *names_m, *names_q, "y")
+        ):
+            if row[0] not in wanted:
+                continue
+            vals = row[2:]
+            m_cov = sum(1 for v in vals[: len(names_m)] if v)
+            q_cov = sum(1 for v in vals[len(names_m) : len(names_m) + len(names_q)] if v)
+            counts[(row[0], row[1])] = (m_cov, q_cov, vals[-1])
     exact = {}
     slow = [o for o in branch_list if o.pk in exempted]
     if slow:
@@ -163,7 +175,7 @@ def drill_down(user, node: Org, year: int, quarter: int | None, today: date) -> 
     """The node's total and one row per child (each child's subtree aggregated; a branch child is itself)."""
     start, through = rules.window(year, quarter, today)
     branch_list = list(branches_under(user, node).only("id", "path", "name", "full_member_count"))
-    results = branch_results(branch_list, year, start, through)
+    results = branch_results(branch_list, year, start, through, subtree=node.path)
     children = {
         c.path: Node(c, is_branch=c.kind in BRANCH_KINDS)
         for c in restrict(Org.objects.active().filter(parent=node), user, queries.VIEW).order_by("sort_order", "path")
