@@ -107,7 +107,17 @@ def branch_results(
     aggregates["y"] = Count("id", filter=Q(held_on__lte=y_end))
     wanted = set(ids)
     counts: dict[tuple[int, str], tuple[int, int, int]] = {}
-    base = Meeting.objects.filter(status__in=COUNTED_STATUSES, held_on__gte=date(year, 1, 1), held_on__lte=through)
+    # Only the kinds some branch must hold in the window, and only from the window's start unless a yearly
+    # period (which starts on 1 January) ends inside it.
+    needed: dict[str, str] = {}
+    for cad in {tuple(sorted(c.items())) for c in cadences.values()}:
+        for kind, every in cad:
+            if rules.required_in_window(year, start, through, {kind: every}, has_committee=True):
+                needed[kind] = every
+    since = date(year, 1, 1) if rules.YEARLY in needed.values() else start
+    base = Meeting.objects.filter(
+        status__in=COUNTED_STATUSES, kind__in=sorted(needed), held_on__gte=since, held_on__lte=through
+    )
     if subtree is not None:
         slices = [base.filter(org__path__in_subtree=subtree)]
     else:
