@@ -142,15 +142,20 @@ class ComplianceRow:
         return len(self.gaps)
 
 
-def has_committee_map(org_list: list[Org]) -> dict[int, bool]:
+def has_committee_map(org_list: list[Org], *, subtree: str | None = None) -> dict[int, bool]:
     """Org id → whether it has a committee: its latest term says so; without a recorded term, ORG-05
-    (≥7 full members must elect a committee) decides. One query."""
+    (≥7 full members must elect a committee) decides. One query (by the subtree's path range when all the
+    orgs lie under `subtree`, else by their ids)."""
     out = {o.pk: o.full_member_count >= COMMITTEE_THRESHOLD_FULL_MEMBERS for o in org_list}
     seen: set[int] = set()
-    for org_id, flag in (
-        CommitteeTerm.objects.filter(org_id__in=list(out)).order_by("org_id", "-elected_on", "-pk")
-        .values_list("org_id", "has_committee")
-    ):  # fmt: skip
+    terms = (
+        CommitteeTerm.objects.filter(org__path__in_subtree=subtree)
+        if subtree
+        else CommitteeTerm.objects.filter(org_id__in=list(out))
+    )
+    for org_id, flag in terms.order_by("org_id", "-elected_on", "-pk").values_list("org_id", "has_committee"):
+        if org_id not in out:
+            continue
         if org_id not in seen:
             seen.add(org_id)
             out[org_id] = flag
@@ -170,9 +175,12 @@ def cadence_map(org_list: list[Org], on: date) -> dict[int, dict[str, str]]:
         ):
             by_path.setdefault(path, []).append((depth_of(path), kind, cadence, since))
     out = {}
+    cache: dict[tuple, dict[str, str]] = {}  # orgs under the same rules share one (read-only) mapping
     for o in org_list:
-        rows = [r for p in (*ancestor_paths(o.path), o.path) for r in by_path.get(p, [])]
-        out[o.pk] = rules.effective_cadence(rows, on)
+        rows = tuple(r for p in (*ancestor_paths(o.path), o.path) for r in by_path.get(p, ())) if by_path else ()
+        if rows not in cache:
+            cache[rows] = rules.effective_cadence(rows, on)
+        out[o.pk] = cache[rows]
     return out
 
 
