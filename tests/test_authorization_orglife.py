@@ -10,7 +10,7 @@ from dangjian.accounts import actions as account_actions
 from dangjian.accounts.models import Role
 from dangjian.core.models import AuditEvent
 from dangjian.orglife import actions
-from dangjian.orglife.models import Attendance, Exemption, Meeting
+from dangjian.orglife.models import Attendance, Exemption, Meeting, MeetingFile
 
 ORGLIFE_PERMISSIONS = [
     "orglife.view_meeting", "orglife.change_meeting", "orglife.review_meeting", "orgs.view_org", "members.view_member",
@@ -90,6 +90,19 @@ def member_target(orgs, inside):
     return Member.objects.filter(org=orgs["village2"] if inside else orgs["village3"]).first()
 
 
+def file_payload(orgs, m):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {"file": SimpleUploadedFile("p.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 16, "image/png")}
+
+
+def file_target(orgs, inside):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    m = meeting_target(orgs, inside)
+    return actions.attach_file(m, SimpleUploadedFile("p.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 16), actor=None)
+
+
 def branch_target(orgs, inside):
     return orgs["village2"] if inside else orgs["village3"]
 
@@ -125,6 +138,9 @@ VIEWS = [
     ("orglife:talks", "get", branch_target, None),
     ("orglife:talks", "post", talk_target, talk_payload),
     ("orglife:meeting_pdf", "get", held_target, None),
+    ("orglife:file_upload", "get", meeting_target, None),
+    ("orglife:file_upload", "post", meeting_target, file_payload),
+    ("orglife:file", "get", file_target, None),
     ("orglife:checklist", "get", life_target, None),
     ("orglife:checklist", "post", life_target, checklist_payload),
     ("orglife:member_record", "get", member_target, None),
@@ -134,6 +150,11 @@ VIEWS = [
     ("orglife:exemption_create", "post", branch_target, exemption_payload),
 ]
 IDS = [f"{v[0]}-{v[1]}" for v in VIEWS]
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
 
 
 @pytest.fixture
@@ -150,6 +171,7 @@ def state():
         list(Meeting.objects.order_by("pk").values_list("pk", "status", "version", "minutes")),
         list(Attendance.objects.order_by("pk").values_list("pk", "status")),
         list(Exemption.objects.order_by("pk").values_list("pk", "org_id", "period")),
+        list(MeetingFile.objects.order_by("pk").values_list("pk", flat=True)),
         AuditEvent.objects.exclude(action__startswith="auth.").count(),
     )
 
@@ -184,7 +206,7 @@ def test_in_scope_succeeds(client, orgs, people, town_orglife, name, method, tar
     client.force_login(town_orglife)
     obj = target(orgs, True)
     response = call(client, name, method, obj, payload(orgs, obj) if payload else None)
-    expected = 302 if method == "post" or name == "orglife:meeting_submit" else 200
+    expected = 302 if method == "post" or name in ("orglife:meeting_submit", "orglife:file_upload") else 200
     assert response.status_code == expected, response.content.decode()[-2000:]
 
 

@@ -668,3 +668,59 @@ def record_talk(org: Org, *, actor, held_on: date, first: Member, second: Member
             after={"held_on": held_on.isoformat(), "first": first.pk, "second": second.pk},
         )  # fmt: skip
     return talk
+
+
+# ------------------------------------------------------------------------------------- photos and files
+
+FILE_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+FILE_MAGIC = {b"%PDF": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png"}
+FILE_MAX_BYTES = 20 * 1024 * 1024
+
+
+def attach_file(meeting: Meeting, upload, *, actor, title: str = ""):
+    """Store a photo or file of the meeting (PDF, JPEG or PNG, at most 20 MB, checked by content) outside the
+    web root. Not on a record waiting for review or approved."""
+    import uuid
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from dangjian.core import crypto
+    from dangjian.orglife.models import MeetingFile
+
+    _require(actor, meeting.org)
+    _refuse_locked(meeting)
+    if upload is None:
+        raise RuleViolation("LIFE-DATA", "请选择文件", field="file")
+    if upload.size > FILE_MAX_BYTES:
+        raise RuleViolation("LIFE-DATA", "文件超过20MB", field="file")
+    head = upload.read(8)
+    upload.seek(0)
+    content_type = next((t for magic, t in FILE_MAGIC.items() if head.startswith(magic)), None)
+    if content_type is None:
+        raise RuleViolation("LIFE-DATA", "只能上传 PDF、JPG 或 PNG 文件", field="file")
+    directory = Path(settings.MEDIA_ROOT) / "orglife" / str(meeting.pk)
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / f"{uuid.uuid4().hex}{FILE_TYPES[content_type]}"
+    data = b"".join(upload.chunks())
+    tmp = target.with_suffix(".part")
+    tmp.write_bytes(data)
+    tmp.replace(target)
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    name = getattr(upload, "name", target.name)[:255]
+    with transaction.atomic():
+        row = MeetingFile.objects.create(
+            meeting=meeting, title=(title or "").strip()[:128] or name, stored_file=str(target.relative_to(
+                settings.MEDIA_ROOT)), original_name=name, content_type=content_type, size=len(data),
+            digest=crypto.sm3(data).hex(), uploaded_by=actor if authenticated else None,
+        )  # fmt: skip
+        _verify(actor, meeting.pk)
+        audit.record("meeting.file.add", actor=actor, obj=meeting, org_path=meeting.org.path,
+                     after={"title": row.title, "digest": row.digest})  # fmt: skip
+    return row
+
+
+def record_file_download(row, *, actor) -> None:
+    with transaction.atomic():
+        audit.record("meeting.file.download", actor=actor, obj=row.meeting, org_path=row.meeting.org.path,
+                     after={"file_id": row.pk, "digest": row.digest})  # fmt: skip

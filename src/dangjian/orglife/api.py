@@ -7,6 +7,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.mixins import ListModelMixin, RetrieveModelMixin
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from dangjian.api.base import ScopedGenericViewSet
@@ -189,6 +190,19 @@ class ChecklistSerializer(serializers.Serializer):
     rectification = serializers.CharField(required=False, allow_blank=True)
 
 
+class MeetingFileSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    content_type = serializers.CharField(read_only=True)
+    size = serializers.IntegerField(read_only=True)
+    digest = serializers.CharField(read_only=True, help_text="SM3 摘要")
+
+
+class MeetingFileUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="PDF、JPG 或 PNG，不超过20MB")
+    title = serializers.CharField(max_length=128, required=False, allow_blank=True)
+
+
 class MeetingViewSet(ListModelMixin, RetrieveModelMixin, ScopedGenericViewSet):
     """组织生活：列表、详情（含出勤和到会人数）、安排、登记会议记录、登记出勤；各党支部完成情况。"""
 
@@ -196,7 +210,7 @@ class MeetingViewSet(ListModelMixin, RetrieveModelMixin, ScopedGenericViewSet):
     serializer_class = MeetingSerializer
     action_verbs = {
         "create": "change", "attendance": "change", "compliance": "view", "submit": "change", "review": "review",
-        "amend": "change", "sign_in_token": "change", "sign_in": "view", "checklist": "change",
+        "amend": "change", "sign_in_token": "change", "sign_in": "view", "checklist": "change", "files": "change",
     }  # fmt: skip
 
     def get_serializer_class(self):
@@ -212,6 +226,7 @@ class MeetingViewSet(ListModelMixin, RetrieveModelMixin, ScopedGenericViewSet):
             "sign_in_token": SignInTokenSerializer,
             "sign_in": SignInSerializer,
             "checklist": ChecklistSerializer,
+            "files": MeetingFileUploadSerializer,
         }.get(self.action, MeetingSerializer)
 
     def get_queryset(self):
@@ -374,6 +389,18 @@ class MeetingViewSet(ListModelMixin, RetrieveModelMixin, ScopedGenericViewSet):
         data.is_valid(raise_exception=True)
         checklist = actions.save_checklist(meeting, actor=request.user, **data.validated_data)
         return Response(ChecklistSerializer(checklist).data)
+
+    @extend_schema(request={"multipart/form-data": MeetingFileUploadSerializer}, responses={201: MeetingFileSerializer})
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    def files(self, request, pk=None):
+        """上传会议照片或附件（待审核、审核通过的记录不能上传）。"""
+        meeting = self.get_object()
+        data = MeetingFileUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        row = actions.attach_file(
+            meeting, data.validated_data["file"], actor=request.user, title=data.validated_data.get("title", "")
+        )
+        return Response(MeetingFileSerializer(row).data, status=status.HTTP_201_CREATED)
 
 
 # ------------------------------------------------------------------------------- per-org organizational life

@@ -337,3 +337,33 @@ class Talk(models.Model):
         verbose_name_plural = "谈心谈话"
         ordering = ["-held_on", "-pk"]
         indexes = [models.Index(fields=["org", "held_on"], name="orglife_talk_org_idx")]
+
+
+class MeetingFile(models.Model):
+    """A photo or file of a meeting (sign-in sheet scan, photos, materials). Stored outside the web root and
+    served only through a scoped view."""
+
+    scope_path = "meeting__org__path"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="files")
+    title = models.CharField("标题", max_length=128)
+    stored_file = models.CharField(max_length=255)
+    original_name = models.CharField("原文件名", max_length=255)
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField("大小（字节）")
+    digest = models.CharField("摘要（SM3）", max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "会议照片和附件"
+        verbose_name_plural = "会议照片和附件"
+        ordering = ["uploaded_at", "pk"]
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")

@@ -30,7 +30,7 @@ from dangjian.orglife.forms import (
     ScheduleForm,
     TalkForm,
 )
-from dangjian.orglife.models import AttendanceStatus, CadenceRule, Meeting, MeetingKind
+from dangjian.orglife.models import AttendanceStatus, CadenceRule, Meeting, MeetingFile, MeetingKind
 from dangjian.orgs.models import BRANCH_KINDS, Org
 
 DOMAIN_ERRORS = (RuleViolation, ConcurrentEdit, OutOfScope)
@@ -138,6 +138,7 @@ class MeetingDetailView(ScopedView):
             "can_sign_in_qr": may_change and meeting.status in ("planned", "held"),
             "amendments": list(meeting.amendments.select_related("amended_by")),
             "checklist": _checklist(meeting),
+            "files": list(meeting.files.all()),
         }
         return render(request, "orglife/meeting_detail.html", context)
 
@@ -785,3 +786,46 @@ class MeetingPdfView(ScopedView):
         )
         response["Cache-Control"] = "no-store"
         return response
+
+
+# ------------------------------------------------------------------------------------- photos and files
+
+
+class MeetingFileUploadView(ScopedView):
+    queryset = Meeting.objects.select_related("org")
+    action = "change"
+
+    def get(self, request, pk):
+        self.get_object(pk=pk)
+        return redirect("orglife:meeting_detail", pk=pk)
+
+    def post(self, request, pk):
+        meeting = self.get_object(pk=pk)
+        try:
+            actions.attach_file(meeting, request.FILES.get("file"), actor=request.user, title=request.POST.get("title"))
+        except DOMAIN_ERRORS as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "已上传。")
+        return redirect("orglife:meeting_detail", pk=pk)
+
+
+class MeetingFileView(ScopedView):
+    """A photo or file of a meeting: scoped, audited; images inline, others as a download."""
+
+    queryset = MeetingFile.objects.select_related("meeting__org")
+    action = queries.VIEW
+
+    def get(self, request, pk):
+        from pathlib import Path
+
+        from django.conf import settings
+        from django.http import FileResponse, Http404
+
+        row = self.get_object(pk=pk)
+        path = Path(settings.MEDIA_ROOT) / row.stored_file
+        if not path.exists():
+            raise Http404
+        actions.record_file_download(row, actor=request.user)
+        return FileResponse(path.open("rb"), as_attachment=not row.is_image, filename=f"{row.title}{path.suffix}",
+                            content_type=row.content_type)  # fmt: skip

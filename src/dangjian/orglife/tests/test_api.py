@@ -202,3 +202,21 @@ def test_org_endpoints_without_permission_403(api_for, orgs, nobody):
     assert client.get(f"/api/v1/orglife-orgs/{orgs['village'].pk}/calendar/").status_code == 403
     assert client.get("/api/v1/orglife-orgs/gaps/").status_code == 403
     assert client.post("/api/v1/meetings/sign-in/", {"token": "x"}, format="json").status_code == 403
+
+
+def test_upload_a_photo_through_the_api(api_for, orgs, people, town_officer, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    m = meeting(orgs["village"], kind="theme_day")
+    png = SimpleUploadedFile("p.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 16, "image/png")
+    r = api_for(town_officer).post(
+        f"/api/v1/meetings/{m.pk}/files/", {"file": png, "title": "合影"}, format="multipart"
+    )
+    assert r.status_code == 201
+    assert r.json()["content_type"] == "image/png"
+    bad = SimpleUploadedFile("x.png", b"not an image", "image/png")
+    assert (
+        api_for(town_officer).post(f"/api/v1/meetings/{m.pk}/files/", {"file": bad}, format="multipart").status_code
+        == 400
+    )

@@ -275,3 +275,33 @@ def test_minutes_and_attendance_sheet_pdf(client, orgs, people, town_officer):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_photos_and_files(client, orgs, people, town_officer, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangjian.core.models import AuditEvent
+
+    settings.MEDIA_ROOT = tmp_path
+    m = actions.schedule_meeting(
+        orgs["village"], actor=None, kind="theme_day", topic="主题党日", held_on=date(2026, 9, 5)
+    )
+    client.force_login(town_officer)
+    url = reverse("orglife:file_upload", args=[m.pk])
+    client.post(url, {"file": SimpleUploadedFile("a.txt", b"hello", "text/plain")})
+    assert not m.files.exists()  # content checked, not the name
+    client.post(url, {"file": SimpleUploadedFile("合影.png", PNG, "image/png"), "title": "合影"})
+    row = m.files.get()
+    assert row.title == "合影"
+    page = client.get(reverse("orglife:meeting_detail", args=[m.pk])).content.decode()
+    assert reverse("orglife:file", args=[row.pk]) in page
+    response = client.get(reverse("orglife:file", args=[row.pk]))
+    assert b"".join(response.streaming_content) == PNG
+    assert AuditEvent.objects.filter(action="meeting.file.download").count() == 1
+    m = actions.record_meeting(m, actor=None, minutes="记录")
+    m = actions.submit_meeting(m, actor=None)
+    client.post(url, {"file": SimpleUploadedFile("b.png", PNG, "image/png")})
+    assert m.files.count() == 1  # locked while waiting for review
