@@ -208,6 +208,17 @@ def run(args, tmpdir) -> int:
     account_actions.assign_role(user, Role.objects.get(code="org_admin"), city, actor=None)
 
     ours(args, user, city)  # warm-up
+    if os.environ.get("BENCH_EXPLAIN"):
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            ours(args, user, city)
+        slowest = max(ctx.captured_queries, key=lambda q: float(q["time"]))
+        print(f"slowest query {slowest['time']} s: {slowest['sql'][:300]}")
+        with connection.cursor() as cur:
+            cur.execute("EXPLAIN QUERY PLAN " + slowest["sql"] if vendor == "sqlite" else "EXPLAIN " + slowest["sql"])
+            for row in cur.fetchall():
+                print("  ", row)
     if os.environ.get("BENCH_PROFILE"):
         import cProfile
         import pstats

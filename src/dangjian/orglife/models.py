@@ -78,6 +78,8 @@ class Meeting(models.Model):
         indexes = [
             models.Index(fields=["org", "held_on"], name="orglife_meeting_org_idx"),
             models.Index(fields=["held_on", "kind"], name="orglife_meeting_day_idx"),
+            # covers the compliance roll-up (org range → dates → kind, status) without reading the rows
+            models.Index(fields=["org", "held_on", "kind", "status"], name="orglife_meeting_cover_idx"),
         ]
 
     def __str__(self):
