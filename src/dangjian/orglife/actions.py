@@ -359,7 +359,7 @@ def amend_meeting(meeting: Meeting, *, actor, reason: str, expected_version: int
         for key, value in clean.items():
             setattr(locked, key, value)
         after = {**snapshot(locked), "minutes": locked.minutes, "resolutions": locked.resolutions}
-        changes = {k: [str(before[k]), str(after[k])] for k in after if k in before and before[k] != after[k]}
+        changes = {k: [str(before[k]), str(after[k])] for k in RECORD_FIELDS if before[k] != after[k]}
         if not changes:
             raise RuleViolation("LIFE-REVIEW", "没有修改任何内容", field=None)
         locked.version += 1

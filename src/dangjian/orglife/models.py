@@ -152,6 +152,10 @@ class Exemption(models.Model):
         return f"{self.org} {self.period} {self.get_kind_display()}"
 
 
+RECORD_LABEL_FIELDS = ("topic", "held_on", "starts_at", "ends_at", "place", "host", "recorder", "lecturer",
+                       "minutes", "resolutions")  # fmt: skip
+
+
 class Amendment(models.Model):
     """A change to a record after approval: only with a reason, kept with the fields it changed."""
 
@@ -166,6 +170,10 @@ class Amendment(models.Model):
     amended_at = models.DateTimeField("修改时间", auto_now_add=True)
 
     objects = RestrictedQuerySet.as_manager()
+
+    @property
+    def changed_labels(self) -> list[str]:
+        return [str(Meeting._meta.get_field(k).verbose_name) for k in self.changes if k in RECORD_LABEL_FIELDS]
 
     class Meta:
         verbose_name = "审核后修改"

@@ -177,7 +177,8 @@ def test_submit_approve_locks_and_amend_needs_a_reason(orgs, people, town_office
     m = actions.amend_meeting(m, actor=town_officer, reason="补记发言", minutes="记录（补）")
     assert m.status == "approved"
     assert m.minutes == "记录（补）"
-    assert m.amendments.get().changes == {"minutes_chars": ["2", "5"], "minutes": ["记录", "记录（补）"]}
+    assert m.amendments.get().changes == {"minutes": ["记录", "记录（补）"]}
+    assert m.amendments.get().changed_labels == ["会议记录"]
     assert AuditEvent.objects.filter(action="meeting.amend").count() == 1
     assert AuditEvent.objects.filter(action="meeting.approve").count() == 1
 
