@@ -10,10 +10,11 @@ from dangjian.accounts import actions as account_actions
 from dangjian.accounts.models import Role
 from dangjian.core.models import AuditEvent
 from dangjian.orglife import actions
-from dangjian.orglife.models import Attendance, Exemption, Meeting, MeetingFile
+from dangjian.orglife.models import Attendance, Exemption, Meeting, MeetingFile, MemberAccount
 
 ORGLIFE_PERMISSIONS = [
     "orglife.view_meeting", "orglife.change_meeting", "orglife.review_meeting", "orgs.view_org", "members.view_member",
+    "members.change_member",
 ]  # fmt: skip
 
 
@@ -103,6 +104,10 @@ def file_target(orgs, inside):
     return actions.attach_file(m, SimpleUploadedFile("p.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 16), actor=None)
 
 
+def account_payload(orgs, member):
+    return {"username": "town_orglife"}
+
+
 def branch_target(orgs, inside):
     return orgs["village2"] if inside else orgs["village3"]
 
@@ -144,6 +149,8 @@ VIEWS = [
     ("orglife:checklist", "get", life_target, None),
     ("orglife:checklist", "post", life_target, checklist_payload),
     ("orglife:member_record", "get", member_target, None),
+    ("orglife:member_account", "get", member_target, None),
+    ("orglife:member_account", "post", member_target, account_payload),
     ("orglife:meeting_qr", "get", meeting_target, None),
     ("orglife:meeting_qr_code", "get", meeting_target, None),
     ("orglife:exemption_create", "get", branch_target, None),
@@ -172,6 +179,7 @@ def state():
         list(Attendance.objects.order_by("pk").values_list("pk", "status")),
         list(Exemption.objects.order_by("pk").values_list("pk", "org_id", "period")),
         list(MeetingFile.objects.order_by("pk").values_list("pk", flat=True)),
+        list(MemberAccount.objects.order_by("pk").values_list("pk", "member_id")),
         AuditEvent.objects.exclude(action__startswith="auth.").count(),
     )
 

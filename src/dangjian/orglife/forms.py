@@ -102,3 +102,7 @@ class TalkForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["first"].queryset = members
         self.fields["second"].queryset = members
+
+
+class AccountLinkForm(StyledFormMixin, forms.Form):
+    username = forms.CharField(label="登录账号", max_length=150, help_text="该党员本人的登录账号名")

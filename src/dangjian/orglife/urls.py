@@ -25,6 +25,7 @@ urlpatterns = [
     path("org/<int:pk>/appraisal/", views.AppraisalView.as_view(), name="appraisal"),
     path("org/<int:pk>/talks/", views.TalkView.as_view(), name="talks"),
     path("member/<int:pk>/", views.MemberRecordView.as_view(), name="member_record"),
+    path("member/<int:pk>/account/", views.MemberAccountView.as_view(), name="member_account"),
     path("compliance/overview/", views.ComplianceOverviewView.as_view(), name="overview"),
     path("compliance/gaps/", views.GapListView.as_view(), name="gaps"),
     path("compliance/", views.ComplianceView.as_view(), name="compliance"),

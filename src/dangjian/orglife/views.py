@@ -20,6 +20,7 @@ from dangjian.members.models import Member
 from dangjian.orglife import actions, queries
 from dangjian.orglife import rules as rules_mod
 from dangjian.orglife.forms import (
+    AccountLinkForm,
     AmendForm,
     CadenceForm,
     ChecklistForm,
@@ -762,8 +763,9 @@ class MemberRecordView(ScopedView):
         own = queries.member_of(request.user)
         member = own if own is not None and own.pk == pk else self.get_object(pk=pk)
         entries, attendance = queries.member_record(member)
-        return render(request, "orglife/member_record.html", {"member": member, "entries": entries,
-                                                              "attendance": attendance})  # fmt: skip
+        can_link = user_may_act_on_path(request.user, "members.change_member", member.org.path)
+        context = {"member": member, "entries": entries, "attendance": attendance, "can_link": can_link}
+        return render(request, "orglife/member_record.html", context)
 
 
 class MeetingPdfView(ScopedView):
@@ -829,3 +831,37 @@ class MeetingFileView(ScopedView):
         actions.record_file_download(row, actor=request.user)
         return FileResponse(path.open("rb"), as_attachment=not row.is_image, filename=f"{row.title}{path.suffix}",
                             content_type=row.content_type)  # fmt: skip
+
+
+class MemberAccountView(ScopedView):
+    """Link a login account to a roster member (self-service and QR sign-in): by the account's name."""
+
+    queryset = Member.objects.select_related("org")
+    action = "change"
+
+    def get(self, request, pk):
+        member = self.get_object(pk=pk)
+        return self.render(member, AccountLinkForm())
+
+    def post(self, request, pk):
+        from dangjian.accounts.models import User
+
+        member = self.get_object(pk=pk)
+        form = AccountLinkForm(request.POST)
+        if form.is_valid():
+            user = User.objects.filter(username__iexact=form.cleaned_data["username"].strip()).first()
+            if user is None:
+                form.add_error("username", "没有这个账号")
+            else:
+                try:
+                    actions.link_member_account(user, member, actor=request.user)
+                except DOMAIN_ERRORS as exc:
+                    _form_error(form, exc)
+                else:
+                    messages.success(request, f"已将账号 {user.get_username()} 关联到党员 {member.name}。")
+                    return redirect("orglife:member_record", pk=member.pk)
+        return self.render(member, form, status=400)
+
+    def render(self, member, form, status=200):
+        context = {"form": form, "title": f"关联登录账号：{member.name}"}
+        return render(self.request, "orglife/form.html", context, status=status)

@@ -305,3 +305,20 @@ def test_photos_and_files(client, orgs, people, town_officer, settings, tmp_path
     m = actions.submit_meeting(m, actor=None)
     client.post(url, {"file": SimpleUploadedFile("b.png", PNG, "image/png")})
     assert m.files.count() == 1  # locked while waiting for review
+
+
+def test_link_an_account_to_a_member(client, orgs, people, town_officer, personas):
+    from dangjian.accounts.models import Role
+    from dangjian.orglife.models import MemberAccount
+
+    Role.objects.filter(code="test_orglife").update(
+        permissions=[*Role.objects.get(code="test_orglife").permissions, "members.change_member"]
+    )
+    client.force_login(town_officer)
+    url = reverse("orglife:member_account", args=[people["zhang"].pk])
+    assert client.post(url, {"username": "no_such_user"}).status_code == 400
+    assert client.post(url, {"username": "PARTY_MEMBER"}).status_code == 302
+    assert MemberAccount.objects.get(user=personas["party_member"]).member == people["zhang"]
+    client.force_login(personas["party_member"])
+    assert client.get(reverse("orglife:member_record", args=[people["zhang"].pk])).status_code == 200
+    assert client.get(reverse("orglife:member_record", args=[people["li"].pk])).status_code == 403
