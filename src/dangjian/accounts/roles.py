@@ -126,6 +126,13 @@ BUILTIN_ROLES: list[dict] = [
 ]
 
 
+# orglife: the upper committees approve or return the branches' meeting records (review chain).
+ORGLIFE_REVIEW = ["orglife.review_meeting"]
+for _role in BUILTIN_ROLES:
+    if _role["code"] in ("org_admin", "committee_secretary"):
+        _role["permissions"] = [*_role["permissions"], *ORGLIFE_REVIEW]
+
+
 def sync_builtin_roles(role_model, using: str = "default") -> None:
     """Create or update the built-in roles (the data migration, every post_migrate, the demo)."""
     for order, spec in enumerate(BUILTIN_ROLES):

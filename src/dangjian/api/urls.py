@@ -8,7 +8,7 @@ from dangjian.dues.api import DuesBillViewSet
 from dangjian.members.api import MemberViewSet
 from dangjian.members.import_api import ImportBatchViewSet
 from dangjian.members.transfer_api import MobileRecordViewSet, TransferViewSet
-from dangjian.orglife.api import MeetingViewSet
+from dangjian.orglife.api import MeetingViewSet, OrglifeOrgViewSet
 from dangjian.orgs.api import OrgViewSet
 from dangjian.recruitment.api import RecruitmentCaseViewSet
 from dangjian.stats.api import StatsViewSet
@@ -24,6 +24,7 @@ router.register("meetings", MeetingViewSet, basename="meeting")
 router.register("dues-bills", DuesBillViewSet, basename="duesbill")
 router.register("recruitment-cases", RecruitmentCaseViewSet, basename="recruitmentcase")
 router.register("stats", StatsViewSet, basename="stats")
+router.register("orglife-orgs", OrglifeOrgViewSet, basename="orglifeorg")
 
 
 class SwaggerView(SpectacularSwaggerSplitView):

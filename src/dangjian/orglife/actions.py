@@ -20,12 +20,22 @@ from dangjian.core.scope import restrict, user_may_act_on_path
 from dangjian.members import rules as member_rules
 from dangjian.members.models import Member
 from dangjian.orglife import rules
-from dangjian.orglife.models import Attendance, AttendanceStatus, Exemption, Meeting, MeetingKind, MeetingStatus
+from dangjian.orglife.models import (
+    Amendment,
+    Attendance,
+    AttendanceStatus,
+    CadenceRule,
+    Exemption,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+)
 from dangjian.orgs.models import Org
 
 PERM = "orglife.change_meeting"
-DETAIL_FIELDS = ("topic", "held_on", "starts_at", "place", "host", "recorder", "lecturer")
-RECORD_FIELDS = (*DETAIL_FIELDS, "minutes")
+REVIEW_PERM = "orglife.review_meeting"
+DETAIL_FIELDS = ("topic", "held_on", "starts_at", "ends_at", "place", "host", "recorder", "lecturer")
+RECORD_FIELDS = (*DETAIL_FIELDS, "minutes", "resolutions")
 
 
 def _today() -> date:
@@ -57,9 +67,19 @@ def _clean_details(data: Mapping) -> dict:
         raise RuleViolation("LIFE-DATA", "请填写会议主题", field="topic")
     if "held_on" in out and not isinstance(out["held_on"], date):
         raise RuleViolation("LIFE-DATA", "请填写会议日期", field="held_on")
-    if out.get("starts_at") is not None and not isinstance(out["starts_at"], time):
-        raise RuleViolation("LIFE-DATA", "开始时间格式不正确", field="starts_at")
+    for f, label in (("starts_at", "开始时间"), ("ends_at", "结束时间")):
+        if out.get(f) is not None and not isinstance(out[f], time):
+            raise RuleViolation("LIFE-DATA", f"{label}格式不正确", field=f)
+    if out.get("starts_at") and out.get("ends_at") and out["ends_at"] <= out["starts_at"]:
+        raise RuleViolation("LIFE-DATA", "结束时间应晚于开始时间", field="ends_at")
     return out
+
+
+def _refuse_locked(meeting: Meeting) -> None:
+    if meeting.status == MeetingStatus.SUBMITTED:
+        raise RuleViolation("LIFE-REVIEW", "会议记录已报送上级审核，审核或退回前不能修改", field=None)
+    if meeting.status == MeetingStatus.APPROVED:
+        raise RuleViolation("LIFE-REVIEW", "会议记录已审核通过，只能通过“审核后修改”并填写理由进行修改", field=None)
 
 
 def schedule_meeting(
@@ -74,8 +94,11 @@ def schedule_meeting(
     host: str = "",
     recorder: str = "",
     lecturer: str = "",
+    ends_at: time | None = None,
+    invitees=None,
 ) -> Meeting:
-    """Plan a meeting of `org` (status 计划召开)."""
+    """Plan a meeting of `org` (status 计划召开). `invitees` (members) default to the org's current members;
+    a member of another org may be invited (e.g. a county leader taking part in a branch's life, LIFE-11)."""
     _require(actor, org)
     if org.is_dissolved:
         raise RuleViolation("LIFE-DATA", f"党组织「{org.name}」已撤销，不能安排组织生活", field="org")
@@ -83,14 +106,19 @@ def schedule_meeting(
         raise RuleViolation("LIFE-DATA", f"未知的组织生活类别：{kind}", field="kind")
     clean = _clean_details(
         {"topic": topic, "held_on": held_on, "starts_at": starts_at, "place": place, "host": host,
-         "recorder": recorder, "lecturer": lecturer}
+         "recorder": recorder, "lecturer": lecturer, "ends_at": ends_at}
     )  # fmt: skip
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
     meeting = Meeting(org=org, kind=kind, created_by=actor if authenticated else None, **clean)
     with transaction.atomic():
         meeting.save(force_insert=True)
+        if invitees is None:
+            invitees = list(Member.objects.current().members().filter(org_id=org.pk))
+        meeting.invitees.set(invitees)
         _verify(actor, meeting.pk)
-        audit.record("meeting.schedule", actor=actor, obj=meeting, org_path=org.path, after=snapshot(meeting))
+        after = snapshot(meeting)
+        after["invitees"] = len(invitees)
+        audit.record("meeting.schedule", actor=actor, obj=meeting, org_path=org.path, after=after)
     return meeting
 
 
@@ -111,6 +139,7 @@ def record_meeting(meeting: Meeting, *, actor, expected_version: int | None = No
         locked = Meeting.objects.select_for_update().select_related("org").get(pk=meeting.pk)
         if locked.version != version:
             raise ConcurrentEdit()
+        _refuse_locked(locked)
         for key, value in clean.items():
             setattr(locked, key, value)
         locked.status = MeetingStatus.HELD
@@ -127,8 +156,13 @@ def record_meeting(meeting: Meeting, *, actor, expected_version: int | None = No
 
 
 def attendee_members(meeting: Meeting):
-    """Who is due at the meeting: the org's current Party members (probationary and full)."""
-    return Member.objects.current().members().filter(org_id=meeting.org_id)
+    """Who may attend: the org's current Party members (probationary and full) and the invited members."""
+    from django.db.models import Q
+
+    invited = Meeting.invitees.through.objects.filter(meeting_id=meeting.pk).values("member_id")
+    return Member.objects.current().filter(
+        Q(org_id=meeting.org_id, stage__in=["probationary", "full"]) | Q(pk__in=invited)
+    )
 
 
 def record_attendance(
@@ -151,6 +185,7 @@ def record_attendance(
         locked = Meeting.objects.select_for_update().select_related("org").get(pk=meeting.pk)
         if locked.version != version:
             raise ConcurrentEdit()
+        _refuse_locked(locked)
         existing = {a.member_id: a for a in Attendance.objects.filter(meeting=locked).select_related("member")}
         roster = {m.pk: m for m in attendee_members(locked)}
         for member_id in set(existing) - set(roster):
@@ -162,7 +197,7 @@ def record_attendance(
             except (TypeError, ValueError):
                 raise RuleViolation("LIFE-DATA", f"党员编号不正确：{raw_id}", field="attendance") from None
             if member_id not in roster:
-                raise RuleViolation("LIFE-DATA", "只能登记本组织党员的出勤情况", field="attendance")
+                raise RuleViolation("LIFE-DATA", "只能登记本组织党员或受邀人员的出勤情况", field="attendance")
             status, reason = (value, "") if isinstance(value, str) else (value.get("status"), value.get("reason", ""))
             if status not in AttendanceStatus.values:
                 raise RuleViolation("LIFE-DATA", f"出勤情况不正确：{status}", field="attendance")
@@ -177,7 +212,7 @@ def record_attendance(
                 status, reason = default, ""
             else:
                 continue
-            voting = member_rules.is_voting_member(member.stage, member.status)
+            voting = member.org_id == locked.org_id and member_rules.is_voting_member(member.stage, member.status)
             if row is None:
                 to_create.append(
                     Attendance(meeting=locked, member_id=member_id, status=status, reason=reason, voting=voting)
@@ -226,3 +261,466 @@ def grant_exemption(org: Org, *, actor, kind: str, period: str, reason: str) -> 
     except IntegrityError:
         raise RuleViolation("LIFE-12", "该期间的这项组织生活已登记免于开展", field="period") from None
     return exemption
+
+
+# ------------------------------------------------------------------------------------------- review chain
+
+
+def _require_reviewer(actor, org: Org) -> None:
+    """The upper committee reviews: `orglife.review_meeting` over the org's parent (a branch does not
+    approve its own records)."""
+    upper = org.parent if org.parent_id else org
+    if actor is not None and not user_may_act_on_path(actor, REVIEW_PERM, upper.path):
+        raise OutOfScope("会议记录须由上级党组织审核，超出您的权限，操作未执行。")
+
+
+def _quorum_check(meeting: Meeting) -> None:
+    rows = list(Attendance.objects.filter(meeting=meeting).values_list("voting", "status"))
+    due = sum(1 for voting, _s in rows if voting)
+    present = sum(1 for voting, st in rows if voting and st == AttendanceStatus.PRESENT)
+    refusal = rules.quorum_refusal(meeting.kind, present, due)
+    if refusal:
+        raise RuleViolation("LIFE-01", refusal, field="attendance")
+
+
+def _lock(meeting: Meeting, version: int | None) -> Meeting:
+    locked = Meeting.objects.select_for_update().select_related("org").get(pk=meeting.pk)
+    if version is not None and locked.version != version:
+        raise ConcurrentEdit()
+    return locked
+
+
+def submit_meeting(meeting: Meeting, *, actor, expected_version: int | None = None) -> Meeting:
+    """The branch submits a held (or returned and corrected) record to the upper committee. A general
+    assembly without quorum (LIFE-01) cannot be submitted."""
+    _require(actor, meeting.org)
+    with transaction.atomic():
+        locked = _lock(meeting, expected_version)
+        if locked.status not in (MeetingStatus.HELD, MeetingStatus.RETURNED):
+            raise RuleViolation(
+                "LIFE-REVIEW", f"状态为“{locked.get_status_display()}”的记录不能报送（须先登记会议记录）", field=None
+            )
+        _quorum_check(locked)
+        locked.status = MeetingStatus.SUBMITTED
+        locked.submitted_at = timezone.now()
+        locked.version += 1
+        locked.save()
+        _verify(actor, locked.pk)
+        audit.record("meeting.submit", actor=actor, obj=locked, org_path=locked.org.path, after={"status": "submitted"})
+    return locked
+
+
+def review_meeting(
+    meeting: Meeting, *, actor, approve: bool, reason: str = "", expected_version: int | None = None
+) -> Meeting:
+    """The upper committee approves a submitted record, or returns it with a reason. Approval locks it."""
+    _require_reviewer(actor, meeting.org)
+    reason = (reason or "").strip()[:255]
+    if not approve and not reason:
+        raise RuleViolation("LIFE-REVIEW", "退回须填写理由", field="reason")
+    with transaction.atomic():
+        locked = _lock(meeting, expected_version)
+        if locked.status != MeetingStatus.SUBMITTED:
+            raise RuleViolation("LIFE-REVIEW", "只能审核已报送、待审核的记录", field=None)
+        if approve:
+            _quorum_check(locked)
+        locked.status = MeetingStatus.APPROVED if approve else MeetingStatus.RETURNED
+        locked.review_note = reason
+        locked.reviewed_at = timezone.now()
+        authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+        locked.reviewed_by = actor if authenticated else None
+        locked.version += 1
+        locked.save()
+        audit.record(
+            "meeting.approve" if approve else "meeting.return", actor=actor, obj=locked, org_path=locked.org.path,
+            after={"status": locked.status, "reason": reason},
+        )  # fmt: skip
+    return locked
+
+
+def amend_meeting(meeting: Meeting, *, actor, reason: str, expected_version: int | None = None, **details) -> Meeting:
+    """Change an approved record: only with a reason; the changed fields are kept (Amendment) and audited.
+    The record stays approved."""
+    unknown = set(details) - set(RECORD_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown meeting fields: {sorted(unknown)}")
+    _require(actor, meeting.org)
+    reason = (reason or "").strip()[:255]
+    if not reason:
+        raise RuleViolation("LIFE-REVIEW", "审核后修改须填写修改理由", field="reason")
+    clean = _clean_details(details)
+    if clean.get("held_on", meeting.held_on) > _today():
+        raise RuleViolation("LIFE-DATA", "会议日期晚于今天，尚未召开的会议不能登记为已召开", field="held_on")
+    with transaction.atomic():
+        locked = _lock(meeting, expected_version)
+        if locked.status != MeetingStatus.APPROVED:
+            raise RuleViolation("LIFE-REVIEW", "只有审核通过的记录需要“审核后修改”，其他记录请直接修改", field=None)
+        before = {**snapshot(locked), "minutes": locked.minutes, "resolutions": locked.resolutions}
+        for key, value in clean.items():
+            setattr(locked, key, value)
+        after = {**snapshot(locked), "minutes": locked.minutes, "resolutions": locked.resolutions}
+        changes = {k: [str(before[k]), str(after[k])] for k in RECORD_FIELDS if before[k] != after[k]}
+        if not changes:
+            raise RuleViolation("LIFE-REVIEW", "没有修改任何内容", field=None)
+        locked.version += 1
+        locked.save()
+        authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+        Amendment.objects.create(
+            meeting=locked, reason=reason, changes=changes, amended_by=actor if authenticated else None
+        )
+        _verify(actor, locked.pk)
+        audit.record(
+            "meeting.amend", actor=actor, obj=locked, org_path=locked.org.path,
+            before={k: v[0] for k, v in changes.items()},
+            after={**{k: v[1] for k, v in changes.items()}, "reason": reason},
+        )  # fmt: skip
+    return locked
+
+
+def set_cadence(org: Org, *, actor, kind: str, cadence: str, effective_from: date, note: str = "") -> CadenceRule:
+    """A jurisdiction sets how often `kind` must be held in its subtree from `effective_from` (LIFE-05: the
+    branch Party lecture is local practice). Replaces a rule of the same org, kind and date."""
+    _require(actor, org)
+    if kind not in MeetingKind.values:
+        raise RuleViolation("LIFE-05", f"未知的组织生活类别：{kind}", field="kind")
+    if cadence not in (rules.MONTHLY, rules.QUARTERLY, rules.YEARLY, rules.NONE):
+        raise RuleViolation("LIFE-05", f"未知的频次：{cadence}", field="cadence")
+    if not isinstance(effective_from, date):
+        raise RuleViolation("LIFE-05", "请填写生效日期", field="effective_from")
+    with transaction.atomic():
+        rule, _created = CadenceRule.objects.update_or_create(
+            org=org, kind=kind, effective_from=effective_from,
+            defaults={"cadence": cadence, "note": (note or "").strip()[:255]},
+        )  # fmt: skip
+        audit.record(
+            "cadence.set", actor=actor, obj=rule, org_path=org.path,
+            after={"kind": kind, "cadence": cadence, "effective_from": effective_from.isoformat(), "note": rule.note},
+        )  # fmt: skip
+    return rule
+
+
+def link_member_account(user, member: Member, *, actor):
+    """Link a login account to the roster member it belongs to (self-service, QR sign-in). Needs
+    `members.change_member` over the member's org."""
+    from dangjian.orglife.models import MemberAccount
+
+    if actor is not None and not user_may_act_on_path(actor, "members.change_member", member.org.path):
+        raise OutOfScope()
+    with transaction.atomic():
+        link, _ = MemberAccount.objects.update_or_create(user=user, defaults={"member": member})
+        audit.record(
+            "member_account.link", actor=actor, obj=link, org_path=member.org.path,
+            after={"user": user.get_username(), "member_id": member.pk},
+        )  # fmt: skip
+    return link
+
+
+# -------------------------------------------------------------------------------------------- QR sign-in
+
+SIGN_IN_LEAD_MINUTES = 30  # settings.ORGLIFE_SIGN_IN_LEAD_MINUTES
+
+
+def _token_hash(token: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def sign_in_window(meeting: Meeting):
+    """The meeting's sign-in window as aware datetimes (rules.sign_in_window in the local time zone)."""
+    from django.conf import settings
+
+    lead = getattr(settings, "ORGLIFE_SIGN_IN_LEAD_MINUTES", SIGN_IN_LEAD_MINUTES)
+    start, end = rules.sign_in_window(meeting.held_on, meeting.starts_at, meeting.ends_at, lead_minutes=lead)
+    return timezone.make_aware(start), timezone.make_aware(end)
+
+
+def issue_sign_in_token(meeting: Meeting, *, actor, now=None) -> str:
+    """A new one-time sign-in token for the meeting, valid in its time window; returns the token (only its
+    hash is stored). Shown as a QR code at the meeting; the page asks for a fresh one after each use."""
+    import secrets
+
+    from dangjian.orglife.models import SignInToken
+
+    _require(actor, meeting.org)
+    now = now or timezone.now()
+    if meeting.status not in (MeetingStatus.PLANNED, MeetingStatus.HELD):
+        raise RuleViolation("LIFE-SIGNIN", "会议记录已报送或审核，不能再扫码签到", field=None)
+    valid_from, valid_to = sign_in_window(meeting)
+    if now > valid_to:
+        raise RuleViolation("LIFE-SIGNIN", "会议签到时间已过，不能再生成签到码", field=None)
+    token = secrets.token_urlsafe(24)
+    SignInToken.objects.create(meeting=meeting, token_hash=_token_hash(token), valid_from=valid_from, valid_to=valid_to)
+    return token
+
+
+def sign_in(token: str, *, user, now=None) -> Attendance:
+    """A logged-in member signs in with a token scanned at the meeting: marked present. Refused with a clear
+    message when the token is unknown, already used, outside the meeting's time window, when the account
+    is not linked to a member, or when the member is neither of the org nor invited."""
+    from dangjian.orglife.models import MemberAccount, SignInToken
+
+    now = now or timezone.now()
+    link = MemberAccount.objects.select_related("member").filter(user=user).first()
+    if link is None:
+        raise RuleViolation("LIFE-SIGNIN", "您的账号尚未关联党员信息，不能扫码签到，请联系支部书记", field=None)
+    member = link.member
+    with transaction.atomic():
+        row = SignInToken.objects.select_for_update().filter(token_hash=_token_hash(token or "")).first()
+        if row is None:
+            raise RuleViolation("LIFE-SIGNIN", "签到码无效，请扫描会场屏幕上的二维码", field=None)
+        if row.used_at is not None:
+            raise RuleViolation("LIFE-SIGNIN", "该签到码已被使用，请扫描会场屏幕上刷新后的二维码", field=None)
+        if now < row.valid_from:
+            raise RuleViolation("LIFE-SIGNIN", "会议签到尚未开始", field=None)
+        if now > row.valid_to:
+            raise RuleViolation("LIFE-SIGNIN", "签到码已过期，会议签到时间已过", field=None)
+        meeting = Meeting.objects.select_for_update().select_related("org").get(pk=row.meeting_id)
+        if meeting.status not in (MeetingStatus.PLANNED, MeetingStatus.HELD):
+            raise RuleViolation("LIFE-SIGNIN", "会议记录已报送或审核，不能再签到", field=None)
+        if not attendee_members(meeting).filter(pk=member.pk).exists():
+            raise RuleViolation("LIFE-SIGNIN", "您不是本次会议的参加人员，不能签到", field=None)
+        attendance = Attendance.objects.filter(meeting=meeting, member=member).first()
+        if attendance is not None and attendance.status == AttendanceStatus.PRESENT:
+            raise RuleViolation("LIFE-SIGNIN", "您已签到，无需重复签到", field=None)
+        voting = member.org_id == meeting.org_id and member_rules.is_voting_member(member.stage, member.status)
+        if attendance is None:
+            attendance = Attendance.objects.create(meeting=meeting, member=member, status="present", voting=voting)
+        else:
+            attendance.status, attendance.reason = AttendanceStatus.PRESENT, ""
+            attendance.save(update_fields=["status", "reason"])
+        row.used_at, row.used_by = now, member
+        row.save(update_fields=["used_at", "used_by"])
+        meeting.version += 1
+        meeting.save(update_fields=["version", "updated_at"])
+        audit.record(
+            "meeting.sign_in", actor=user, obj=meeting, org_path=meeting.org.path,
+            after={"member_id": member.pk, "status": "present"},
+        )  # fmt: skip
+    return attendance
+
+
+# ------------------------------------------------------------------- democratic appraisal, checklist, talks
+
+GRADE_FIELDS = ("self_assessment", "peer_assessment", "votes_excellent", "votes_qualified", "votes_basic",
+                "votes_unqualified", "grade")  # fmt: skip
+
+
+def _grade_probationary() -> bool:
+    from django.conf import settings
+
+    return bool(getattr(settings, "ORGLIFE_GRADE_PROBATIONARY", False))
+
+
+def open_appraisal(org: Org, *, actor, year: int, meeting: Meeting | None = None):
+    """Start the year's 民主评议党员 of an org (LIFE-08): one entry per current member; probationary members
+    take part without a grade unless settings.ORGLIFE_GRADE_PROBATIONARY (LIFE-09, P)."""
+    from dangjian.orglife.models import Appraisal, AppraisalEntry
+
+    _require(actor, org)
+    if meeting is not None and meeting.org_id != org.pk:
+        raise RuleViolation("LIFE-08", "评议会议须为本组织的会议", field="meeting")
+    if Appraisal.objects.filter(org=org, year=year).exists():
+        raise RuleViolation("LIFE-08", f"{org.name}{year}年的民主评议党员已经开始", field="year")
+    grade_prob = _grade_probationary()
+    with transaction.atomic():
+        appraisal = Appraisal.objects.create(org=org, year=year, meeting=meeting)
+        AppraisalEntry.objects.bulk_create(
+            AppraisalEntry(appraisal=appraisal, member=m, graded=m.stage == "full" or grade_prob)
+            for m in Member.objects.current().members().filter(org=org)
+        )
+        audit.record(
+            "appraisal.open", actor=actor, obj=appraisal, org_path=org.path,
+            after={"year": year, "entries": appraisal.entries.count()},
+        )  # fmt: skip
+    return appraisal
+
+
+def record_appraisal(appraisal, entries: Mapping[int, Mapping], *, actor, expected_version: int | None = None):
+    """Record self-assessment, peer assessment, vote counts and grades per member (entry id → fields). A
+    closed appraisal is not changed; an ungraded member gets no grade."""
+    from dangjian.orglife.models import Appraisal, AppraisalEntry, AppraisalGrade
+
+    _require(actor, appraisal.org)
+    with transaction.atomic():
+        locked = Appraisal.objects.select_for_update().select_related("org").get(pk=appraisal.pk)
+        if expected_version is not None and locked.version != expected_version:
+            raise ConcurrentEdit()
+        if locked.closed:
+            raise RuleViolation("LIFE-09", "评议等次已确定，不能再修改", field=None)
+        rows = {e.pk: e for e in AppraisalEntry.objects.filter(appraisal=locked).select_related("member")}
+        changed = []
+        for raw_id, values in entries.items():
+            entry = rows.get(int(raw_id))
+            if entry is None:
+                raise RuleViolation("LIFE-08", f"评议名单中没有编号为{raw_id}的党员", field="entries")
+            for key, value in values.items():
+                if key not in GRADE_FIELDS:
+                    raise TypeError(f"unknown appraisal field: {key}")
+                if key.startswith("votes_"):
+                    try:
+                        value = int(value or 0)
+                    except (TypeError, ValueError):
+                        raise RuleViolation(
+                            "LIFE-08", f"{entry.member.name}的测评票数不正确", field="entries"
+                        ) from None
+                    if value < 0:
+                        raise RuleViolation("LIFE-08", f"{entry.member.name}的测评票数不能为负数", field="entries")
+                elif key == "grade":
+                    value = value or ""
+                    if value and value not in AppraisalGrade.values:
+                        raise RuleViolation("LIFE-09", f"等次不正确：{value}", field="entries")
+                    if value and not entry.graded:
+                        raise RuleViolation(
+                            "LIFE-09", f"{entry.member.name}为{entry.member.get_stage_display()}，参加评议但不评定等次",
+                            field="entries",
+                        )  # fmt: skip
+                else:
+                    value = (value or "").strip()
+                setattr(entry, key, value)
+            changed.append(entry)
+        AppraisalEntry.objects.bulk_update(changed, list(GRADE_FIELDS))
+        locked.version += 1
+        locked.save(update_fields=["version"])
+        audit.record(
+            "appraisal.record", actor=actor, obj=locked, org_path=locked.org.path,
+            after={"grades": {str(e.member_id): e.grade for e in changed}},
+        )  # fmt: skip
+    return locked
+
+
+def close_appraisal(appraisal, *, actor, expected_version: int | None = None):
+    """Fix the grades (支委会/党员大会 opinion): every graded member has a grade and 优秀 ≤ 1/3 (LIFE-09)."""
+    from dangjian.orglife.models import Appraisal
+
+    _require(actor, appraisal.org)
+    with transaction.atomic():
+        locked = Appraisal.objects.select_for_update().select_related("org").get(pk=appraisal.pk)
+        if expected_version is not None and locked.version != expected_version:
+            raise ConcurrentEdit()
+        if locked.closed:
+            raise RuleViolation("LIFE-09", "评议等次已确定", field=None)
+        problems = rules.appraisal_problems(locked.entries.values_list("graded", "grade"))
+        if problems:
+            raise RuleViolation("LIFE-09", "；".join(problems), field=None)
+        locked.closed, locked.closed_at = True, timezone.now()
+        locked.version += 1
+        locked.save(update_fields=["closed", "closed_at", "version"])
+        counts = {}
+        for grade in locked.entries.exclude(grade="").values_list("grade", flat=True):
+            counts[grade] = counts.get(grade, 0) + 1
+        audit.record("appraisal.close", actor=actor, obj=locked, org_path=locked.org.path, after=counts)
+    return locked
+
+
+CHECKLIST_FIELDS = ("study", "talks", "opinions", "criticism", "rectification")
+
+
+def save_checklist(meeting: Meeting, *, actor, **fields):
+    """The preparation checklist of a 组织生活会 (LIFE-07)."""
+    from dangjian.orglife.models import LifeMeetingChecklist
+
+    unknown = set(fields) - set(CHECKLIST_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown checklist fields: {sorted(unknown)}")
+    _require(actor, meeting.org)
+    if meeting.kind != MeetingKind.LIFE_MEETING:
+        raise RuleViolation("LIFE-07", "只有组织生活会有会前准备清单", field=None)
+    if meeting.status == MeetingStatus.APPROVED:
+        raise RuleViolation("LIFE-REVIEW", "会议记录已审核通过，准备清单不能再修改", field=None)
+    with transaction.atomic():
+        checklist, _ = LifeMeetingChecklist.objects.get_or_create(meeting=meeting)
+        for key, value in fields.items():
+            setattr(checklist, key, (value or "").strip() if key == "rectification" else bool(value))
+        checklist.version += 1
+        checklist.save()
+        audit.record(
+            "checklist.save", actor=actor, obj=meeting, org_path=meeting.org.path,
+            after={k: getattr(checklist, k) if k != "rectification" else len(checklist.rectification)
+                   for k in CHECKLIST_FIELDS},
+        )  # fmt: skip
+    return checklist
+
+
+def record_talk(org: Org, *, actor, held_on: date, first: Member, second: Member, topic: str):
+    """Log one 谈心谈话 (LIFE-10): two different current members of the org, a date not in the future."""
+    from dangjian.orglife.models import Talk
+
+    _require(actor, org)
+    topic = (topic or "").strip()
+    if not topic:
+        raise RuleViolation("LIFE-10", "请填写谈话主题", field="topic")
+    if not isinstance(held_on, date) or held_on > _today():
+        raise RuleViolation("LIFE-10", "谈话日期不能晚于今天", field="held_on")
+    if first.pk == second.pk:
+        raise RuleViolation("LIFE-10", "谈话双方不能是同一人", field="second")
+    allowed = set(Member.objects.current().members().filter(org=org).values_list("pk", flat=True))
+    if first.pk not in allowed or second.pk not in allowed:
+        raise RuleViolation("LIFE-10", "谈话双方须为本组织在册党员", field="second")
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    with transaction.atomic():
+        talk = Talk.objects.create(
+            org=org, held_on=held_on, first=first, second=second, topic=topic[:200],
+            recorded_by=actor if authenticated else None,
+        )  # fmt: skip
+        audit.record(
+            "talk.record", actor=actor, obj=talk, org_path=org.path,
+            after={"held_on": held_on.isoformat(), "first": first.pk, "second": second.pk},
+        )  # fmt: skip
+    return talk
+
+
+# ------------------------------------------------------------------------------------- photos and files
+
+FILE_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+FILE_MAGIC = {b"%PDF": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png"}
+FILE_MAX_BYTES = 20 * 1024 * 1024
+
+
+def attach_file(meeting: Meeting, upload, *, actor, title: str = ""):
+    """Store a photo or file of the meeting (PDF, JPEG or PNG, at most 20 MB, checked by content) outside the
+    web root. Not on a record waiting for review or approved."""
+    import uuid
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from dangjian.core import crypto
+    from dangjian.orglife.models import MeetingFile
+
+    _require(actor, meeting.org)
+    _refuse_locked(meeting)
+    if upload is None:
+        raise RuleViolation("LIFE-DATA", "请选择文件", field="file")
+    if upload.size > FILE_MAX_BYTES:
+        raise RuleViolation("LIFE-DATA", "文件超过20MB", field="file")
+    head = upload.read(8)
+    upload.seek(0)
+    content_type = next((t for magic, t in FILE_MAGIC.items() if head.startswith(magic)), None)
+    if content_type is None:
+        raise RuleViolation("LIFE-DATA", "只能上传 PDF、JPG 或 PNG 文件", field="file")
+    directory = Path(settings.MEDIA_ROOT) / "orglife" / str(meeting.pk)
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / f"{uuid.uuid4().hex}{FILE_TYPES[content_type]}"
+    data = b"".join(upload.chunks())
+    tmp = target.with_suffix(".part")
+    tmp.write_bytes(data)
+    tmp.replace(target)
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    name = getattr(upload, "name", target.name)[:255]
+    with transaction.atomic():
+        row = MeetingFile.objects.create(
+            meeting=meeting, title=(title or "").strip()[:128] or name, stored_file=str(target.relative_to(
+                settings.MEDIA_ROOT)), original_name=name, content_type=content_type, size=len(data),
+            digest=crypto.sm3(data).hex(), uploaded_by=actor if authenticated else None,
+        )  # fmt: skip
+        _verify(actor, meeting.pk)
+        audit.record("meeting.file.add", actor=actor, obj=meeting, org_path=meeting.org.path,
+                     after={"title": row.title, "digest": row.digest})  # fmt: skip
+    return row
+
+
+def record_file_download(row, *, actor) -> None:
+    with transaction.atomic():
+        audit.record("meeting.file.download", actor=actor, obj=row.meeting, org_path=row.meeting.org.path,
+                     after={"file_id": row.pk, "digest": row.digest})  # fmt: skip

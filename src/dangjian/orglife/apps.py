@@ -19,8 +19,14 @@ class OrglifeConfig(AppConfig):
         )  # fmt: skip
         register(
             NavItem(
-                "组织生活完成情况", "orglife:compliance", "chart", "orglife.view_meeting",
+                "组织生活完成情况", "orglife:overview", "chart", "orglife.view_meeting",
                 description="各党支部三会一课、主题党日开展情况和完成率", order=51,
+            )
+        )  # fmt: skip
+        register(
+            NavItem(
+                "我的组织生活", "orglife:my", "user", "orglife.view_meeting",
+                description="本人即将参加的组织生活和出勤情况", order=52,
             )
         )  # fmt: skip
         todos.register("组织生活", orglife_todos)

@@ -15,6 +15,7 @@ class MeetingDetailsForm(StyledFormMixin, forms.Form):
     topic = forms.CharField(label="主题", max_length=200)
     held_on = forms.DateField(label="日期", widget=DATE_WIDGET)
     starts_at = forms.TimeField(label="开始时间", widget=TIME_WIDGET, required=False)
+    ends_at = forms.TimeField(label="结束时间", widget=TIME_WIDGET, required=False)
     place = forms.CharField(label="地点", max_length=128, required=False)
     host = forms.CharField(label="主持人", max_length=64, required=False)
     recorder = forms.CharField(label="记录人", max_length=64, required=False)
@@ -24,7 +25,7 @@ class MeetingDetailsForm(StyledFormMixin, forms.Form):
 class ScheduleForm(MeetingDetailsForm):
     org = OrgChoiceField(queryset=Org.objects.none(), label="党组织")
     kind = forms.ChoiceField(label="类别", choices=MeetingKind.choices)
-    field_order = ["org", "kind", "topic", "held_on", "starts_at", "place", "host", "recorder", "lecturer"]
+    field_order = ["org", "kind", "topic", "held_on", "starts_at", "ends_at", "place", "host", "recorder", "lecturer"]
 
     def __init__(self, *args, org_queryset=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -34,6 +35,17 @@ class ScheduleForm(MeetingDetailsForm):
 
 class RecordForm(MeetingDetailsForm):
     minutes = forms.CharField(label="会议记录", widget=forms.Textarea(attrs={"rows": 10}), required=False)
+    resolutions = forms.CharField(label="决议事项", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class AmendForm(RecordForm):
+    reason = forms.CharField(label="修改理由", max_length=255, help_text="审核通过后修改必须填写理由，留存备查")
+
+
+class ReviewForm(StyledFormMixin, forms.Form):
+    decision = forms.ChoiceField(label="审核意见", choices=[("approve", "审核通过"), ("return", "退回修改")])
+    reason = forms.CharField(label="理由", max_length=255, required=False, help_text="退回时必须填写")
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
@@ -50,3 +62,47 @@ class MeetingFilterForm(forms.Form):
     kind = forms.ChoiceField(label="类别", choices=[("", "全部类别"), *MeetingKind.choices], required=False)
     org = forms.IntegerField(required=False, widget=forms.HiddenInput)
     year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
+
+
+class CadenceForm(StyledFormMixin, forms.Form):
+    org = OrgChoiceField(queryset=Org.objects.none(), label="适用党组织（含下级）")
+    kind = forms.ChoiceField(label="类别", choices=MeetingKind.choices)
+    cadence = forms.ChoiceField(
+        label="频次", choices=[("monthly", "每月"), ("quarterly", "每季度"), ("yearly", "每年"), ("none", "不作要求")]
+    )
+    effective_from = forms.DateField(label="生效日期", widget=DATE_WIDGET)
+    note = forms.CharField(label="依据", max_length=255, required=False, help_text="如：某县三会一课制度（2026）")
+
+    def __init__(self, *args, org_queryset=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if org_queryset is not None:
+            self.fields["org"].queryset = org_queryset
+
+
+class ChecklistForm(StyledFormMixin, forms.Form):
+    study = forms.BooleanField(label="会前集中学习", required=False)
+    talks = forms.BooleanField(label="开展谈心谈话", required=False)
+    opinions = forms.BooleanField(label="征求意见建议", required=False)
+    criticism = forms.BooleanField(label="开展批评与自我批评", required=False)
+    rectification = forms.CharField(
+        label="整改清单",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text="会后列出问题、措施、责任人和时限",
+    )
+
+
+class TalkForm(StyledFormMixin, forms.Form):
+    held_on = forms.DateField(label="日期", widget=DATE_WIDGET)
+    first = forms.ModelChoiceField(queryset=None, label="谈话人")
+    second = forms.ModelChoiceField(queryset=None, label="谈话对象")
+    topic = forms.CharField(label="主题", max_length=200)
+
+    def __init__(self, *args, members=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["first"].queryset = members
+        self.fields["second"].queryset = members
+
+
+class AccountLinkForm(StyledFormMixin, forms.Form):
+    username = forms.CharField(label="登录账号", max_length=150, help_text="该党员本人的登录账号名")

@@ -20,6 +20,15 @@ class MeetingKind(models.TextChoices):
 class MeetingStatus(models.TextChoices):
     PLANNED = "planned", "计划召开"
     HELD = "held", "已召开"
+    SUBMITTED = "submitted", "待审核"
+    APPROVED = "approved", "审核通过"
+    RETURNED = "returned", "已退回"
+
+
+# Records that count as held for compliance: recorded, and not returned by the upper committee.
+COUNTED_STATUSES = ("held", "submitted", "approved")
+# Records the branch may no longer edit: waiting for review or approved (an amendment is then needed).
+LOCKED_STATUSES = ("submitted", "approved")
 
 
 class AttendanceStatus(models.TextChoices):
@@ -44,6 +53,15 @@ class Meeting(models.Model):
     lecturer = models.CharField("授课人", max_length=64, blank=True)
     minutes = models.TextField("会议记录", blank=True)
     status = models.CharField("状态", max_length=16, choices=MeetingStatus.choices, default=MeetingStatus.PLANNED)
+    resolutions = models.TextField("决议事项", blank=True)
+    ends_at = models.TimeField("结束时间", null=True, blank=True)
+    invitees = models.ManyToManyField("members.Member", verbose_name="参加人员", blank=True, related_name="+")
+    submitted_at = models.DateTimeField("报送时间", null=True, blank=True)
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    review_note = models.CharField("审核意见/退回理由", max_length=255, blank=True)
     version = models.PositiveIntegerField("版本", default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -60,6 +78,8 @@ class Meeting(models.Model):
         indexes = [
             models.Index(fields=["org", "held_on"], name="orglife_meeting_org_idx"),
             models.Index(fields=["held_on", "kind"], name="orglife_meeting_day_idx"),
+            # covers the compliance roll-up (org range → dates → kind, status) without reading the rows
+            models.Index(fields=["org", "held_on", "kind", "status"], name="orglife_meeting_cover_idx"),
         ]
 
     def __str__(self):
@@ -67,7 +87,18 @@ class Meeting(models.Model):
 
     @property
     def is_held(self) -> bool:
-        return self.status == MeetingStatus.HELD
+        return self.status != MeetingStatus.PLANNED
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status in LOCKED_STATUSES
+
+    @property
+    def status_badge(self) -> str:
+        return {
+            "planned": "bg-secondary-lt", "held": "bg-blue-lt", "submitted": "bg-yellow-lt",
+            "approved": "bg-green-lt", "returned": "bg-red-lt",
+        }.get(self.status, "bg-secondary-lt")  # fmt: skip
 
 
 class Attendance(models.Model):
@@ -119,3 +150,230 @@ class Exemption(models.Model):
 
     def __str__(self):
         return f"{self.org} {self.period} {self.get_kind_display()}"
+
+
+RECORD_LABEL_FIELDS = ("topic", "held_on", "starts_at", "ends_at", "place", "host", "recorder", "lecturer",
+                       "minutes", "resolutions")  # fmt: skip
+
+
+class Amendment(models.Model):
+    """A change to a record after approval: only with a reason, kept with the fields it changed."""
+
+    scope_path = "meeting__org__path"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="amendments")
+    reason = models.CharField("修改理由", max_length=255)
+    changes = models.JSONField("修改内容", default=dict)
+    amended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    amended_at = models.DateTimeField("修改时间", auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    @property
+    def changed_labels(self) -> list[str]:
+        return [str(Meeting._meta.get_field(k).verbose_name) for k in self.changes if k in RECORD_LABEL_FIELDS]
+
+    class Meta:
+        verbose_name = "审核后修改"
+        verbose_name_plural = "审核后修改"
+        ordering = ["-amended_at", "-pk"]
+
+
+class CadenceRule(models.Model):
+    """A jurisdiction's cadence for one kind (LIFE-05 the branch Party lecture is local practice): applies to
+    the org and its subtree from `effective_from`; the nearest org wins, then the latest date. `cadence`
+    "none" removes the requirement. Without any row the defaults of rules.DEFAULT_CADENCE apply."""
+
+    scope_path = "org__path"
+
+    org = models.ForeignKey("orgs.Org", verbose_name="适用党组织（含下级）", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField("类别", max_length=32, choices=MeetingKind.choices)
+    cadence = models.CharField(
+        "频次", max_length=16,
+        choices=[("monthly", "每月"), ("quarterly", "每季度"), ("yearly", "每年"), ("none", "不作要求")],
+    )  # fmt: skip
+    effective_from = models.DateField("生效日期")
+    note = models.CharField("依据", max_length=255, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "组织生活频次"
+        verbose_name_plural = "组织生活频次"
+        ordering = ["org", "kind", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "kind", "effective_from"], name="orglife_one_cadence_per_day")
+        ]
+
+
+class MemberAccount(models.Model):
+    """Which roster member a login account is (self-service: my meetings, QR sign-in)."""
+
+    scope_path = "member__org__path"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="orglife_member")
+    member = models.OneToOneField("members.Member", on_delete=models.CASCADE, related_name="+")
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "党员账号"
+        verbose_name_plural = "党员账号"
+
+
+class SignInToken(models.Model):
+    """A one-time sign-in token shown as a QR code at the meeting. Only its hash is stored; it is valid
+    from `valid_from` to `valid_to` (the meeting's time window) and is spent by the first sign-in."""
+
+    scope_path = "meeting__org__path"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    valid_from = models.DateTimeField("有效期自")
+    valid_to = models.DateTimeField("有效期至")
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+    used_by = models.ForeignKey("members.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "签到码"
+        verbose_name_plural = "签到码"
+
+
+class AppraisalGrade(models.TextChoices):
+    EXCELLENT = "excellent", "优秀"
+    QUALIFIED = "qualified", "合格"
+    BASIC = "basic", "基本合格"
+    UNQUALIFIED = "unqualified", "不合格"
+
+
+class Appraisal(models.Model):
+    """民主评议党员 of one org for one year (LIFE-08/09): self-assessment, peer assessment, the vote, then
+    the grades. Closing it checks the ≤1/3 优秀 rule and that every full member is graded."""
+
+    scope_path = "org__path"
+
+    org = models.ForeignKey("orgs.Org", verbose_name="党组织", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveIntegerField("年度")
+    meeting = models.ForeignKey(
+        Meeting, verbose_name="评议会议", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed = models.BooleanField("已确定等次", default=False)
+    closed_at = models.DateTimeField("确定时间", null=True, blank=True)
+    version = models.PositiveIntegerField("版本", default=1)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "民主评议党员"
+        verbose_name_plural = "民主评议党员"
+        ordering = ["-year", "org"]
+        constraints = [models.UniqueConstraint(fields=["org", "year"], name="orglife_one_appraisal_per_year")]
+
+    def __str__(self):
+        return f"{self.org} {self.year}年民主评议党员"
+
+
+class AppraisalEntry(models.Model):
+    """One member in an appraisal. `graded` is False for members who take part without a grade (probationary
+    members by default, LIFE-09 P)."""
+
+    scope_path = "appraisal__org__path"
+
+    appraisal = models.ForeignKey(Appraisal, on_delete=models.CASCADE, related_name="entries")
+    member = models.ForeignKey("members.Member", verbose_name="党员", on_delete=models.PROTECT, related_name="+")
+    graded = models.BooleanField("评定等次", default=True)
+    self_assessment = models.TextField("个人自评", blank=True)
+    peer_assessment = models.TextField("党员互评", blank=True)
+    votes_excellent = models.PositiveIntegerField("测评票：优秀", default=0)
+    votes_qualified = models.PositiveIntegerField("测评票：合格", default=0)
+    votes_basic = models.PositiveIntegerField("测评票：基本合格", default=0)
+    votes_unqualified = models.PositiveIntegerField("测评票：不合格", default=0)
+    grade = models.CharField("等次", max_length=16, choices=AppraisalGrade.choices, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "评议结果"
+        verbose_name_plural = "评议结果"
+        constraints = [models.UniqueConstraint(fields=["appraisal", "member"], name="orglife_one_entry")]
+
+
+class LifeMeetingChecklist(models.Model):
+    """组织生活会 preparation and follow-up (LIFE-07): study, talks, opinions collected, criticism at the
+    meeting, rectification list afterwards."""
+
+    scope_path = "meeting__org__path"
+
+    meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="checklist")
+    study = models.BooleanField("会前学习", default=False)
+    talks = models.BooleanField("谈心谈话", default=False)
+    opinions = models.BooleanField("征求意见", default=False)
+    criticism = models.BooleanField("批评与自我批评", default=False)
+    rectification = models.TextField("整改清单", blank=True)
+    version = models.PositiveIntegerField("版本", default=1)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "组织生活会准备"
+        verbose_name_plural = "组织生活会准备"
+
+
+class Talk(models.Model):
+    """谈心谈话 log (LIFE-10): a pair, a date, a topic."""
+
+    scope_path = "org__path"
+
+    org = models.ForeignKey("orgs.Org", verbose_name="党组织", on_delete=models.PROTECT, related_name="+")
+    held_on = models.DateField("日期")
+    first = models.ForeignKey("members.Member", verbose_name="谈话人", on_delete=models.PROTECT, related_name="+")
+    second = models.ForeignKey("members.Member", verbose_name="谈话对象", on_delete=models.PROTECT, related_name="+")
+    topic = models.CharField("主题", max_length=200)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "谈心谈话"
+        verbose_name_plural = "谈心谈话"
+        ordering = ["-held_on", "-pk"]
+        indexes = [models.Index(fields=["org", "held_on"], name="orglife_talk_org_idx")]
+
+
+class MeetingFile(models.Model):
+    """A photo or file of a meeting (sign-in sheet scan, photos, materials). Stored outside the web root and
+    served only through a scoped view."""
+
+    scope_path = "meeting__org__path"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="files")
+    title = models.CharField("标题", max_length=128)
+    stored_file = models.CharField(max_length=255)
+    original_name = models.CharField("原文件名", max_length=255)
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField("大小（字节）")
+    digest = models.CharField("摘要（SM3）", max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "会议照片和附件"
+        verbose_name_plural = "会议照片和附件"
+        ordering = ["uploaded_at", "pk"]
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")

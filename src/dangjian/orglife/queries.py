@@ -15,7 +15,16 @@ from django.db.models import Q
 
 from dangjian.core.scope import restrict
 from dangjian.orglife import rules
-from dangjian.orglife.models import Attendance, AttendanceStatus, Exemption, Meeting, MeetingKind, MeetingStatus
+from dangjian.orglife.models import (
+    COUNTED_STATUSES,
+    Attendance,
+    AttendanceStatus,
+    CadenceRule,
+    Exemption,
+    Meeting,
+    MeetingKind,
+    MemberAccount,
+)
 from dangjian.orgs.models import BRANCH_KINDS, CommitteeTerm, Org, OrgOfficer
 from dangjian.orgs.rules import COMMITTEE_THRESHOLD_FULL_MEMBERS
 
@@ -36,6 +45,11 @@ def branches(user, action: str = VIEW):
 def orgs_for_meetings(user, action: str = CHANGE):
     """Orgs where the user may hold meetings: every active org in scope but local committees."""
     return restrict(Org.objects.active().exclude(kind="local_committee"), user, action).order_by("path")
+
+
+def orgs_for_cadence(user):
+    """Orgs where the user may set a cadence for the subtree: every active org in scope."""
+    return restrict(Org.objects.active(), user, CHANGE).order_by("path")
 
 
 # --------------------------------------------------------------------------------------------- quorum
@@ -78,7 +92,10 @@ def attendance_sheet(meeting: Meeting) -> AttendanceSheet:
                 "status": row.status if row else AttendanceStatus.PRESENT,
                 "reason": row.reason if row else "",
                 "recorded": row is not None,
-                "voting": row.voting if row else member_rules.is_voting_member(member.stage, member.status),
+                "voting": row.voting
+                if row
+                else member.org_id == meeting.org_id and member_rules.is_voting_member(member.stage, member.status),
+                "invited": member.org_id != meeting.org_id,
             }
         )
     counts = {s: sum(1 for r in rows if r["recorded"] and r["status"] == s) for s in AttendanceStatus.values}
@@ -125,30 +142,58 @@ class ComplianceRow:
         return len(self.gaps)
 
 
-def has_committee_map(org_list: list[Org]) -> dict[int, bool]:
+def has_committee_map(org_list: list[Org], *, subtree: str | None = None) -> dict[int, bool]:
     """Org id → whether it has a committee: its latest term says so; without a recorded term, ORG-05
-    (≥7 full members must elect a committee) decides. One query."""
+    (≥7 full members must elect a committee) decides. One query (by the subtree's path range when all the
+    orgs lie under `subtree`, else by their ids)."""
     out = {o.pk: o.full_member_count >= COMMITTEE_THRESHOLD_FULL_MEMBERS for o in org_list}
     seen: set[int] = set()
-    for org_id, flag in (
-        CommitteeTerm.objects.filter(org_id__in=list(out)).order_by("org_id", "-elected_on", "-pk")
-        .values_list("org_id", "has_committee")
-    ):  # fmt: skip
+    terms = (
+        CommitteeTerm.objects.filter(org__path__in_subtree=subtree)
+        if subtree
+        else CommitteeTerm.objects.filter(org_id__in=list(out))
+    )
+    for org_id, flag in terms.order_by("org_id", "-elected_on", "-pk").values_list("org_id", "has_committee"):
+        if org_id not in out:
+            continue
         if org_id not in seen:
             seen.add(org_id)
             out[org_id] = flag
     return out
 
 
+def cadence_map(org_list: list[Org], on: date) -> dict[int, dict[str, str]]:
+    """Org id → the cadence per kind in force on `on` (LIFE-05 and the like): the defaults of the spec,
+    overridden by the jurisdiction rules set on the org or any ancestor (one query)."""
+    from dangjian.core.tree import ancestor_paths, depth_of
+
+    by_path: dict[str, list[tuple[int, str, str, date]]] = {}
+    paths = {p for o in org_list for p in (*ancestor_paths(o.path), o.path)}
+    if paths and CadenceRule.objects.exists():
+        for path, kind, cadence, since in CadenceRule.objects.filter(org__path__in=paths).values_list(
+            "org__path", "kind", "cadence", "effective_from"
+        ):
+            by_path.setdefault(path, []).append((depth_of(path), kind, cadence, since))
+    out = {}
+    cache: dict[tuple, dict[str, str]] = {}  # orgs under the same rules share one (read-only) mapping
+    for o in org_list:
+        rows = tuple(r for p in (*ancestor_paths(o.path), o.path) for r in by_path.get(p, ())) if by_path else ()
+        if rows not in cache:
+            cache[rows] = rules.effective_cadence(rows, on)
+        out[o.pk] = cache[rows]
+    return out
+
+
 def compliance_rows(org_list: list[Org], year: int, through: date) -> list[ComplianceRow]:
-    """The compliance of the given orgs for `year` through `through` (four queries, whatever their number)."""
+    """The compliance of the given orgs for `year` through `through` (five queries, whatever their number)."""
     if not org_list:
         return []
     ids = [o.pk for o in org_list]
     committee = has_committee_map(org_list)
+    cadences = cadence_map(org_list, date(year, 12, 31))
     held: dict[int, list[tuple[str, date]]] = {i: [] for i in ids}
     meetings = Meeting.objects.filter(
-        org_id__in=ids, status=MeetingStatus.HELD, held_on__gte=date(year, 1, 1), held_on__lte=date(year, 12, 31)
+        org_id__in=ids, status__in=COUNTED_STATUSES, held_on__gte=date(year, 1, 1), held_on__lte=date(year, 12, 31)
     ).values_list("org_id", "kind", "held_on")
     for org_id, kind, day in meetings:
         held[org_id].append((kind, day))
@@ -160,8 +205,9 @@ def compliance_rows(org_list: list[Org], year: int, through: date) -> list[Compl
     out = []
     for org in org_list:
         has = committee[org.pk]
-        required = rules.required_periods(year=year, through=through, has_committee=has)
-        gaps = rules.meeting_gaps(held[org.pk], year=year, through=through, has_committee=has)
+        cad = cadences[org.pk]
+        required = rules.required_periods(year=year, through=through, has_committee=has, cadence=cad)
+        gaps = rules.meeting_gaps(held[org.pk], year=year, through=through, has_committee=has, cadence=cad)
         excused = exempt[org.pk] & required
         required_n = len(required - excused)
         remaining = sorted(gaps - excused, key=lambda g: (list(MeetingKind.values).index(g[0]), g[1]))
@@ -188,3 +234,113 @@ def compliance(user, year: int, through: date, *, limit: int | None = None, offs
 
 # Kinds shown as columns of the compliance table: the required ones, in glossary order.
 REQUIRED_KINDS = [k for k in MeetingKind.values if k in rules.DEFAULT_CADENCE]
+
+
+# -------------------------------------------------------------------------------------------- calendar
+
+
+@dataclass
+class Slot:
+    """One required meeting of the year (kind × period) and what fills it."""
+
+    kind: str
+    period: str
+    first: date
+    last: date
+    held: list[Meeting]
+    planned: list[Meeting]
+    exempted: bool
+
+    @property
+    def label(self) -> str:
+        return MeetingKind(self.kind).label
+
+    def state(self, today: date) -> str:
+        if self.held:
+            return "done"
+        if self.exempted:
+            return "exempted"
+        if self.planned:
+            return "planned"
+        return "missed" if self.last < today else "open"
+
+
+def calendar_slots(org: Org, year: int) -> tuple[list[Slot], list[Meeting]]:
+    """The year's required meetings of a branch as slots (from its cadence), each with the meetings of
+    its kind held or planned in its period; and every meeting of the year (for the month view)."""
+    has = has_committee_map([org])[org.pk]
+    cadence = cadence_map([org], date(year, 12, 31))[org.pk]
+    meetings = list(Meeting.objects.filter(org=org, held_on__year=year).order_by("held_on", "starts_at", "pk"))
+    exempt = set(
+        Exemption.objects.filter(Q(period=str(year)) | Q(period__startswith=f"{year}-"), org=org).values_list(
+            "kind", "period"
+        )
+    )
+    slots = []
+    for kind, label, first, last in rules.year_slots(year, cadence, has_committee=has):
+        inside = [m for m in meetings if m.kind == kind and first <= m.held_on <= last]
+        slots.append(
+            Slot(
+                kind, label, first, last,
+                [m for m in inside if m.status in COUNTED_STATUSES], [m for m in inside if m.status == "planned"],
+                (kind, label) in exempt,
+            )
+        )  # fmt: skip
+    return slots, meetings
+
+
+def member_of(user):
+    """The roster member a login account is linked to, or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    link = MemberAccount.objects.select_related("member__org").filter(user=user).first()
+    return link.member if link else None
+
+
+def my_meetings(member, today: date):
+    """A member's meetings: upcoming (invited, or of the member's org when nobody was invited) and the
+    recent ones with the member's attendance."""
+    invited = Meeting.invitees.through.objects.filter(member_id=member.pk).values("meeting_id")
+    mine = Meeting.objects.select_related("org").filter(Q(pk__in=invited) | Q(org_id=member.org_id, invitees=None))
+    upcoming = list(mine.filter(held_on__gte=today, status="planned").order_by("held_on", "starts_at")[:20])
+    attendance = {a.meeting_id: a for a in Attendance.objects.filter(member=member).order_by("-meeting__held_on")[:50]}
+    recent = list(mine.filter(held_on__lt=today).exclude(status="planned").order_by("-held_on")[:20])
+    for m in recent:
+        m.my_attendance = attendance.get(m.pk)
+    return upcoming, recent
+
+
+# ----------------------------------------------------------------------- appraisal, talks, member record
+
+
+def committee_member_ids(org: Org) -> set[int]:
+    """The org's current committee members on the roster (officers are kept by name)."""
+    from dangjian.members.models import Member
+
+    names = set(OrgOfficer.objects.filter(org=org, ends_on__isnull=True).values_list("name", flat=True))
+    return set(Member.objects.current().members().filter(org=org, name__in=names).values_list("pk", flat=True))
+
+
+def talk_coverage(org: Org, year: int):
+    """LIFE-10 coverage of an org in a year: (covered pairs, required pairs, missing pairs as member pairs)."""
+    from dangjian.members.models import Member
+    from dangjian.orglife.models import Talk
+
+    members = {m.pk: m for m in Member.objects.current().members().filter(org=org)}
+    pairs = Talk.objects.filter(org=org, held_on__year=year).values_list("first_id", "second_id")
+    covered, required, missing = rules.talk_coverage(committee_member_ids(org), members, pairs)
+    named = sorted((members[a].name, members[b].name) for a, b in missing if a in members and b in members)
+    return covered, required, named
+
+
+def member_record(member):
+    """A member's organizational-life record: attendance counts per year and the appraisal results."""
+    from dangjian.orglife.models import AppraisalEntry
+
+    entries = list(
+        AppraisalEntry.objects.filter(member=member).select_related("appraisal__org").order_by("-appraisal__year")
+    )
+    attendance = list(
+        Attendance.objects.filter(member=member).select_related("meeting").order_by("-meeting__held_on")[:100]
+    )
+    return entries, attendance

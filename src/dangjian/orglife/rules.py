@@ -8,10 +8,12 @@ are fixed by rules.md. The cadence of each kind is a default that a jurisdiction
 from __future__ import annotations
 
 import calendar
+import math
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 MONTHLY, QUARTERLY, YEARLY = "monthly", "quarterly", "yearly"
 
@@ -166,3 +168,137 @@ def period_of(kind: str, day: date, cadence: Mapping[str, str] | None = None) ->
     if every == YEARLY:
         return str(day.year)
     raise ValueError(f"{kind!r} 没有规定频次")
+
+
+# --- review chain, sign-in window, cadence configuration ---------------------------------------------
+
+NONE = "none"
+
+
+def quorum_refusal(kind: str, voting_present: int, voting_due: int) -> str | None:
+    """LIFE-01: a 支部党员大会 is valid only with more than half of the voting members present. Returns the
+    reason it cannot be marked valid (submitted or approved), or None when it may. Other kinds: None."""
+    if kind != "general_assembly":
+        return None
+    if general_assembly_quorum(voting_present, voting_due):
+        return None
+    return (
+        f"有表决权的党员应到{voting_due}人、实到{voting_present}人，未超过半数"
+        f"（至少{majority_needed(voting_due)}人），支部党员大会无效，不能报送或审核通过"
+    )
+
+
+def sign_in_window(
+    day: date, starts_at: time | None, ends_at: time | None, *, lead_minutes: int = 30, default_hours: int = 4
+) -> tuple[datetime, datetime]:
+    """The (naive, local) time window in which a QR sign-in for a meeting is accepted: from `lead_minutes`
+    before the start to the end (or `default_hours` after the start); without a start time, the whole day."""
+    if starts_at is None:
+        return datetime.combine(day, time(0, 0)), datetime.combine(day, time(23, 59, 59))
+    start = datetime.combine(day, starts_at)
+    end = datetime.combine(day, ends_at) if ends_at and ends_at > starts_at else start + timedelta(hours=default_hours)
+    return start - timedelta(minutes=lead_minutes), end
+
+
+def effective_cadence(
+    overrides: Iterable[tuple[int, str, str, date]], on: date, defaults: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """LIFE-05 and the like: the cadence per kind in force on `on` for one org, from the defaults and the
+    jurisdiction overrides (depth of the org that set it, kind, cadence, effective from). The deepest org
+    wins; within one org the latest effective date not after `on`. A cadence "none" drops the kind."""
+    out = dict(DEFAULT_CADENCE if defaults is None else defaults)
+    best: dict[str, tuple[int, date]] = {}
+    for depth, kind, cadence, since in overrides:
+        if since > on:
+            continue
+        key = (depth, since)
+        if kind not in best or key > best[kind]:
+            best[kind] = key
+            out[kind] = cadence
+    return {k: v for k, v in out.items() if v != NONE}
+
+
+def year_slots(year: int, cadence: Mapping[str, str], *, has_committee: bool) -> list[tuple[str, str, date, date]]:
+    """The required meetings of a year as calendar slots: (kind, period label, first day, last day)."""
+    out = []
+    for kind, every in cadence.items():
+        if kind in COMMITTEE_ONLY and not has_committee:
+            continue
+        for label, first, last in periods(year, every):
+            out.append((kind, label, first, last))
+    return sorted(out, key=lambda s: (s[2], s[3], s[0]))
+
+
+def window(year: int, quarter: int | None, through: date) -> tuple[date, date]:
+    """The compliance window: the whole year or one quarter, cut at `through` (periods must also end by it)."""
+    if quarter is None:
+        return date(year, 1, 1), min(through, date(year, 12, 31))
+    first, last = period_bounds(f"{year}-Q{quarter}")
+    return first, min(through, last)
+
+
+def required_in_window(
+    year: int, start: date, through: date, cadence: Mapping[str, str], *, has_committee: bool
+) -> dict[str, list[str]]:
+    """kind → the labels of its periods that end inside [start, through]: what a compliance window asks."""
+    out: dict[str, list[str]] = {}
+    for kind, every in cadence.items():
+        if kind in COMMITTEE_ONLY and not has_committee:
+            continue
+        labels = [label for label, _f, last in periods(year, every) if start <= last <= through]
+        if labels:
+            out[kind] = labels
+    return out
+
+
+def rate_light(rate: Decimal, *, green: Decimal = Decimal("95"), amber: Decimal = Decimal("80")) -> str:
+    """The colour of an aggregate (a township, a county) by its completion rate (local practice, P):
+    ≥95% green, ≥80% amber, else red. Thresholds are parameters (settings ORGLIFE_RATE_GREEN/AMBER)."""
+    if rate >= green:
+        return GREEN
+    return AMBER if rate >= amber else RED
+
+
+# --- democratic appraisal (LIFE-08/09), talks (LIFE-10) ----------------------------------------------------
+
+EXCELLENT_SHARE = Fraction(1, 3)
+
+
+def excellent_allowed(graded: int, share: Fraction = EXCELLENT_SHARE) -> int:
+    """LIFE-09: 优秀 normally at most 1/3 of the members graded: the largest count n with n ≤ share × graded
+    (exact fractions: 3 graded allow 1)."""
+    if graded < 0:
+        raise ValueError(f"评定人数不合理：{graded}")
+    return math.floor(Fraction(share) * graded)
+
+
+def appraisal_problems(entries: Iterable[tuple[bool, str]], share: Fraction = EXCELLENT_SHARE) -> list[str]:
+    """What stops an appraisal from being closed: (graded, grade) per member. Every graded member needs a grade
+    (LIFE-09), the ungraded have none, and 优秀 is at most 1/3 of the graded. Empty list: may close."""
+    rows = list(entries)
+    problems = []
+    graded = [g for is_graded, g in rows if is_graded]
+    missing = sum(1 for g in graded if not g)
+    if missing:
+        problems.append(f"还有{missing}名党员未评定等次")
+    if any(g for is_graded, g in rows if not is_graded):
+        problems.append("不评定等次的党员（如预备党员）不应有等次")
+    excellent = sum(1 for g in graded if g == "excellent")
+    allowed = excellent_allowed(len(graded), share)
+    if excellent > allowed:
+        problems.append(f"评为优秀的{excellent}人，超过参评党员{len(graded)}人的三分之一（最多{allowed}人）")
+    return problems
+
+
+def talk_coverage(
+    committee: Iterable[int], members: Iterable[int], talks: Iterable[tuple[int, int]]
+) -> tuple[int, int, set[tuple[int, int]]]:
+    """LIFE-10: 谈心谈话 normally at least once a year per pair, between committee members and between committee
+    members and members. Required pairs: every unordered pair with at least one committee member. Returns
+    (covered, required, missing pairs)."""
+    com = set(committee)
+    everyone = set(members) | com
+    required = {tuple(sorted((a, b))) for a in com for b in everyone if a != b}
+    held = {tuple(sorted((a, b))) for a, b in talks if a != b}
+    missing = required - held
+    return len(required) - len(missing), len(required), missing

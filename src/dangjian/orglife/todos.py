@@ -12,7 +12,7 @@ from django.urls import reverse
 from dangjian.core.scope import has_permission
 from dangjian.core.todos import Todo
 from dangjian.orglife import queries, rules
-from dangjian.orglife.models import Meeting, MeetingKind, MeetingStatus
+from dangjian.orglife.models import COUNTED_STATUSES, Meeting, MeetingKind
 
 LIMIT = 200
 REMINDER_DAY = 20  # settings.ORGLIFE_THEME_DAY_REMINDER_DAY
@@ -33,7 +33,7 @@ def theme_day_pending(user, today: date, lead: int) -> list[Todo]:
     first = today.replace(day=1)
     last = today.replace(day=calendar.monthrange(today.year, today.month)[1])
     held = Meeting.objects.filter(
-        kind=MeetingKind.THEME_DAY, status=MeetingStatus.HELD, held_on__gte=first, held_on__lte=last
+        kind=MeetingKind.THEME_DAY, status__in=COUNTED_STATUSES, held_on__gte=first, held_on__lte=last
     ).values("org_id")
     pending = queries.branches(user, queries.CHANGE).exclude(pk__in=held)[:LIMIT]
     detail = f"每月应相对固定1天开展主题党日（LIFE-06），本月截至{last:%m月%d日}"
@@ -61,7 +61,36 @@ def overdue_gaps(user, today: date, lead: int) -> list[Todo]:
     return out
 
 
+def unqualified_members(user, today: date, lead: int) -> list[Todo]:
+    """MEM-03/04: a member graded 不合格 in a closed appraisal of this or last year starts the handling
+    (education, 限期改正 up to one year): one to-do per member until the roster records the outcome."""
+    from dangjian.core.scope import restrict
+    from dangjian.orglife.models import AppraisalEntry
+
+    qs = restrict(
+        AppraisalEntry.objects.filter(
+            grade="unqualified", appraisal__closed=True, appraisal__year__gte=today.year - 1
+        ).select_related("member", "appraisal__org"),
+        user,
+        queries.CHANGE,
+    )[:LIMIT]
+    return [
+        Todo(
+            "MEM-03",
+            f"{e.member.name}：民主评议为不合格，须限期改正",
+            f"{e.appraisal.year}年民主评议党员评定为不合格：进行教育，限期改正（不超过一年，MEM-04）",
+            date(e.appraisal.year + 1, 12, 31),
+            False,
+            reverse("orglife:member_record", args=[e.member_id]),
+            e.appraisal.org.name,
+        )
+        for e in qs
+    ]
+
+
 def orglife_todos(user, today: date, lead: int) -> list[Todo]:
     if not has_permission(user, queries.CHANGE):
         return []
-    return theme_day_pending(user, today, lead) + overdue_gaps(user, today, lead)
+    return (
+        theme_day_pending(user, today, lead) + overdue_gaps(user, today, lead) + unqualified_members(user, today, lead)
+    )

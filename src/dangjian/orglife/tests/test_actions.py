@@ -134,3 +134,96 @@ def test_exemption_is_granted_from_above(orgs, town_officer, village_officer):
     with pytest.raises(OutOfScope):
         actions.grant_exemption(orgs["village3"], actor=town_officer, kind="theme_day", period="2026-04", reason="x")
     assert Exemption.objects.count() == 1
+
+
+# ------------------------------------------------------------------------------------------ review chain
+
+
+@pytest.fixture
+def reviewer(orgs):
+    """Holds orglife view/change/review on 东山镇: the upper committee of 柳树村."""
+    from dangjian.accounts import actions as account_actions
+    from dangjian.accounts.models import Role
+
+    role = Role.objects.create(
+        code="test_reviewer", name="审核", permissions=["orglife.view_meeting", "orglife.review_meeting"]
+    )
+    user, _ = account_actions.create_user("reviewer", actor=None, password="Review#2026x")
+    account_actions.assign_role(user, role, orgs["town"], actor=None)
+    return user
+
+
+def _held(meeting, actor, statuses=None):
+    m = actions.record_meeting(meeting, actor=actor, minutes="记录")
+    return actions.record_attendance(m, statuses, actor=actor)
+
+
+def test_submit_approve_locks_and_amend_needs_a_reason(orgs, people, town_officer, reviewer, assembly):
+    with pytest.raises(RuleViolation, match="先登记"):
+        actions.submit_meeting(assembly, actor=town_officer)
+    m = actions.submit_meeting(_held(assembly, town_officer), actor=town_officer)
+    assert m.status == "submitted"
+    with pytest.raises(RuleViolation, match="审核或退回前"):
+        actions.record_meeting(m, actor=town_officer, minutes="改")
+    m = actions.review_meeting(m, actor=reviewer, approve=True)
+    assert m.status == "approved"
+    assert m.reviewed_by == reviewer
+    with pytest.raises(RuleViolation, match="审核后修改"):
+        actions.record_meeting(m, actor=town_officer, minutes="改")
+    with pytest.raises(RuleViolation, match="审核后修改"):
+        actions.record_attendance(m, {}, actor=town_officer)
+    with pytest.raises(RuleViolation, match="理由"):
+        actions.amend_meeting(m, actor=town_officer, reason=" ", minutes="改")
+    m = actions.amend_meeting(m, actor=town_officer, reason="补记发言", minutes="记录（补）")
+    assert m.status == "approved"
+    assert m.minutes == "记录（补）"
+    assert m.amendments.get().changes == {"minutes": ["记录", "记录（补）"]}
+    assert m.amendments.get().changed_labels == ["会议记录"]
+    assert AuditEvent.objects.filter(action="meeting.amend").count() == 1
+    assert AuditEvent.objects.filter(action="meeting.approve").count() == 1
+
+
+def test_return_needs_a_reason_and_allows_correction(orgs, people, town_officer, reviewer, assembly):
+    m = actions.submit_meeting(_held(assembly, town_officer), actor=town_officer)
+    with pytest.raises(RuleViolation, match="退回须填写理由"):
+        actions.review_meeting(m, actor=reviewer, approve=False, reason="")
+    m = actions.review_meeting(m, actor=reviewer, approve=False, reason="会议记录过简")
+    assert (m.status, m.review_note) == ("returned", "会议记录过简")
+    m = actions.record_meeting(m, actor=town_officer, minutes="详细记录")
+    assert m.status == "held"
+    assert actions.submit_meeting(m, actor=town_officer).status == "submitted"
+
+
+def test_a_branch_cannot_approve_its_own_record(orgs, people, village_officer, assembly, town_officer):
+    from dangjian.accounts.models import Role
+
+    Role.objects.filter(code="test_orglife").update(
+        permissions=[*Role.objects.get(code="test_orglife").permissions, "orglife.review_meeting"]
+    )
+    m = actions.submit_meeting(_held(assembly, town_officer), actor=town_officer)
+    with pytest.raises(OutOfScope):
+        actions.review_meeting(m, actor=village_officer, approve=True)
+    m.refresh_from_db()
+    assert m.status == "submitted"
+
+
+def test_a_general_assembly_without_quorum_cannot_be_submitted(orgs, people, town_officer, assembly):
+    # 柳树村: 张三丰 full (voting), 李秀英 probationary (no vote): 张 absent → 0 of 1 voting present.
+    m = _held(assembly, town_officer, {people["zhang"].pk: "absent", people["li"].pk: "present"})
+    with pytest.raises(RuleViolation, match="未超过半数"):
+        actions.submit_meeting(m, actor=town_officer)
+    m.refresh_from_db()
+    assert m.status == "held"
+
+
+def test_attendance_of_an_invited_member_of_another_org(orgs, people, town_officer):
+    m = actions.schedule_meeting(
+        orgs["village"], actor=town_officer, kind="theme_day", topic="联学", held_on=date(2026, 3, 5),
+        invitees=[people["zhang"], people["wang"]],
+    )  # fmt: skip
+    m = actions.record_attendance(m, {people["wang"].pk: "present"}, actor=town_officer)
+    row = Attendance.objects.get(meeting=m, member=people["wang"])
+    assert row.status == "present"
+    assert row.voting is False
+    with pytest.raises(RuleViolation, match="受邀"):
+        actions.record_attendance(m, {people["zhao"].pk: "present"}, actor=town_officer)

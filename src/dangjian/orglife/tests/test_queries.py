@@ -103,7 +103,7 @@ def test_compliance_takes_a_fixed_number_of_queries(orgs, village_officer, count
     with CaptureQueriesContext(connection) as five:
         rows = queries.compliance(county_officer, 2026, THROUGH)
     assert len(rows) == 5
-    assert len(five) == len(one) == 4  # branches, terms, meetings, exemptions
+    assert len(five) == len(one) == 5  # branches, terms, cadence rules (exists), meetings, exemptions
 
 
 def test_compliance_can_be_sliced(orgs, county_officer):
@@ -112,3 +112,36 @@ def test_compliance_can_be_sliced(orgs, county_officer):
     assert len(first) == 2
     assert len(rest) == 3
     assert not {r.org.pk for r in first} & {r.org.pk for r in rest}
+
+
+def test_a_jurisdiction_cadence_changes_the_compliance(orgs, people, town_officer):
+    from dangjian.orglife import actions, queries
+
+    before = queries.compliance_rows([orgs["village"]], 2026, date(2026, 6, 30))[0]
+    assert ("party_lecture", "2026-Q1") in before.gaps
+    actions.set_cadence(orgs["town"], actor=town_officer, kind="party_lecture", cadence="yearly",
+                        effective_from=date(2026, 1, 1), note="镇三会一课制度")  # fmt: skip
+    after = queries.compliance_rows([orgs["village"]], 2026, date(2026, 6, 30))[0]
+    assert not any(k == "party_lecture" for k, _p in after.gaps)
+    assert after.required == before.required - 2
+    other = queries.compliance_rows([orgs["village3"]], 2026, date(2026, 6, 30))[0]
+    assert ("party_lecture", "2026-Q1") in other.gaps  # another town keeps the default
+
+
+def test_calendar_slots_show_held_planned_and_open(orgs, people, town_officer):
+    from dangjian.orglife import actions, queries
+
+    m = actions.schedule_meeting(
+        orgs["village"], actor=town_officer, kind="theme_day", topic="一月", held_on=date(2026, 1, 9)
+    )
+    actions.record_meeting(m, actor=town_officer, minutes="记录")
+    actions.schedule_meeting(
+        orgs["village"], actor=town_officer, kind="theme_day", topic="十二月", held_on=date(2026, 12, 9)
+    )
+    slots, meetings = queries.calendar_slots(orgs["village"], 2026)
+    theme = {s.period: s for s in slots if s.kind == "theme_day"}
+    assert theme["2026-01"].state(date(2026, 11, 26)) == "done"
+    assert theme["2026-02"].state(date(2026, 11, 26)) == "missed"
+    assert theme["2026-12"].state(date(2026, 11, 26)) == "planned"
+    assert theme["2026-11"].state(date(2026, 11, 26)) == "open"
+    assert len(meetings) == 2

@@ -188,3 +188,77 @@ def test_period_bounds_and_period_of():
     assert rules.period_of("life_meeting", date(2026, 5, 31)) == "2026"
     with pytest.raises(ValueError, match="期间格式"):
         rules.period_bounds("2026-Q5")
+
+
+# --- quorum refusal (LIFE-01), sign-in window, cadence configuration (LIFE-05) ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "present", "due", "refused"),
+    [
+        ("general_assembly", 3, 5, False),  # 3 > 5/2
+        ("general_assembly", 2, 4, True),  # exactly half is not more than half
+        ("general_assembly", 3, 4, False),
+        ("general_assembly", 0, 0, True),  # attendance not recorded: nobody due
+        ("theme_day", 0, 5, False),  # no quorum rule
+        ("party_lecture", 0, 0, False),
+    ],
+)
+def test_quorum_refusal_life_01(kind, present, due, refused):
+    assert (rules.quorum_refusal(kind, present, due) is not None) is refused
+
+
+@pytest.mark.parametrize(
+    ("starts", "ends", "window"),
+    [
+        (None, None, ("00:00", "23:59")),
+        ("09:00", None, ("08:30", "13:00")),
+        ("09:00", "11:00", ("08:30", "11:00")),
+        ("09:00", "08:00", ("08:30", "13:00")),  # an end before the start is ignored
+    ],
+)
+def test_sign_in_window(starts, ends, window):
+    from datetime import time
+
+    def t(v):
+        return time.fromisoformat(v) if v else None
+
+    start, end = rules.sign_in_window(date(2026, 9, 5), t(starts), t(ends))
+    assert (start.strftime("%H:%M"), end.strftime("%H:%M")) == window
+    assert start.date() == end.date() == date(2026, 9, 5)
+
+
+D = date(2026, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "on", "lecture", "absent"),
+    [
+        ([], date(2026, 6, 1), "quarterly", None),  # LIFE-05 default
+        ([(1, "party_lecture", "monthly", D)], date(2026, 6, 1), "monthly", None),
+        ([(1, "party_lecture", "monthly", date(2026, 7, 1))], date(2026, 6, 1), "quarterly", None),  # not yet
+        ([(1, "party_lecture", "monthly", D), (2, "party_lecture", "yearly", D)], date(2026, 6, 1), "yearly", None),
+        ([(2, "party_lecture", "yearly", D), (1, "party_lecture", "monthly", date(2026, 3, 1))], date(2026, 6, 1),
+         "yearly", None),  # the deeper org wins even against a later date above it
+        ([(1, "party_lecture", "monthly", D), (1, "party_lecture", "yearly", date(2026, 3, 1))], date(2026, 6, 1),
+         "yearly", None),  # same org: latest date
+        ([(1, "theme_day", "none", D)], date(2026, 6, 1), "quarterly", "theme_day"),
+    ],
+)  # fmt: skip
+def test_effective_cadence(overrides, on, lecture, absent):
+    got = rules.effective_cadence(overrides, on)
+    assert got["party_lecture"] == lecture
+    if absent:
+        assert absent not in got
+
+
+def test_year_slots_follow_the_cadence_and_the_committee():
+    slots = rules.year_slots(2026, rules.DEFAULT_CADENCE, has_committee=False)
+    kinds = [k for k, *_ in slots]
+    assert kinds.count("theme_day") == 12
+    assert kinds.count("general_assembly") == 4
+    assert "committee_meeting" not in kinds
+    assert len(slots) == 12 + 4 + 4 + 1 + 1
+    assert slots[0][2] == date(2026, 1, 1)
+    with_committee = rules.year_slots(2026, rules.DEFAULT_CADENCE, has_committee=True)
+    assert len(with_committee) == len(slots) + 12

@@ -180,3 +180,145 @@ def test_overdue_gaps_are_todos(orgs, town_officer, village_officer, nobody):
     assert orglife_todos(nobody, date(2026, 2, 21), 30) == []
     groups = dict(core_todos.collect(village_officer, date(2026, 2, 2)))
     assert "组织生活" in groups
+
+
+def test_submit_and_review_through_the_pages(client, orgs, people, town_officer):
+    from dangjian.accounts.models import Role
+    from dangjian.orglife import actions
+    from dangjian.orglife.models import Meeting
+
+    Role.objects.filter(code="test_orglife").update(
+        permissions=[*Role.objects.get(code="test_orglife").permissions, "orglife.review_meeting"]
+    )
+    m = actions.schedule_meeting(
+        orgs["village"], actor=None, kind="theme_day", topic="主题党日", held_on=date(2026, 9, 5)
+    )
+    m = actions.record_meeting(m, actor=None, minutes="记录")
+    client.force_login(town_officer)
+    page = client.get(reverse("orglife:meeting_detail", args=[m.pk])).content.decode()
+    assert "报送审核" in page
+    client.post(reverse("orglife:meeting_submit", args=[m.pk]), {"version": m.version})
+    assert Meeting.objects.get(pk=m.pk).status == "submitted"
+    page = client.get(reverse("orglife:meeting_detail", args=[m.pk])).content.decode()
+    assert 'id="review"' in page
+    assert "等待审核" in page
+    response = client.post(
+        reverse("orglife:meeting_review", args=[m.pk]), {"decision": "return", "version": m.version + 1}
+    )
+    assert response.status_code == 400
+    assert "退回须填写理由" in response.content.decode()
+    client.post(reverse("orglife:meeting_review", args=[m.pk]), {"decision": "approve", "version": m.version + 1})
+    assert Meeting.objects.get(pk=m.pk).status == "approved"
+    assert "审核后修改" in client.get(reverse("orglife:meeting_detail", args=[m.pk])).content.decode()
+
+
+def test_calendar_list_and_month_views(client, orgs, people, town_officer):
+    from dangjian.orglife import actions
+
+    actions.schedule_meeting(
+        orgs["village"], actor=None, kind="theme_day", topic="九月主题党日", held_on=date(2026, 9, 5)
+    )
+    client.force_login(town_officer)
+    url = reverse("orglife:calendar", args=[orgs["village"].pk])
+    page = client.get(url, {"year": 2026}).content.decode()
+    assert page.count("主题党日</td>") == 12
+    assert "已安排" in page
+    assert "kind=theme_day" in page  # an open slot offers to schedule
+    month = client.get(url, {"year": 2026, "month": 9, "view": "month"}).content.decode()
+    assert "九月主题党日" in month
+    assert "2026年9月" in month
+
+
+def test_my_orglife_needs_a_linked_member(client, orgs, people, personas):
+    from dangjian.orglife import actions
+
+    user = personas["party_member"]
+    client.force_login(user)
+    assert client.get(reverse("orglife:my")).status_code == 403
+    actions.link_member_account(user, people["zhang"], actor=None)
+    actions.schedule_meeting(
+        orgs["village"], actor=None, kind="party_lecture", topic="学习党章", held_on=date(2099, 1, 5)
+    )
+    page = client.get(reverse("orglife:my")).content.decode()
+    assert "学习党章" in page
+    assert "柳树村" in page
+
+
+def test_set_a_cadence_through_the_page(client, orgs, town_officer):
+    from dangjian.orglife.models import CadenceRule
+
+    client.force_login(town_officer)
+    url = reverse("orglife:cadences")
+    assert "默认频次" in client.get(url).content.decode()
+    response = client.post(url, {"org": orgs["town"].pk, "kind": "party_lecture", "cadence": "monthly",
+                                 "effective_from": "2026-01-01", "note": "镇规定"})  # fmt: skip
+    assert response.status_code == 302
+    assert CadenceRule.objects.get().cadence == "monthly"
+    response = client.post(url, {"org": orgs["county"].pk, "kind": "party_lecture", "cadence": "monthly",
+                                 "effective_from": "2026-01-01"})  # fmt: skip
+    assert response.status_code == 400  # the county is out of the town officer's scope
+
+
+def test_minutes_and_attendance_sheet_pdf(client, orgs, people, town_officer):
+    from dangjian.orglife import printing
+
+    m = actions.schedule_meeting(orgs["village"], actor=None, kind="general_assembly", topic="第三季度党员大会",
+                                 held_on=date(2026, 9, 5), host="王德胜", recorder="李秀英")  # fmt: skip
+    m = actions.record_meeting(m, actor=None, minutes="一、学习党章\n二、讨论发展党员", resolutions="同意接收")
+    m = actions.record_attendance(m, {people["li"].pk: {"status": "excused", "reason": "外出务工"}}, actor=None)
+    html = printing.minutes_html(m)
+    assert "签到表" in html
+    assert "外出务工" in html
+    assert "同意接收" in html
+    client.force_login(town_officer)
+    response = client.get(reverse("orglife:meeting_pdf", args=[m.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_photos_and_files(client, orgs, people, town_officer, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangjian.core.models import AuditEvent
+
+    settings.MEDIA_ROOT = tmp_path
+    m = actions.schedule_meeting(
+        orgs["village"], actor=None, kind="theme_day", topic="主题党日", held_on=date(2026, 9, 5)
+    )
+    client.force_login(town_officer)
+    url = reverse("orglife:file_upload", args=[m.pk])
+    client.post(url, {"file": SimpleUploadedFile("a.txt", b"hello", "text/plain")})
+    assert not m.files.exists()  # content checked, not the name
+    client.post(url, {"file": SimpleUploadedFile("合影.png", PNG, "image/png"), "title": "合影"})
+    row = m.files.get()
+    assert row.title == "合影"
+    page = client.get(reverse("orglife:meeting_detail", args=[m.pk])).content.decode()
+    assert reverse("orglife:file", args=[row.pk]) in page
+    response = client.get(reverse("orglife:file", args=[row.pk]))
+    assert b"".join(response.streaming_content) == PNG
+    assert AuditEvent.objects.filter(action="meeting.file.download").count() == 1
+    m = actions.record_meeting(m, actor=None, minutes="记录")
+    m = actions.submit_meeting(m, actor=None)
+    client.post(url, {"file": SimpleUploadedFile("b.png", PNG, "image/png")})
+    assert m.files.count() == 1  # locked while waiting for review
+
+
+def test_link_an_account_to_a_member(client, orgs, people, town_officer, personas):
+    from dangjian.accounts.models import Role
+    from dangjian.orglife.models import MemberAccount
+
+    Role.objects.filter(code="test_orglife").update(
+        permissions=[*Role.objects.get(code="test_orglife").permissions, "members.change_member"]
+    )
+    client.force_login(town_officer)
+    url = reverse("orglife:member_account", args=[people["zhang"].pk])
+    assert client.post(url, {"username": "no_such_user"}).status_code == 400
+    assert client.post(url, {"username": "PARTY_MEMBER"}).status_code == 302
+    assert MemberAccount.objects.get(user=personas["party_member"]).member == people["zhang"]
+    client.force_login(personas["party_member"])
+    assert client.get(reverse("orglife:member_record", args=[people["zhang"].pk])).status_code == 200
+    assert client.get(reverse("orglife:member_record", args=[people["li"].pk])).status_code == 403

@@ -8,8 +8,12 @@ from django.urls import reverse
 import dangjian
 
 TEMPLATES = Path(dangjian.__file__).parent
-# Only the PDF letter (rendered by WeasyPrint on the server, never served as HTML) keeps a <style> block.
-SERVER_SIDE_ONLY = {"members/templates/members/transfer_letter.html"}
+# Only the PDF templates (rendered by WeasyPrint on the server, never served as HTML) keep a <style> block.
+SERVER_SIDE_ONLY = {
+    "members/templates/members/transfer_letter.html",
+    "orglife/templates/orglife/minutes_pdf.html",
+    "stats/templates/stats/summary_pdf.html",
+}
 
 
 def test_security_headers_on_a_page(client_as):

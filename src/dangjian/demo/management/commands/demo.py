@@ -50,6 +50,10 @@ class Command(BaseCommand):
         else:
             built = False
         ensure_personas(root)
+        if built and size == "county":
+            from dangjian.demo.orglife import build_orglife
+
+            build_orglife(root, seed=seed + 4, today=date(2026, 11, 1))
         elapsed = time.monotonic() - started
         if not quiet:
             self._print_summary(root, built, elapsed)
