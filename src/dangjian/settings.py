@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "dangjian.members",
     "dangjian.orglife",
     "dangjian.dues",
+    "dangjian.points",
     "dangjian.stats",
     "dangjian.api",
     "dangjian.demo",
