@@ -185,3 +185,68 @@ def test_mine_shows_only_the_linked_member(client, people, bills, nobody):
     html = client.get(reverse("dues:mine")).content.decode()
     assert "15.00" in html  # 王建国's May bill (3000 × 0.5 %)
     assert "赵德胜" not in html
+
+
+# --- API endpoints of the dues additions: the same three answers, and refused requests change nothing ------
+
+
+def _api(user):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+def _side(orgs, people, bills, side):
+    member = people["wang" if side == "inside" else "zhao"]
+    org = orgs["village2" if side == "inside" else "village3"]
+    app = HardshipApplication.objects.get(member=member)
+    return member, org, app
+
+
+API_CALLS = [
+    ("get", lambda m, o, a: f"/api/v1/dues-hardship/{a.pk}/", None, 200),
+    ("post", lambda m, o, a: "/api/v1/dues-hardship/",
+     lambda m, o, a: {"member": m.pk, "kind": "exempt", "first_month": "2026-06", "last_month": "2026-06",
+                      "reason": "因病"}, 201),
+    ("post", lambda m, o, a: f"/api/v1/dues-hardship/{a.pk}/branch/",
+     lambda m, o, a: {"agree": True, "decision": "支委会", "version": a.version}, 200),
+    ("post", lambda m, o, a: "/api/v1/dues-ledger/",
+     lambda m, o, a: {"org": o.pk, "kind": "usage", "amount": "50", "entry_date": "2026-05-20",
+                      "category": "training", "decision_reference": "支委会"}, 201),
+    ("get", lambda m, o, a: f"/api/v1/dues-collection/?org={o.pk}&period=2026", None, 200),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("method", "url", "payload", "ok"), API_CALLS, ids=range(len(API_CALLS)))
+def test_api_matrix(orgs, people, bills, clerk, nobody, method, url, payload, ok):
+    def send(user, side):
+        m, o, a = _side(orgs, people, bills, side)
+        client = _api(user)
+        body = payload(m, o, a) if payload else None
+        return client.post(url(m, o, a), body, format="json") if method == "post" else client.get(url(m, o, a))
+
+    before = state()
+    assert send(nobody, "inside").status_code == 403
+    assert send(clerk, "outside").status_code in (400, 404)  # a named target out of scope: not found / refused
+    assert state() == before
+    response = send(clerk, "inside")
+    assert response.status_code == ok, response.content.decode()[-1000:]
+
+
+def test_api_upper_approval_and_collection_figures(orgs, people, bills, clerk):
+    client = _api(clerk)
+    app = HardshipApplication.objects.get(member=people["wang"])
+    client.post(
+        f"/api/v1/dues-hardship/{app.pk}/branch/", {"agree": True, "decision": "支委会", "version": 1}, format="json"
+    )
+    response = client.post(f"/api/v1/dues-hardship/{app.pk}/approve/",
+                           {"approve": True, "reference": "东山党委〔2026〕5号", "version": 2}, format="json")  # fmt: skip
+    assert response.json()["status"] == "approved"
+    assert Bill.objects.get(member=people["wang"]).status == "waived"
+    body = client.get("/api/v1/dues-collection/", {"org": orgs["town"].pk, "period": "2026-Q2"}).json()
+    assert (body["total"]["billed"], body["total"]["waived"], body["total"]["rate"]) == (1, 1, None)
+    bad = client.get("/api/v1/dues-collection/", {"org": orgs["town"].pk, "period": "2026-Q9"})
+    assert bad.status_code == 400

@@ -154,3 +154,56 @@ def test_org_posts(client, orgs, data, clerk, nobody, name, payload):
 def test_mine_needs_only_a_login(client, nobody):
     client.force_login(nobody)
     assert client.get(reverse("points:mine")).status_code == 200
+
+
+# --- API ------------------------------------------------------------------------------------------------
+
+
+def _api(user):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+API_CALLS = [
+    ("get", lambda d, o: f"/api/v1/point-entries/{d['entry'].pk}/", None, 200),
+    ("post", lambda d, o: f"/api/v1/point-entries/{d['entry'].pk}/review/", lambda d, o: {"approve": True}, 200),
+    ("post", lambda d, o: "/api/v1/point-entries/",
+     lambda d, o: {"member": d["member"].pk, "item": d["item"].pk, "occurred_on": "2026-06-03",
+                   "evidence": "服务记录"}, 201),
+    ("get", lambda d, o: f"/api/v1/point-entries/scores/?org={o.pk}&year=2026", None, 200),
+    ("get", lambda d, o: f"/api/v1/point-rule-sets/{d['rule_set'].pk}/", None, 200),
+    ("post", lambda d, o: f"/api/v1/point-rule-sets/{d['rule_set'].pk}/version/",
+     lambda d, o: {"effective_from": "2026-09-01"}, 201),
+    ("post", lambda d, o: "/api/v1/point-rule-sets/",
+     lambda d, o: {"org": o.pk, "template": "base70", "effective_from": "2026-08-01"}, 201),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("method", "url", "payload", "ok"), API_CALLS, ids=range(len(API_CALLS)))
+def test_api_matrix(orgs, data, clerk, nobody, method, url, payload, ok):
+    def send(user, side):
+        d, o = data[side], orgs["village2" if side == "inside" else "village3"]
+        client = _api(user)
+        if method == "post":
+            return client.post(url(d, o), payload(d, o), format="json")
+        return client.get(url(d, o))
+
+    before = state()
+    assert send(nobody, "inside").status_code == 403
+    assert send(clerk, "outside").status_code in (400, 404)
+    assert state() == before
+    response = send(clerk, "inside")
+    assert response.status_code == ok, response.content.decode()[-1000:]
+
+
+def test_api_lists_are_scoped(orgs, data, clerk):
+    client = _api(clerk)
+    rows = client.get("/api/v1/point-entries/").json()["results"]
+    assert {r["member_name"] for r in rows} == {"王建国"}
+    scores = client.get("/api/v1/point-entries/scores/", {"org": orgs["town"].pk, "year": 2026}).json()
+    assert "赵德胜" not in {s["name"] for s in scores}
+    sets = client.get("/api/v1/point-rule-sets/").json()["results"]
+    assert [s["org"] for s in sets] == [orgs["village2"].pk]
