@@ -242,8 +242,8 @@ def test_api_upper_approval_and_collection_figures(orgs, people, bills, clerk):
     client.post(
         f"/api/v1/dues-hardship/{app.pk}/branch/", {"agree": True, "decision": "支委会", "version": 1}, format="json"
     )
-    response = client.post(f"/api/v1/dues-hardship/{app.pk}/approve/",
-                           {"approve": True, "reference": "东山党委〔2026〕5号", "version": 2}, format="json")  # fmt: skip
+    approval = {"approve": True, "reference": "东山党委〔2026〕5号", "version": 2}
+    response = client.post(f"/api/v1/dues-hardship/{app.pk}/approve/", approval, format="json")
     assert response.json()["status"] == "approved"
     assert Bill.objects.get(member=people["wang"]).status == "waived"
     body = client.get("/api/v1/dues-collection/", {"org": orgs["town"].pk, "period": "2026-Q2"}).json()
