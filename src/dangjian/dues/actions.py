@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from dangjian.core import audit
@@ -31,6 +31,7 @@ from dangjian.dues.models import (
     PaymentMethod,
 )
 from dangjian.members.choices import MEMBER_STAGES, MemberStatus
+from dangjian.members.importer import insert_rows  # the roster's bulk INSERT path, shared
 from dangjian.members.models import Member
 from dangjian.orgs.models import Org
 
@@ -147,29 +148,45 @@ def generate_bills(org: Org, month: date, *, actor) -> Generation:
         org__path__in_subtree=org.path, stage__in=MEMBER_STAGES, status=MemberStatus.NORMAL
     )
     with transaction.atomic():
-        members = list(in_subtree.select_related("org").order_by("org__path", "name_initials", "pk"))
-        ids = in_subtree.values("pk")  # a subquery, not a list of ids: a county has 10⁵ members
+        # Plain rows, not model instances: a county has 10⁵ members and this runs every month.
+        members = in_subtree.order_by("org__path", "name_initials", "pk").values_list(
+            "pk", "org_id", "joined_on", "stage"
+        )
+        ids = in_subtree.values("pk")  # a subquery, not a list of ids
         billed = set(Bill.objects.filter(member__in=ids, month=month).values_list("member_id", flat=True))
-        profiles = profiles_in_force(ids, month)
+        profiles = {}
+        for member_id, category, base in (
+            DuesProfile.objects.filter(member__in=ids, effective_from__lte=month)
+            .order_by("member_id", "effective_from")
+            .values_list("member_id", "category", "base")
+        ):
+            profiles[member_id] = (category, base)  # the latest effective_from wins (DUES-13)
         hardship = approved_hardship(ids, month)
-        new = []
-        for m in members:
-            if not rules.bill_months(m.joined_on, m.stage, month):
+        new, missing = [], []
+        for member_id, org_id, joined_on, stage in members:
+            if not rules.bill_months(joined_on, stage, month):
                 result.not_yet_member += 1
                 continue
-            if m.pk in billed:
+            if member_id in billed:
                 result.existing += 1
                 continue
-            profile = profiles.get(m.pk)
+            profile = profiles.get(member_id)
             if profile is None:
-                result.missing_profile.append(m)
+                missing.append(member_id)
                 continue
-            amount = rules.monthly_dues(profile.base, profile.category)
-            bill = Bill(member=m, org=m.org, month=month, category=profile.category, base=profile.base, amount=amount)
-            if m.pk in hardship:
-                _apply_hardship(bill, hardship[m.pk])
-            new.append(bill)
-        Bill.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+            category, base = profile
+            row = {"member_id": member_id, "org_id": org_id, "month": month, "category": category, "base": base,
+                   "amount": rules.monthly_dues(base, category)}  # fmt: skip
+            if member_id in hardship:
+                bill = Bill(**row)
+                _apply_hardship(bill, hardship[member_id])
+                row.update(status=bill.status, amount=bill.amount, waiver_reference=bill.waiver_reference,
+                           waiver_note=bill.waiver_note)  # fmt: skip
+            new.append(row)
+        insert_rows(Bill, new)  # one prepared INSERT (SQLite executemany, PostgreSQL COPY)
+        if missing:
+            found = Member.objects.in_bulk(missing)
+            result.missing_profile = [found[i] for i in missing if i in found]
         result.created = len(new)
         if actor is not None:
             in_subtree = Bill.objects.filter(month=month, org__path__in_subtree=org.path)
@@ -550,3 +567,71 @@ def linked_member(user) -> Member | None:
         return None
     link = AccountLink.objects.filter(user=user).select_related("member", "member__org").first()
     return link.member if link else None
+
+
+# ------------------------------------------------------------------------------ bulk paths (imports, demo)
+
+
+def bulk_set_profiles(rows: list[tuple[Member, str, Decimal, date]], *, actor, batch_size: int = 5000) -> int:
+    """Record many first profiles at once (roster imports, demo data): (member, category, base, month) rows,
+    each validated through `rules.monthly_dues`; members that already have a profile for that month are
+    skipped. One audit event for the batch. Returns the number created."""
+    for member, category, base, _month in rows:
+        _require(actor, member.org.path)
+        try:
+            rules.monthly_dues(base, category)
+        except ValueError as exc:
+            raise RuleViolation("DUES-03", f"{member.name}：{exc}", field="base") from exc
+    who = actor if getattr(actor, "is_authenticated", False) else None
+    profiles = [
+        DuesProfile(member=m, category=c, base=_money(b), effective_from=rules.month_start(d), created_by=who)
+        for m, c, b, d in rows
+    ]
+    with transaction.atomic():
+        DuesProfile.objects.bulk_create(profiles, batch_size=batch_size, ignore_conflicts=True)
+        audit.record("dues.profile.bulk_set", actor=actor, object_type="dues.duesprofile",
+                     object_repr=f"党费计算基数 {len(profiles)} 人", after={"count": len(profiles)})  # fmt: skip
+    return len(profiles)
+
+
+def bulk_record_payments(groups: list[tuple[list[Bill], date, str]], *, actor, batch_size: int = 2000) -> int:
+    """Record many payments at once (imports of a branch's cash book, demo data): each group is the bills one
+    member paid together, the day and the method. The same rules as `record_payment` (DUES-15: ≤6 months,
+    bills still due, not after today); one audit event with the counts. Returns the number of payments."""
+    ids = [b.pk for bills, _, _ in groups for b in bills]
+    if len(ids) != len(set(ids)):
+        raise RuleViolation("DUES-15", "同一账单不能重复登记交纳")
+    today = _today()
+    with transaction.atomic():
+        made = 0
+        for start in range(0, len(groups), batch_size):
+            chunk = groups[start : start + batch_size]
+            chunk_ids = [b.pk for bills, _, _ in chunk for b in bills]
+            due = Bill.objects.select_for_update().select_related("org").filter(pk__in=chunk_ids, status=BillStatus.DUE)
+            locked = {b.pk: b for b in due}
+            if len(locked) != len(chunk_ids):
+                raise RuleViolation("DUES-15", "有账单已交纳、已减免或不存在，未登记")
+            payments, bill_sets = [], []
+            for bills, paid_on, method in chunk:
+                if not rules.arrears_payment_allowed(len(bills)) or paid_on > today:
+                    raise RuleViolation("DUES-15", "一次交纳超过6个月或交纳日期晚于今天")
+                rows = [locked[b.pk] for b in bills]
+                if actor is not None:
+                    _require(actor, rows[0].org.path)
+                dues = sum((b.amount for b in rows), ZERO)
+                payments.append(Payment(member_id=rows[0].member_id, org_id=rows[0].org_id, paid_on=paid_on,
+                                        dues_amount=dues, amount=dues, months=len(rows), method=method))  # fmt: skip
+                bill_sets.append(rows)
+            Payment.objects.bulk_create(payments)
+            pairs = [(payment.pk, b.pk) for payment, rows in zip(payments, bill_sets, strict=True) for b in rows]
+            # One parameterised UPDATE run for every pair: bulk_update's CASE is quadratic on SQLite.
+            table = connection.ops.quote_name(Bill._meta.db_table)
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"UPDATE {table} SET status = %s, payment_id = %s WHERE id = %s AND status = %s",
+                    [(BillStatus.PAID.value, pid, bid, BillStatus.DUE.value) for pid, bid in pairs],
+                )
+            made += len(payments)
+        audit.record("dues.payment.bulk_record", actor=actor, object_type="dues.payment",
+                     object_repr=f"党费交纳 {made} 笔", after={"payments": made, "bills": len(ids)})  # fmt: skip
+    return made

@@ -191,3 +191,25 @@ def test_own_dues_paid_until(billed, clerk):
     actions.record_payment([jan], actor=clerk, paid_on=date(2026, 1, 10), method="cash")
     own = queries.own_dues(zhang)
     assert (own.paid_until, len(own.unpaid), own.unpaid_amount) == (JAN, 2, Decimal("80.00"))
+
+
+def test_bulk_paths(orgs, people, clerk):
+    zhang, wang = people["zhang"], people["wang"]
+    created = actions.bulk_set_profiles(
+        [(zhang, "salaried", Decimal("4000"), JAN), (wang, "retired", Decimal("6000"), JAN)], actor=clerk
+    )
+    assert created == 2
+    with pytest.raises(RuleViolation, match="未知的党费类别"):
+        actions.bulk_set_profiles([(zhang, "alien", Decimal("1"), JAN)], actor=clerk)
+    for m in (JAN, FEB):
+        actions.generate_bills(orgs["town"], m, actor=clerk)
+    z = list(Bill.objects.filter(member=zhang).order_by("month"))
+    w = list(Bill.objects.filter(member=wang).order_by("month"))
+    made = actions.bulk_record_payments([(z, date(2026, 2, 20), "cash"), (w[:1], date(2026, 1, 9), "online")],
+                                        actor=clerk)  # fmt: skip
+    assert made == 2
+    assert [b.status for b in Bill.objects.filter(member=zhang)] == [BillStatus.PAID, BillStatus.PAID]
+    assert Bill.objects.get(pk=z[0].pk).payment.amount == Decimal("80.00")
+    with pytest.raises(RuleViolation, match="已交纳"):
+        actions.bulk_record_payments([(w, date(2026, 2, 20), "cash")], actor=clerk)
+    assert Bill.objects.get(pk=w[1].pk).status == BillStatus.DUE  # nothing half-written

@@ -86,6 +86,9 @@ class Command(BaseCommand):
             entries.append({"org": org, "elected_on": elected, "has_committee": has_committee, "officers": officers})
         actions.bulk_record_leadership(entries, actor=None)
         self._members(tree, ids, orgs, seed, today, size)
+        from dangjian.demo import dues as dues_demo  # dues and points (issue 6)
+
+        dues_demo.build(orgs[ids[tree.specs[0].key]], seed=seed, today=today)
         return orgs[ids[tree.specs[0].key]]
 
     def _members(self, tree, ids, orgs, seed, today, size):
