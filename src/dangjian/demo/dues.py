@@ -81,10 +81,10 @@ def build(root: Org, *, seed: int, today: date) -> dict:
         dues_actions.approve_hardship(app, actor=None, approve=True, reference=f"减免批复〔{month:%Y}〕{app.pk}号",
                                       approved_on=month + timedelta(days=12))  # fmt: skip
 
-    bills: dict[int, list[Bill]] = {}
+    bills: dict[int, list[tuple[int, date]]] = {}
     due_bills = Bill.objects.filter(org__path__in_subtree=root.path, month__gte=first, status=BillStatus.DUE)
-    for b in due_bills.order_by("member_id", "month"):
-        bills.setdefault(b.member_id, []).append(b)
+    for pk, member_id, month in due_bills.order_by("member_id", "month").values_list("pk", "member_id", "month"):
+        bills.setdefault(member_id, []).append((pk, month))
 
     groups = []
     for due in bills.values():
@@ -96,13 +96,13 @@ def build(root: Org, *, seed: int, today: date) -> dict:
             i = 0
             while i < len(due):
                 chunk = due[i : i + n + 1]
-                paid = dues_rules.month_shift(chunk[-1].month, n) + timedelta(days=rng.randint(2, 20))
+                paid = dues_rules.month_shift(chunk[-1][1], n) + timedelta(days=rng.randint(2, 20))
                 if paid < today:
-                    groups.append((chunk, paid, method))
+                    groups.append(([pk for pk, _ in chunk], paid, method))
                 i += n + 1
             continue
-        for b in due:
-            groups.append(([b], b.month + timedelta(days=rng.randint(4, 26)), method))
+        for pk, month in due:
+            groups.append(([pk], month + timedelta(days=rng.randint(4, 26)), method))
     dues_actions.bulk_record_payments(groups, actor=None)
 
     _ledger(root, rng, first, today)

@@ -594,11 +594,12 @@ def bulk_set_profiles(rows: list[tuple[Member, str, Decimal, date]], *, actor, b
     return len(profiles)
 
 
-def bulk_record_payments(groups: list[tuple[list[Bill], date, str]], *, actor, batch_size: int = 2000) -> int:
-    """Record many payments at once (imports of a branch's cash book, demo data): each group is the bills one
-    member paid together, the day and the method. The same rules as `record_payment` (DUES-15: ≤6 months,
+def bulk_record_payments(groups: list[tuple[list, date, str]], *, actor, batch_size: int = 5000) -> int:
+    """Record many payments at once (imports of a branch's cash book, demo data): each group is the bills (or
+    bill ids) one member paid together, the day and the method. The same rules as `record_payment` (DUES-15: ≤6 months,
     bills still due, not after today); one audit event with the counts. Returns the number of payments."""
-    ids = [b.pk for bills, _, _ in groups for b in bills]
+    groups = [([getattr(b, "pk", b) for b in bills], paid_on, method) for bills, paid_on, method in groups]
+    ids = [pk for bills, _, _ in groups for pk in bills]
     if len(ids) != len(set(ids)):
         raise RuleViolation("DUES-15", "同一账单不能重复登记交纳")
     today = _today()
@@ -606,31 +607,41 @@ def bulk_record_payments(groups: list[tuple[list[Bill], date, str]], *, actor, b
         made = 0
         for start in range(0, len(groups), batch_size):
             chunk = groups[start : start + batch_size]
-            chunk_ids = [b.pk for bills, _, _ in chunk for b in bills]
-            due = Bill.objects.select_for_update().select_related("org").filter(pk__in=chunk_ids, status=BillStatus.DUE)
-            locked = {b.pk: b for b in due}
+            chunk_ids = [pk for bills, _, _ in chunk for pk in bills]
+            due = Bill.objects.select_for_update().filter(pk__in=chunk_ids, status=BillStatus.DUE)
+            locked = {r[0]: r for r in due.values_list("pk", "member_id", "org_id", "amount", "org__path")}
             if len(locked) != len(chunk_ids):
                 raise RuleViolation("DUES-15", "有账单已交纳、已减免或不存在，未登记")
             payments, bill_sets = [], []
             for bills, paid_on, method in chunk:
                 if not rules.arrears_payment_allowed(len(bills)) or paid_on > today:
                     raise RuleViolation("DUES-15", "一次交纳超过6个月或交纳日期晚于今天")
-                rows = [locked[b.pk] for b in bills]
+                rows = [locked[pk] for pk in bills]
                 if actor is not None:
-                    _require(actor, rows[0].org.path)
-                dues = sum((b.amount for b in rows), ZERO)
-                payments.append(Payment(member_id=rows[0].member_id, org_id=rows[0].org_id, paid_on=paid_on,
-                                        dues_amount=dues, amount=dues, months=len(rows), method=method))  # fmt: skip
+                    _require(actor, rows[0][4])
+                dues = sum((r[3] for r in rows), ZERO)
+                payments.append({"member_id": rows[0][1], "org_id": rows[0][2], "paid_on": paid_on,
+                                 "dues_amount": dues, "extra_amount": ZERO, "amount": dues, "months": len(rows),
+                                 "method": method})  # fmt: skip
                 bill_sets.append(rows)
-            Payment.objects.bulk_create(payments)
-            pairs = [(payment.pk, b.pk) for payment, rows in zip(payments, bill_sets, strict=True) for b in rows]
-            # One parameterised UPDATE run for every pair: bulk_update's CASE is quadratic on SQLite.
+            payment_ids = insert_rows(Payment, payments, assign_pks=True)
+            pairs = [(pid, r[0]) for pid, rows in zip(payment_ids, bill_sets, strict=True) for r in rows]
+            # A set-based UPDATE through a temporary table: bulk_update's CASE is quadratic on SQLite and one
+            # statement per bill is slow on both databases.
             table = connection.ops.quote_name(Bill._meta.db_table)
             with connection.cursor() as cursor:
-                cursor.executemany(
-                    f"UPDATE {table} SET status = %s, payment_id = %s WHERE id = %s AND status = %s",
-                    [(BillStatus.PAID.value, pid, bid, BillStatus.DUE.value) for pid, bid in pairs],
+                cursor.execute(
+                    "CREATE TEMPORARY TABLE IF NOT EXISTS dues_paid_pairs (bill_id bigint PRIMARY KEY, payment_id bigint)"  # noqa: E501
                 )
+                cursor.execute("DELETE FROM dues_paid_pairs")
+                cursor.executemany("INSERT INTO dues_paid_pairs (bill_id, payment_id) VALUES (%s, %s)",
+                                   [(bid, pid) for pid, bid in pairs])  # fmt: skip
+                cursor.execute(
+                    f"UPDATE {table} SET status = %s, payment_id = (SELECT p.payment_id FROM dues_paid_pairs p "
+                    f"WHERE p.bill_id = {table}.id) WHERE id IN (SELECT bill_id FROM dues_paid_pairs) AND status = %s",
+                    [BillStatus.PAID.value, BillStatus.DUE.value],
+                )
+                cursor.execute("DELETE FROM dues_paid_pairs")
             made += len(payments)
         audit.record("dues.payment.bulk_record", actor=actor, object_type="dues.payment",
                      object_repr=f"党费交纳 {made} 笔", after={"payments": made, "bills": len(ids)})  # fmt: skip

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from dangjian.dues import rules as dues_rules
 from dangjian.dues.models import Bill, BillStatus
+from dangjian.members.importer import insert_rows  # the roster's bulk INSERT path, shared
 from dangjian.orglife.models import Attendance, AttendanceStatus, MeetingStatus
 from dangjian.points.catalogue import Catalogue
 from dangjian.points.models import EntryStatus, PointEntry
@@ -26,11 +27,11 @@ BILL = "dues.bill"
 CHUNK = 5000
 
 
-def _key(e: PointEntry) -> tuple:
-    return (e.item_id, e.source_type, e.source_id, e.member_id)
+def _key(e: dict) -> tuple:
+    return (e["item_id"], e["source_type"], e["source_id"], e["member_id"])
 
 
-def _reconcile(source_type: str, source_ids: list[str], desired: list[PointEntry]) -> tuple[int, int]:
+def _reconcile(source_type: str, source_ids: list[str], desired: list[dict]) -> tuple[int, int]:
     """Make the automatic entries of these sources exactly `desired`: (created, removed)."""
     existing = {
         (item_id, st, sid, member_id): pk
@@ -44,15 +45,16 @@ def _reconcile(source_type: str, source_ids: list[str], desired: list[PointEntry
     with transaction.atomic():
         if stale:
             PointEntry.objects.filter(pk__in=stale).delete()
-        PointEntry.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+        insert_rows(PointEntry, new)  # one prepared INSERT; the unique key refuses a concurrent duplicate
     return len(new), len(stale)
 
 
-def _auto(item, *, member_id, org_id, occurred_on, source_type, source_id, evidence) -> PointEntry:
-    return PointEntry(
-        member_id=member_id, org_id=org_id, item=item, points=item.points, quantity=1, occurred_on=occurred_on,
-        source_type=source_type, source_id=str(source_id), evidence=evidence, status=EntryStatus.APPROVED,
-    )  # fmt: skip
+def _auto(item, *, member_id, org_id, occurred_on, source_type, source_id, evidence) -> dict:
+    return {
+        "member_id": member_id, "org_id": org_id, "item_id": item.pk, "points": item.points, "quantity": 1,
+        "occurred_on": occurred_on, "source_type": source_type, "source_id": str(source_id), "evidence": evidence,
+        "status": EntryStatus.APPROVED,
+    }  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------- attendance
@@ -61,7 +63,7 @@ ATTENDANCE_FIELDS = ("pk", "member_id", "status", "meeting_id", "meeting__kind",
                      "meeting__org_id", "meeting__org__path", "meeting__status")  # fmt: skip
 
 
-def _attendance_entries(rows: Iterable[dict], cat: Catalogue) -> list[PointEntry]:
+def _attendance_entries(rows: Iterable[dict], cat: Catalogue) -> list[dict]:
     out = []
     for r in rows:
         if r["meeting__status"] != MeetingStatus.HELD:
@@ -99,7 +101,7 @@ def accrue_meetings(meeting_ids: Iterable[int]) -> tuple[int, int]:
 BILL_FIELDS = ("pk", "member_id", "org_id", "org__path", "month", "status", "payment__paid_on")
 
 
-def _bill_entries(rows: Iterable[dict], cat: Catalogue, today: date) -> list[PointEntry]:
+def _bill_entries(rows: Iterable[dict], cat: Catalogue, today: date) -> list[dict]:
     out = []
     for r in rows:
         month_end = dues_rules.month_shift(r["month"], 1) - timedelta(days=1)

@@ -14,6 +14,7 @@ class Catalogue:
         self.sets = sorted(sets, key=lambda s: (len(s.org.path), s.effective_from), reverse=True)
         items = PointItem.objects.filter(rule_set__in=[s.pk for s in self.sets]).order_by("order", "pk")
         self.items: dict[int, list[PointItem]] = {}
+        self._picked: dict[tuple, PointItem | None] = {}
         for item in items:
             self.items.setdefault(item.rule_set_id, []).append(item)
 
@@ -30,7 +31,10 @@ class Catalogue:
     def pick(self, org_path: str, day: date, source: str, meeting_kind: str = "") -> PointItem | None:
         from dangjian.points import rules
 
-        items = self.items_of(self.rule_set(org_path, day))
-        rows = [{"source": i.source, "meeting_kind": i.meeting_kind, "obj": i} for i in items]
-        found = rules.pick_item(rows, source, meeting_kind)
-        return found["obj"] if found else None
+        rule_set = self.rule_set(org_path, day)
+        key = (rule_set.pk if rule_set else None, source, meeting_kind)
+        if key not in self._picked:
+            rows = [{"source": i.source, "meeting_kind": i.meeting_kind, "obj": i} for i in self.items_of(rule_set)]
+            found = rules.pick_item(rows, source, meeting_kind)
+            self._picked[key] = found["obj"] if found else None
+        return self._picked[key]
