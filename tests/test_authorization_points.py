@@ -9,7 +9,15 @@ from django.urls import reverse
 
 from dangjian.core.models import AuditEvent
 from dangjian.points import actions
-from dangjian.points.models import PointEntry, PointExclusion, PointItem, PointRuleSet
+from dangjian.points.models import (
+    PioneerMember,
+    PioneerPost,
+    PioneerRecord,
+    PointEntry,
+    PointExclusion,
+    PointItem,
+    PointRuleSet,
+)
 from dangjian.points.tests.conftest import VIEW_ONLY, points_user
 
 JUNE = date(2026, 6, 1)
@@ -28,7 +36,9 @@ def data(orgs, people):
         rule_set = actions.create_rule_set(orgs[org_key], actor=None, template="base60", effective_from=JUNE)
         item = rule_set.items.get(code="volunteer")
         entry = actions.enter_points(people[member_key], item, actor=None, occurred_on=JUNE, evidence="服务记录")
-        out[side] = {"rule_set": rule_set, "entry": entry, "member": people[member_key], "item": item}
+        post = actions.create_post(orgs[org_key], actor=None, kind="pioneer_post", name="党员先锋岗", started_on=JUNE)
+        actions.assign_pioneer(post, people[member_key], actor=None, role="岗长")
+        out[side] = {"rule_set": rule_set, "entry": entry, "member": people[member_key], "item": item, "post": post}
     return out
 
 
@@ -44,6 +54,10 @@ def rule_set_target(data, side):
     return data[side]["rule_set"]
 
 
+def post_target(data, side):
+    return data[side]["post"]
+
+
 def entry_payload(data):
     item = data["inside"]["item"]
     return {"step": "entry", "item": item.pk, "occurred_on": "2026-06-02", "quantity": "1", "evidence": "服务记录"}
@@ -57,6 +71,11 @@ VIEWS = [
     ("points:review", "post", entry_target, {"approve": "1"}),
     ("points:rule_set", "get", rule_set_target, None),
     ("points:rule_set", "post", rule_set_target, {"step": "version", "effective_from": "2026-09-01"}),
+    ("points:pioneer", "get", post_target, None),
+    ("points:pioneer", "post", post_target, lambda d: {"step": "assign", "member": d["inside"]["member"].pk}),
+    ("points:pioneer", "post", post_target,
+     lambda d: {"step": "record", "member": d["inside"]["member"].pk, "occurred_on": "2026-06-05",
+                "content": "带头清理河道", "for_points": "on"}),
 ]  # fmt: skip
 IDS = [f"{v[0]}-{v[1]}-{i}" for i, v in enumerate(VIEWS)]
 
@@ -67,6 +86,9 @@ def state():
         list(PointRuleSet.objects.order_by("pk").values_list("pk", "version", "base_score")),
         PointItem.objects.count(),
         PointExclusion.objects.count(),
+        PioneerPost.objects.count(),
+        list(PioneerMember.objects.order_by("pk").values_list("pk", "role")),
+        PioneerRecord.objects.count(),
         AuditEvent.objects.exclude(action__startswith="auth.").count(),
     )
 
@@ -115,7 +137,7 @@ def test_every_pk_view_is_in_the_matrix():
     assert pk_views == {name for name, *_ in VIEWS}
 
 
-ORG_PAGES = ["points:ranking", "points:pending", "points:rules"]
+ORG_PAGES = ["points:ranking", "points:pending", "points:rules", "points:pioneer_list"]
 
 
 def test_every_points_url_is_covered():
@@ -139,6 +161,7 @@ def test_org_pages(client, orgs, data, clerk, nobody, name):
     [
         ("points:recompute", {"year": "2026"}),
         ("points:rules", {"template": "base70", "effective_from": "2026-08-01"}),
+        ("points:pioneer_list", {"kind": "volunteer_team", "name": "志愿服务队", "started_on": "2026-06-01"}),
     ],
 )
 def test_org_posts(client, orgs, data, clerk, nobody, name, payload):

@@ -21,7 +21,17 @@ from dangjian.members.models import Member
 from dangjian.orgs.models import Org
 from dangjian.points import rules
 from dangjian.points.catalogue import Catalogue
-from dangjian.points.models import EntryStatus, PointEntry, PointExclusion, PointItem, PointRuleSet
+from dangjian.points.models import (
+    EntryStatus,
+    PioneerKind,
+    PioneerMember,
+    PioneerPost,
+    PioneerRecord,
+    PointEntry,
+    PointExclusion,
+    PointItem,
+    PointRuleSet,
+)
 
 VIEW = "points.view_pointentry"
 ENTER = "points.change_pointentry"
@@ -261,3 +271,65 @@ def exclude_member(member: Member, *, actor, year: int, reason: str, decision_re
         audit.record("points.exclusion", actor=actor, obj=exclusion, org_path=member.org.path,
                      after={"member_id": member.pk, "year": year, "reason": reason})  # fmt: skip
     return exclusion
+
+
+# ---------------------------------------------------------------------- EDU-06 pioneer posts
+
+
+def create_post(org: Org, *, actor, kind: str, name: str, started_on: date, duty: str = "") -> PioneerPost:
+    """EDU-06: set up a 示范岗/先锋岗, 责任区, volunteer team or pioneer project (设岗定责)."""
+    _require(actor, ENTER, org.path)
+    if kind not in PioneerKind.values:
+        raise RuleViolation("EDU-06", f"未知的类别：{kind}", field="kind")
+    if not name.strip():
+        raise RuleViolation("EDU-06", "请填写名称", field="name")
+    with transaction.atomic():
+        post = PioneerPost.objects.create(org=org, kind=kind, name=name.strip(), duty=duty.strip(),
+                                          started_on=started_on)  # fmt: skip
+        audit.record("points.pioneer.create", actor=actor, obj=post, org_path=org.path,
+                     after={"kind": kind, "name": post.name})  # fmt: skip
+    return post
+
+
+def assign_pioneer(post: PioneerPost, member: Member, *, actor, role: str = "", since: date | None = None):
+    """Put a member of the post's org (or its subtree) on the post."""
+    _require(actor, ENTER, post.org.path)
+    if not member.org.path.startswith(post.org.path):
+        raise RuleViolation("EDU-06", "只能安排本组织及所辖党组织的党员", field="member")
+    with transaction.atomic():
+        row, _ = PioneerMember.objects.update_or_create(
+            post=post, member=member, defaults={"role": role.strip(), "since": since or _today()}
+        )
+        audit.record("points.pioneer.assign", actor=actor, obj=post, org_path=post.org.path,
+                     after={"member_id": member.pk, "role": row.role})  # fmt: skip
+    return row
+
+
+def record_duty(post: PioneerPost, member: Member, *, actor, occurred_on: date, content: str,
+                for_points: bool = False) -> PioneerRecord:  # fmt: skip
+    """A record of a member's duty on the post; with `for_points` it is also entered as a pending 先锋岗履职
+    point entry (the branch approves it like any other)."""
+    _require(actor, ENTER, post.org.path)
+    if not PioneerMember.objects.filter(post=post, member=member).exists():
+        raise RuleViolation("EDU-06", "该党员不在本岗位", field="member")
+    if not content.strip():
+        raise RuleViolation("EDU-06", "请填写履职情况", field="content")
+    with transaction.atomic():
+        entry = None
+        if for_points:
+            rule_set = Catalogue().rule_set(member.org.path, occurred_on)
+            item = PointItem.objects.filter(rule_set=rule_set, code="pioneer_duty").first() if rule_set else None
+            if item is None:
+                raise RuleViolation("PTS-VER", "适用的积分规则中没有“先锋岗履职”项目", field="for_points")
+            entry = enter_points(member, item, actor=actor, occurred_on=occurred_on,
+                                 evidence=f"{post.get_kind_display()}「{post.name}」：{content.strip()}")  # fmt: skip
+        record = PioneerRecord.objects.create(post=post, member=member, occurred_on=occurred_on,
+                                              content=content.strip(), point_entry=entry)  # fmt: skip
+        audit.record(
+            "points.pioneer.record",
+            actor=actor,
+            obj=record,
+            org_path=post.org.path,
+            after={"post": post.pk, "member_id": member.pk, "point_entry": entry.pk if entry else None},
+        )
+    return record

@@ -8,7 +8,7 @@ from dangjian.core.forms import StyledFormMixin
 from dangjian.orglife.models import MeetingKind
 from dangjian.orgs.forms import DATE_WIDGET
 from dangjian.points import rules
-from dangjian.points.models import ExclusionReason, PointSource
+from dangjian.points.models import ExclusionReason, PioneerKind, PointSource
 
 
 class RuleSetCreateForm(StyledFormMixin, forms.Form):
@@ -84,3 +84,30 @@ class ExclusionForm(StyledFormMixin, forms.Form):
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
     reason = forms.ChoiceField(label="情形", choices=ExclusionReason.choices)
     decision_reference = forms.CharField(label="支部决定（会议/记录）", max_length=128)
+
+
+class PioneerPostForm(StyledFormMixin, forms.Form):
+    kind = forms.ChoiceField(label="类别", choices=PioneerKind.choices)
+    name = forms.CharField(label="名称", max_length=128)
+    duty = forms.CharField(label="职责/承诺", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    started_on = forms.DateField(label="设立日期", widget=DATE_WIDGET)
+
+
+class PioneerAssignForm(StyledFormMixin, forms.Form):
+    member = forms.TypedChoiceField(label="党员", choices=[], coerce=int)
+    role = forms.CharField(label="岗位/分工", max_length=64, required=False)
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].choices = [(m.pk, m.name) for m in members]
+
+
+class PioneerRecordForm(StyledFormMixin, forms.Form):
+    member = forms.TypedChoiceField(label="党员", choices=[], coerce=int)
+    occurred_on = forms.DateField(label="日期", widget=DATE_WIDGET)
+    content = forms.CharField(label="履职情况", widget=forms.Textarea(attrs={"rows": 2}))
+    for_points = forms.BooleanField(label="同时登记“先锋岗履职”积分（待支部审核）", required=False)
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].choices = [(m.pk, m.name) for m in members]

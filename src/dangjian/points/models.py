@@ -169,3 +169,78 @@ class PointEntry(models.Model):
 
     def __str__(self):
         return f"积分 {self.points}"
+
+
+# --- EDU-06 pioneer roles: 党员示范岗/先锋岗, 责任区, 志愿服务队, 先锋项目 ----------------------------------------
+
+
+class PioneerKind(models.TextChoices):
+    MODEL_POST = "model_post", "党员示范岗"
+    PIONEER_POST = "pioneer_post", "党员先锋岗"
+    RESPONSIBILITY_ZONE = "responsibility_zone", "党员责任区"
+    VOLUNTEER_TEAM = "volunteer_team", "党员志愿服务队"
+    PIONEER_PROJECT = "pioneer_project", "党员先锋项目"
+
+
+class PioneerPost(models.Model):
+    """EDU-06: a role-model post, responsibility zone, volunteer team or pioneer project set up by an org
+    (设岗定责), with the members assigned to it and the records of their duty."""
+
+    scope_path = "org__path"
+
+    org = models.ForeignKey("orgs.Org", verbose_name="设立党组织", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField("类别", max_length=32, choices=PioneerKind.choices)
+    name = models.CharField("名称", max_length=128)
+    duty = models.TextField("职责/承诺", blank=True)
+    started_on = models.DateField("设立日期")
+    ended_on = models.DateField("撤销日期", null=True, blank=True)
+    version = models.PositiveIntegerField("版本", default=1)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "先锋岗"
+        verbose_name_plural = "先锋岗"
+        ordering = ["org__path", "kind", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class PioneerMember(models.Model):
+    scope_path = "post__org__path"
+
+    post = models.ForeignKey(PioneerPost, on_delete=models.CASCADE, related_name="members")
+    member = models.ForeignKey("members.Member", verbose_name="党员", on_delete=models.PROTECT, related_name="+")
+    role = models.CharField("岗位/分工", max_length=64, blank=True)
+    since = models.DateField("上岗日期")
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "先锋岗党员"
+        verbose_name_plural = "先锋岗党员"
+        constraints = [models.UniqueConstraint(fields=["post", "member"], name="points_one_pioneer_member")]
+
+
+class PioneerRecord(models.Model):
+    """One record of duty on a post; it may be put forward for points (a pending 先锋岗履职 entry)."""
+
+    scope_path = "post__org__path"
+
+    post = models.ForeignKey(PioneerPost, on_delete=models.CASCADE, related_name="records")
+    member = models.ForeignKey("members.Member", verbose_name="党员", on_delete=models.PROTECT, related_name="+")
+    occurred_on = models.DateField("日期")
+    content = models.TextField("履职情况")
+    point_entry = models.ForeignKey(
+        PointEntry, verbose_name="积分记录", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "先锋岗履职记录"
+        verbose_name_plural = "先锋岗履职记录"
+        ordering = ["-occurred_on", "-pk"]

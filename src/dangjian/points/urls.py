@@ -14,5 +14,7 @@ urlpatterns = [
     path("entries/<int:pk>/review/", views.ReviewView.as_view(), name="review"),
     path("rules/", views.RuleListView.as_view(), name="rules"),
     path("rules/<int:pk>/", views.RuleSetView.as_view(), name="rule_set"),
+    path("pioneer/", views.PioneerListView.as_view(), name="pioneer_list"),
+    path("pioneer/<int:pk>/", views.PioneerView.as_view(), name="pioneer"),
     path("mine/", views.my_points, name="mine"),
 ]

@@ -5,6 +5,7 @@ and 我的积分. Querysets come from `restrict` (ScopedView); writes go through
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,10 +24,13 @@ from dangjian.points.forms import (
     ExclusionForm,
     ItemForm,
     NewVersionForm,
+    PioneerAssignForm,
+    PioneerPostForm,
+    PioneerRecordForm,
     RuleSetCreateForm,
     RuleSetForm,
 )
-from dangjian.points.models import PointEntry, PointItem, PointRuleSet
+from dangjian.points.models import PioneerPost, PointEntry, PointItem, PointRuleSet
 
 DOMAIN_ERRORS = (RuleViolation, ConcurrentEdit, OutOfScope)
 VIEW, ENTER, APPROVE = actions.VIEW, actions.ENTER, actions.APPROVE
@@ -283,3 +287,84 @@ def my_points(request):
     if member is not None:
         context.update(score=queries.member_score(member, year, today), trail=queries.trail(member, year))
     return render(request, "points/mine.html", context)
+
+
+class PioneerListView(ScopedView):
+    """EDU-06 先锋岗: the posts, zones, volunteer teams and projects of an org's subtree; set up a new one."""
+
+    queryset = PointEntry.objects.all()
+    action = VIEW
+
+    def context(self, org, form=None):
+        posts = restrict(PioneerPost.objects.select_related("org"), self.request.user, VIEW).filter(
+            org__path__in_subtree=org.path
+        )
+        return {
+            "org": org, "posts": posts.annotate(n=Count("members")).order_by("org__path", "kind", "name")[:300],
+            "form": form or PioneerPostForm(initial={"started_on": timezone.localdate()}),
+            "can_change": user_may_act_on_path(self.request.user, ENTER, org.path),
+        }  # fmt: skip
+
+    def get(self, request):
+        self.check_permission()
+        return render(request, "points/pioneer_list.html", self.context(_org(request, VIEW)))
+
+    def post(self, request):
+        self.action = ENTER
+        self.check_permission()
+        org = _org(request, ENTER)
+        form = PioneerPostForm(request.POST)
+        if form.is_valid():
+            try:
+                post = actions.create_post(org, actor=request.user, **form.cleaned_data)
+            except DOMAIN_ERRORS as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, "已设立。")
+                return redirect("points:pioneer", pk=post.pk)
+        return render(request, "points/pioneer_list.html", self.context(org, form), status=400)
+
+
+class PioneerView(ScopedView):
+    """One post: its members and their duty records; assign a member, record duty (optionally for points)."""
+
+    queryset = PioneerPost.objects.select_related("org")
+    action = "points.view_pointentry"
+
+    def context(self, post, **forms):
+        candidates = queries.members_in(post.org, self.request.user)
+        on_post = list(post.members.select_related("member").order_by("since", "pk"))
+        return {
+            "post": post, "on_post": on_post,
+            "records": post.records.select_related("member", "point_entry")[:100],
+            "can_change": user_may_act_on_path(self.request.user, ENTER, post.org.path),
+            "assign_form": forms.get("assign_form") or PioneerAssignForm(members=candidates),
+            "record_form": forms.get("record_form") or PioneerRecordForm(
+                members=[r.member for r in on_post], initial={"occurred_on": timezone.localdate()}),
+        }  # fmt: skip
+
+    def get(self, request, pk):
+        return render(request, "points/pioneer.html", self.context(self.get_object(pk=pk)))
+
+    def post(self, request, pk):
+        self.action = ENTER
+        post = self.get_object(pk=pk)
+        step = request.POST.get("step")
+        members = {m.pk: m for m in queries.members_in(post.org, request.user)}
+        form_class = PioneerAssignForm if step == "assign" else PioneerRecordForm
+        form = form_class(request.POST, members=members.values())
+        if form.is_valid():
+            d = dict(form.cleaned_data)
+            member = members[d.pop("member")]
+            try:
+                if step == "assign":
+                    actions.assign_pioneer(post, member, actor=request.user, role=d["role"])
+                else:
+                    actions.record_duty(post, member, actor=request.user, **d)
+            except DOMAIN_ERRORS as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, "已保存。")
+                return redirect("points:pioneer", pk=post.pk)
+        key = "assign_form" if step == "assign" else "record_form"
+        return render(request, "points/pioneer.html", self.context(post, **{key: form}), status=400)

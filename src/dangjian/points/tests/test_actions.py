@@ -145,3 +145,20 @@ def test_training_hook_is_idempotent(orgs, people, rule_set):
     assert PointEntry.objects.filter(member=zhang).count() == 1
     assert entry.status == EntryStatus.APPROVED
     assert hooks.withdraw("training.record", 7) == 1
+
+
+def test_pioneer_post_duty_for_points(orgs, people, rule_set, approver):
+    zhang = people["zhang"]
+    post = actions.create_post(orgs["village"], actor=approver, kind="responsibility_zone", name="三组责任区",
+                               started_on=date(2026, 3, 1))  # fmt: skip
+    with pytest.raises(RuleViolation, match="不在本岗位"):
+        actions.record_duty(post, zhang, actor=approver, occurred_on=date(2026, 5, 1), content="巡查")
+    with pytest.raises(RuleViolation, match="本组织及所辖"):
+        actions.assign_pioneer(post, people["wang"], actor=approver)
+    actions.assign_pioneer(post, zhang, actor=approver, role="责任人")
+    record = actions.record_duty(post, zhang, actor=None, occurred_on=date(2026, 5, 1), content="巡查河道",
+                                 for_points=True)  # fmt: skip
+    assert record.point_entry.item.code == "pioneer_duty"
+    assert record.point_entry.status == EntryStatus.PENDING
+    actions.review_entry(record.point_entry, actor=approver, approve=True)
+    assert queries.member_score(zhang, 2026, TODAY).score == Decimal("62.00")
