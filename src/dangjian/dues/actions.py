@@ -59,7 +59,9 @@ def _money(value) -> Decimal:
 # ------------------------------------------------------------------------------------------- profiles
 
 
-def set_profile(member: Member, category: str, base, effective_from: date, *, actor, note: str = "") -> DuesProfile:
+def set_profile(
+    member: Member, category: str, base, effective_from: date, *, actor, note: str = "", confirmed: bool = False
+) -> DuesProfile:
     """DUES-13: record the member's category and base from the month `effective_from` on (the month the new
     pay is first received). Earlier rows stay as history; a row for the same month is corrected in place.
     Unpaid bills of the months it governs are recomputed; paid and waived bills are left as they were."""
@@ -67,6 +69,9 @@ def set_profile(member: Member, category: str, base, effective_from: date, *, ac
     if member.stage not in MEMBER_STAGES or member.status == MemberStatus.EXITED:
         raise RuleViolation("DUES-11", "只有预备党员和正式党员交纳党费", field="category")
     base = _money(base)
+    if rules.base_needs_confirmation(base) and not confirmed:
+        message = "计算基数超过每月100万元，请核实（是否误填了年收入或多输了位数），确认无误后勾选“确认”再保存"
+        raise RuleViolation("DUES-03", message, field="base")
     try:
         amount = rules.monthly_dues(base, category)
     except ValueError as exc:

@@ -58,6 +58,7 @@ class ProfileForm(StyledFormMixin, forms.Form):
     )
     effective_from = MonthField(label="起始月份", help_text="收入变动的，从新的收入开始领取的月份起计算（DUES-13）")
     note = forms.CharField(label="说明", max_length=255, required=False)
+    confirm = forms.BooleanField(label="确认计算基数无误（超过每月100万元时须勾选）", required=False)
 
 
 class PaymentForm(StyledFormMixin, forms.Form):

@@ -85,6 +85,7 @@ ARREARS_MONTHS_ALLOWED = 6  # DUES-15: arrears are normally paid within 6 months
 arrears_months_allowed = ARREARS_MONTHS_ALLOWED  # the name the dues brief uses
 REMIT_UPWARD_THRESHOLD = Decimal("1000")  # DUES-14
 RATE_STEP = Decimal("0.1")
+ABSURD_BASE = Decimal("1000000")  # a monthly base above this is asked to be confirmed (likely a typing slip)
 
 
 def month_start(d: date) -> date:
@@ -231,3 +232,8 @@ def ledger_problem(kind: str, amount: Decimal, *, is_parent: bool, is_child: boo
     if kind not in ("remittance", "allocation", "usage"):
         return f"未知的台账类别：{kind}"
     return None
+
+
+def base_needs_confirmation(base: Decimal) -> bool:
+    """A monthly base above 1,000,000 yuan is almost always a slip (yearly pay, extra digits): ask first."""
+    return _decimal(base) > ABSURD_BASE

@@ -226,7 +226,7 @@ class MemberDuesView(ScopedView):
             try:
                 actions.set_profile(
                     member, data["category"], data["base"], data["effective_from"],
-                    actor=request.user, note=data["note"],
+                    actor=request.user, note=data["note"], confirmed=data["confirm"],
                 )  # fmt: skip
             except DOMAIN_ERRORS as exc:
                 _form_error(form, exc)

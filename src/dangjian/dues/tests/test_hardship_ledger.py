@@ -213,3 +213,16 @@ def test_bulk_paths(orgs, people, clerk):
     with pytest.raises(RuleViolation, match="已交纳"):
         actions.bulk_record_payments([(w, date(2026, 2, 20), "cash")], actor=clerk)
     assert Bill.objects.get(pk=w[1].pk).status == BillStatus.DUE  # nothing half-written
+
+
+@pytest.mark.parametrize(
+    ("base", "confirmed", "ok"),
+    [("1000000", False, True), ("1000000.01", False, False), ("1000000.01", True, True), ("-1", True, False)],
+)
+def test_absurd_base_asks_for_confirmation(people, clerk, base, confirmed, ok):
+    call = lambda: actions.set_profile(people["zhang"], "salaried", base, JAN, actor=clerk, confirmed=confirmed)  # noqa: E731
+    if ok:
+        assert call().base == Decimal(base)
+    else:
+        with pytest.raises(RuleViolation):
+            call()
