@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from dangjian.core.models import AuditEvent
 from dangjian.dues import actions
-from dangjian.dues.models import Bill, DuesProfile, Payment
+from dangjian.dues.models import AccountLink, Bill, DuesProfile, HardshipApplication, LedgerEntry, Payment
 from dangjian.dues.tests.helpers import VIEW_ONLY, dues_user
 
 MAY = date(2026, 5, 1)
@@ -27,6 +27,7 @@ def bills(orgs, people):
     for key in ("wang", "zhao"):
         actions.set_profile(people[key], "salaried", Decimal("3000"), MAY, actor=None)
         actions.generate_bills(people[key].org, MAY, actor=None)
+        actions.apply_hardship(people[key], actor=None, kind="exempt", first_month=MAY, last_month=MAY, reason="因病")
     return {"inside": Bill.objects.get(member=people["wang"]), "outside": Bill.objects.get(member=people["zhao"])}
 
 
@@ -38,12 +39,26 @@ def member_target(people, bills, side):
     return people["wang"] if side == "inside" else people["zhao"]
 
 
+def hardship_target(people, bills, side):
+    return HardshipApplication.objects.filter(member=member_target(people, bills, side)).first()
+
+
 # (url name, method, target builder, payload)
 VIEWS = [
     ("dues:waive", "get", bill_target, None),
     ("dues:waive", "post", bill_target, {"reference": "东山党委〔2026〕1号"}),
     ("dues:member", "get", member_target, None),
     ("dues:member", "post", member_target, {"category": "retired", "base": "5200", "effective_from": "2026-05"}),
+    ("dues:hardship_apply", "get", member_target, None),
+    (
+        "dues:hardship_apply",
+        "post",
+        member_target,
+        {"kind": "exempt", "first_month": "2026-05", "last_month": "2026-06", "reason": "因病生活困难"},
+    ),
+    ("dues:link", "post", member_target, {"username": "nobody"}),
+    ("dues:hardship", "get", hardship_target, None),
+    ("dues:hardship", "post", hardship_target, {"step": "branch", "agree": "1", "decision": "5月支委会", "version": 1}),
 ]
 IDS = [f"{v[0]}-{v[1]}" for v in VIEWS]
 
@@ -53,11 +68,16 @@ def state():
         list(Bill.objects.order_by("pk").values_list("pk", "status", "amount", "payment_id", "waiver_reference")),
         list(DuesProfile.objects.order_by("pk").values_list("pk", "category", "base")),
         Payment.objects.count(),
+        list(HardshipApplication.objects.order_by("pk").values_list("pk", "status", "version")),
+        LedgerEntry.objects.count(),
+        AccountLink.objects.count(),
         AuditEvent.objects.exclude(action__startswith="auth.").count(),
     )
 
 
 def call(client, name, method, target, payload):
+    if name == "dues:hardship":
+        HardshipApplication.objects.filter(pk=target.pk).update(status="applied", version=1)
     url = reverse(name, args=[target.pk])
     return client.post(url, payload or {}) if method == "post" else client.get(url)
 
@@ -106,10 +126,18 @@ def bulk_payload(orgs, bills, side):
     return {
         "dues:generate": {"org": orgs["village2" if side == "inside" else "village3"].pk, "month": "2026-05"},
         "dues:pay": {"bill": [bills[side].pk], "paid_on": "2026-05-20", "method": "cash"},
+        "dues:ledger": {
+            "org": orgs["village2" if side == "inside" else "village3"].pk,
+            "kind": "usage",
+            "amount": "120.00",
+            "entry_date": "2026-05-20",
+            "category": "training",
+            "decision_reference": "5月支委会",
+        },
     }
 
 
-@pytest.mark.parametrize("name", ["dues:generate", "dues:pay"])
+@pytest.mark.parametrize("name", ["dues:generate", "dues:pay", "dues:ledger"])
 def test_bulk_posts(client, orgs, people, bills, clerk, nobody, name):
     if name == "dues:generate":
         Bill.objects.filter(member=people["wang"]).delete()  # so that generating in scope creates one
@@ -126,7 +154,8 @@ def test_bulk_posts(client, orgs, people, bills, clerk, nobody, name):
 def test_every_dues_url_is_covered():
     from dangjian.dues import urls
 
-    covered = {name for name, *_ in VIEWS} | {"dues:generate", "dues:pay", "dues:bill_list"}
+    covered = {name for name, *_ in VIEWS} | {"dues:generate", "dues:pay", "dues:ledger", "dues:bill_list"}
+    covered |= {"dues:collection", "dues:hardship_list", "dues:mine"}
     assert {f"dues:{p.name}" for p in urls.urlpatterns} == covered
 
 
@@ -138,3 +167,86 @@ def test_list_page(client, orgs, people, bills, clerk, nobody):
     html = client.get(reverse("dues:bill_list"), {"org": orgs["village2"].pk, "month": "2026-05"}).content.decode()
     assert "王建国" in html
     assert "赵德胜" not in html
+
+
+@pytest.mark.parametrize("name", ["dues:collection", "dues:hardship_list", "dues:ledger"])
+def test_org_pages(client, orgs, people, bills, clerk, nobody, name):
+    client.force_login(nobody)
+    assert client.get(reverse(name)).status_code == 403
+    client.force_login(clerk)
+    assert client.get(reverse(name), {"org": orgs["village3"].pk}).status_code == 404
+    assert client.get(reverse(name), {"org": orgs["village2"].pk}).status_code == 200
+
+
+def test_mine_shows_only_the_linked_member(client, people, bills, nobody):
+    client.force_login(nobody)
+    assert "尚未关联" in client.get(reverse("dues:mine")).content.decode()
+    actions.link_account(nobody, people["wang"], actor=None)
+    html = client.get(reverse("dues:mine")).content.decode()
+    assert "15.00" in html  # 王建国's May bill (3000 × 0.5 %)
+    assert "赵德胜" not in html
+
+
+# --- API endpoints of the dues additions: the same three answers, and refused requests change nothing ------
+
+
+def _api(user):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+def _side(orgs, people, bills, side):
+    member = people["wang" if side == "inside" else "zhao"]
+    org = orgs["village2" if side == "inside" else "village3"]
+    app = HardshipApplication.objects.get(member=member)
+    return member, org, app
+
+
+API_CALLS = [
+    ("get", lambda m, o, a: f"/api/v1/dues-hardship/{a.pk}/", None, 200),
+    ("post", lambda m, o, a: "/api/v1/dues-hardship/",
+     lambda m, o, a: {"member": m.pk, "kind": "exempt", "first_month": "2026-06", "last_month": "2026-06",
+                      "reason": "因病"}, 201),
+    ("post", lambda m, o, a: f"/api/v1/dues-hardship/{a.pk}/branch/",
+     lambda m, o, a: {"agree": True, "decision": "支委会", "version": a.version}, 200),
+    ("post", lambda m, o, a: "/api/v1/dues-ledger/",
+     lambda m, o, a: {"org": o.pk, "kind": "usage", "amount": "50", "entry_date": "2026-05-20",
+                      "category": "training", "decision_reference": "支委会"}, 201),
+    ("get", lambda m, o, a: f"/api/v1/dues-collection/?org={o.pk}&period=2026", None, 200),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("method", "url", "payload", "ok"), API_CALLS, ids=range(len(API_CALLS)))
+def test_api_matrix(orgs, people, bills, clerk, nobody, method, url, payload, ok):
+    def send(user, side):
+        m, o, a = _side(orgs, people, bills, side)
+        client = _api(user)
+        body = payload(m, o, a) if payload else None
+        return client.post(url(m, o, a), body, format="json") if method == "post" else client.get(url(m, o, a))
+
+    before = state()
+    assert send(nobody, "inside").status_code == 403
+    assert send(clerk, "outside").status_code in (400, 404)  # a named target out of scope: not found / refused
+    assert state() == before
+    response = send(clerk, "inside")
+    assert response.status_code == ok, response.content.decode()[-1000:]
+
+
+def test_api_upper_approval_and_collection_figures(orgs, people, bills, clerk):
+    client = _api(clerk)
+    app = HardshipApplication.objects.get(member=people["wang"])
+    client.post(
+        f"/api/v1/dues-hardship/{app.pk}/branch/", {"agree": True, "decision": "支委会", "version": 1}, format="json"
+    )
+    approval = {"approve": True, "reference": "东山党委〔2026〕5号", "version": 2}
+    response = client.post(f"/api/v1/dues-hardship/{app.pk}/approve/", approval, format="json")
+    assert response.json()["status"] == "approved"
+    assert Bill.objects.get(member=people["wang"]).status == "waived"
+    body = client.get("/api/v1/dues-collection/", {"org": orgs["town"].pk, "period": "2026-Q2"}).json()
+    assert (body["total"]["billed"], body["total"]["waived"], body["total"]["rate"]) == (1, 1, None)
+    bad = client.get("/api/v1/dues-collection/", {"org": orgs["town"].pk, "period": "2026-Q9"})
+    assert bad.status_code == 400

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "dangjian.members",
     "dangjian.orglife",
     "dangjian.dues",
+    "dangjian.points",
     "dangjian.stats",
     "dangjian.recruitment",
     "dangjian.api",
@@ -272,6 +273,10 @@ SPECTACULAR_SETTINGS = {
         "MemberStatusEnum": "dangjian.members.choices.MemberStatus",
         "DuesCategoryEnum": "dangjian.dues.models.DuesCategory",
         "PaymentMethodEnum": "dangjian.dues.models.PaymentMethod",
+        "HardshipKindEnum": "dangjian.dues.models.HardshipKind",
+        "LedgerKindEnum": "dangjian.dues.models.LedgerKind",
+        "UsageCategoryEnum": "dangjian.dues.models.UsageCategory",
+        "KindEnum": "dangjian.orgs.models.OrgKind",
     },
 }
 

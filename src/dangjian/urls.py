@@ -12,6 +12,7 @@ urlpatterns = [
     path("members/", include("dangjian.members.urls")),
     path("orglife/", include("dangjian.orglife.urls")),
     path("dues/", include("dangjian.dues.urls")),
+    path("points/", include("dangjian.points.urls")),
     path("stats/", include("dangjian.stats.urls")),
     path("recruitment/", include("dangjian.recruitment.urls")),
     path("audit/", include("dangjian.core.urls")),

@@ -147,3 +147,18 @@ def sync_builtin_roles(role_model, using: str = "default") -> None:
                 "sort_order": order,
             },
         )
+
+
+# Member points (积分, issue 6): appended so that the role table above stays as it is.
+POINTS_READ = ["points.view_pointentry", "points.view_pointruleset"]
+POINTS_ENTER = ["points.change_pointentry"]
+POINTS_APPROVE = ["points.approve_pointentry"]
+POINT_RULES = ["points.change_pointruleset"]
+_POINTS_GRANTS = {
+    "org_admin": POINTS_READ + POINTS_ENTER + POINTS_APPROVE + POINT_RULES,
+    "committee_secretary": POINTS_READ + POINTS_ENTER + POINTS_APPROVE + POINT_RULES,
+    "branch_secretary": POINTS_READ + POINTS_ENTER + POINTS_APPROVE,
+    "organizing_member": POINTS_READ + POINTS_ENTER,
+}
+for _spec in BUILTIN_ROLES:
+    _spec["permissions"] = [*_spec["permissions"], *_POINTS_GRANTS.get(_spec["code"], [])]

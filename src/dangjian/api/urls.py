@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from dangjian.dues.api import DuesBillViewSet
+from dangjian.dues.api import DuesBillViewSet, DuesCollectionViewSet, DuesHardshipViewSet, DuesLedgerViewSet
 from dangjian.members.api import MemberViewSet
 from dangjian.members.import_api import ImportBatchViewSet
 from dangjian.members.transfer_api import MobileRecordViewSet, TransferViewSet
@@ -12,6 +12,7 @@ from dangjian.orglife.api import MeetingViewSet, OrglifeOrgViewSet
 from dangjian.orgs.api import OrgViewSet
 from dangjian.recruitment.api import RecruitmentCaseViewSet
 from dangjian.stats.api import StatsViewSet
+from dangjian.points.api import PointEntryViewSet, PointRuleSetViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -25,6 +26,11 @@ router.register("dues-bills", DuesBillViewSet, basename="duesbill")
 router.register("recruitment-cases", RecruitmentCaseViewSet, basename="recruitmentcase")
 router.register("stats", StatsViewSet, basename="stats")
 router.register("orglife-orgs", OrglifeOrgViewSet, basename="orglifeorg")
+router.register("dues-hardship", DuesHardshipViewSet, basename="dueshardship")
+router.register("dues-ledger", DuesLedgerViewSet, basename="duesledger")
+router.register("dues-collection", DuesCollectionViewSet, basename="duescollection")
+router.register("point-entries", PointEntryViewSet, basename="pointentry")
+router.register("point-rule-sets", PointRuleSetViewSet, basename="pointruleset")
 
 
 class SwaggerView(SpectacularSwaggerSplitView):

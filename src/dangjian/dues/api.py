@@ -3,8 +3,9 @@ payments and hardship waivers: the same actions, queries and scope as the pages.
 
 from decimal import Decimal
 
+from django.db.models import Q
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.mixins import ListModelMixin, RetrieveModelMixin
@@ -12,10 +13,21 @@ from rest_framework.response import Response
 
 from dangjian.api.base import ScopedGenericViewSet
 from dangjian.core.scope import restrict
-from dangjian.dues import actions
+from dangjian.dues import actions, queries
 from dangjian.dues.filters import BillFilter
 from dangjian.dues.forms import parse_month
-from dangjian.dues.models import Bill, BillStatus, Payment, PaymentMethod
+from dangjian.dues.models import (
+    Bill,
+    BillStatus,
+    HardshipApplication,
+    HardshipKind,
+    LedgerEntry,
+    LedgerKind,
+    Payment,
+    PaymentMethod,
+    UsageCategory,
+)
+from dangjian.members.models import Member
 from dangjian.orgs.models import Org
 
 VIEW, CHANGE = actions.VIEW, actions.CHANGE
@@ -140,3 +152,199 @@ class DuesBillViewSet(ListModelMixin, RetrieveModelMixin, ScopedGenericViewSet):
         bill.refresh_from_db()
         bill.status = BillStatus.WAIVED
         return Response(DuesBillSerializer(bill).data)
+
+
+# --- DUES-10 hardship, DUES-18/19 ledger, collection over a period ----------------------------------------
+
+
+class HardshipSerializer(serializers.ModelSerializer):
+    member_name = serializers.CharField(source="member.name", read_only=True)
+
+    class Meta:
+        model = HardshipApplication
+        fields = [
+            "id", "member", "member_name", "org", "kind", "monthly_amount", "first_month", "last_month", "reason",
+            "applied_on", "status", "branch_decision", "branch_decided_on", "approval_reference", "approved_on",
+            "rejection_reason", "version",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class HardshipApplySerializer(serializers.Serializer):
+    member = serializers.IntegerField(help_text="党员编号")
+    kind = serializers.ChoiceField(choices=HardshipKind.choices)
+    monthly_amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, default=Decimal("0"))
+    first_month = serializers.CharField(help_text="起始月份，如 2026-05")
+    last_month = serializers.CharField(help_text="截止月份，如 2026-12")
+    reason = serializers.CharField(max_length=255)
+
+
+class HardshipBranchSerializer(serializers.Serializer):
+    agree = serializers.BooleanField()
+    decision = serializers.CharField(max_length=128, help_text="支部研究的会议或记录")
+    version = serializers.IntegerField()
+
+
+class HardshipApproveSerializer(serializers.Serializer):
+    approve = serializers.BooleanField()
+    reference = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    version = serializers.IntegerField()
+
+
+class DuesHardshipViewSet(ListModelMixin, RetrieveModelMixin, ScopedGenericViewSet):
+    """困难党员减免党费申请（DUES-10）：申请 → 支部研究（branch）→ 上级党委批准（approve）。"""
+
+    queryset = HardshipApplication.objects.select_related("member", "org").order_by("-applied_on", "-pk")
+    serializer_class = HardshipSerializer
+    action_verbs = {"list": VIEW, "retrieve": VIEW, "create": CHANGE, "branch": CHANGE, "approve": CHANGE}
+
+    def get_serializer_class(self):
+        return {"create": HardshipApplySerializer, "branch": HardshipBranchSerializer,
+                "approve": HardshipApproveSerializer}.get(self.action, HardshipSerializer)  # fmt: skip
+
+    def _input(self, serializer_class):
+        data = serializer_class(data=self.request.data)
+        data.is_valid(raise_exception=True)
+        return data.validated_data
+
+    @extend_schema(request=HardshipApplySerializer, responses={201: HardshipSerializer})
+    def create(self, request):
+        self.get_queryset()
+        v = self._input(HardshipApplySerializer)
+        member = restrict(Member.objects.select_related("org"), request.user, CHANGE).filter(pk=v["member"]).first()
+        first, last = parse_month(v["first_month"]), parse_month(v["last_month"])
+        if member is None:
+            raise serializers.ValidationError({"member": "党员不存在或不在您的管辖范围内。"})
+        if first is None or last is None:
+            raise serializers.ValidationError({"first_month": "请按“年-月”填写月份，例如 2026-05。"})
+        app = actions.apply_hardship(member, actor=request.user, kind=v["kind"], first_month=first, last_month=last,
+                                     reason=v["reason"], monthly_amount=v["monthly_amount"])  # fmt: skip
+        return Response(HardshipSerializer(app).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=HardshipBranchSerializer, responses={200: HardshipSerializer})
+    @action(detail=True, methods=["post"])
+    def branch(self, request, pk=None):
+        app = self.get_object()
+        v = self._input(HardshipBranchSerializer)
+        app = actions.decide_hardship(app, actor=request.user, agree=v["agree"], decision=v["decision"],
+                                      expected_version=v["version"])  # fmt: skip
+        return Response(HardshipSerializer(app).data)
+
+    @extend_schema(request=HardshipApproveSerializer, responses={200: HardshipSerializer})
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        app = self.get_object()
+        v = self._input(HardshipApproveSerializer)
+        app = actions.approve_hardship(app, actor=request.user, approve=v["approve"], reference=v["reference"],
+                                       reason=v["reason"], expected_version=v["version"])  # fmt: skip
+        return Response(HardshipSerializer(app).data)
+
+
+class LedgerEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LedgerEntry
+        fields = ["id", "org", "kind", "counterpart", "category", "amount", "entry_date", "decision_reference",
+                  "period", "note"]  # fmt: skip
+        read_only_fields = fields
+
+
+class LedgerCreateSerializer(serializers.Serializer):
+    org = serializers.IntegerField(help_text="记账党组织编号")
+    kind = serializers.ChoiceField(choices=LedgerKind.choices)
+    counterpart = serializers.IntegerField(
+        required=False, allow_null=True, help_text="上缴：直接上级（可不填）；下拨：直接下级"
+    )
+    category = serializers.ChoiceField(choices=UsageCategory.choices, required=False, allow_blank=True, default="")
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    entry_date = serializers.DateField()
+    decision_reference = serializers.CharField(max_length=128, required=False, allow_blank=True, default="")
+    period = serializers.CharField(max_length=8, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class DuesLedgerViewSet(ListModelMixin, RetrieveModelMixin, ScopedGenericViewSet):
+    """党费收支台账（DUES-18/19）：上缴、下拨、使用（须集体研究决定）。`org` 筛选：该组织记账或作为对方的记录。"""
+
+    queryset = LedgerEntry.objects.select_related("org", "counterpart").order_by("-entry_date", "-pk")
+    serializer_class = LedgerEntrySerializer
+    action_verbs = {"list": VIEW, "retrieve": VIEW, "create": CHANGE}
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        org = self.request.query_params.get("org", "")
+        if self.action == "list" and org.isdigit():
+            qs = qs.filter(Q(org_id=org) | Q(counterpart_id=org))
+        return qs
+
+    def get_serializer_class(self):
+        return LedgerCreateSerializer if self.action == "create" else LedgerEntrySerializer
+
+    @extend_schema(request=LedgerCreateSerializer, responses={201: LedgerEntrySerializer})
+    def create(self, request):
+        self.get_queryset()
+        shape = LedgerCreateSerializer(data=request.data)
+        shape.is_valid(raise_exception=True)
+        v = shape.validated_data
+        org = restrict(Org.objects.all(), request.user, CHANGE).filter(pk=v["org"]).first()
+        if org is None:
+            raise serializers.ValidationError({"org": "党组织不存在或不在您的管辖范围内。"})
+        counterpart = Org.objects.filter(pk=v["counterpart"]).first() if v.get("counterpart") else None
+        entry = actions.record_ledger_entry(
+            org, actor=request.user, kind=v["kind"], amount=v["amount"], entry_date=v["entry_date"],
+            counterpart=counterpart, category=v["category"], decision_reference=v["decision_reference"],
+            period=v["period"], note=v["note"],
+        )  # fmt: skip
+        return Response(LedgerEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+class CollectionRowSerializer(serializers.Serializer):
+    org = serializers.IntegerField(allow_null=True)
+    org_name = serializers.CharField(allow_blank=True)
+    billed = serializers.IntegerField()
+    paid = serializers.IntegerField()
+    waived = serializers.IntegerField()
+    expected = serializers.IntegerField(help_text="应交人次（不含减免）")
+    due_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    paid_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    rate = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True, help_text="交纳率（%）")
+
+
+class CollectionSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    total = CollectionRowSerializer()
+    children = CollectionRowSerializer(many=True)
+
+
+def _collection_row(c, org=None) -> dict:
+    return {"org": org.pk if org else None, "org_name": org.name if org else "", "billed": c.billed, "paid": c.paid,
+            "waived": c.waived, "expected": c.expected, "due_amount": c.due_amount, "paid_amount": c.paid_amount,
+            "rate": c.rate}  # fmt: skip
+
+
+class DuesCollectionViewSet(ScopedGenericViewSet):
+    """交纳率：`org` 党组织及所辖、`period` 期间（2026、2026-Q2 或 2026-05）的应交与已交，以及各下级党组织。"""
+
+    queryset = Bill.objects.all()
+    action_verbs = {"list": VIEW}
+    pagination_class = None
+
+    @extend_schema(
+        parameters=[OpenApiParameter("org", int, required=True), OpenApiParameter("period", str, required=True)],
+        responses={200: CollectionSerializer},
+    )
+    def list(self, request):
+        self.get_queryset()
+        raw = request.query_params.get("org", "")
+        org = restrict(Org.objects.all(), request.user, VIEW).filter(pk=raw if raw.isdigit() else 0).first()
+        if org is None:
+            raise serializers.ValidationError({"org": "党组织不存在或不在您的管辖范围内。"})
+        period = request.query_params.get("period", "").strip().upper()
+        try:
+            total = queries.collection_period(org, period, request.user)
+        except ValueError as exc:
+            raise serializers.ValidationError({"period": str(exc)}) from exc
+        children = queries.collection_period_by_child(org, period, request.user)
+        body = {"period": period, "total": _collection_row(total, org),
+                "children": [_collection_row(c, c.key) for c in children]}  # fmt: skip
+        return Response(CollectionSerializer(body).data)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django import forms
 
 from dangjian.core.forms import StyledFormMixin
-from dangjian.dues.models import DuesCategory, PaymentMethod
+from dangjian.dues.models import DuesCategory, HardshipKind, LedgerKind, PaymentMethod, UsageCategory
 from dangjian.orgs.forms import DATE_WIDGET
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{1,2})(?:-\d{1,2})?$")
@@ -58,6 +58,7 @@ class ProfileForm(StyledFormMixin, forms.Form):
     )
     effective_from = MonthField(label="起始月份", help_text="收入变动的，从新的收入开始领取的月份起计算（DUES-13）")
     note = forms.CharField(label="说明", max_length=255, required=False)
+    confirm = forms.BooleanField(label="确认计算基数无误（超过每月100万元时须勾选）", required=False)
 
 
 class PaymentForm(StyledFormMixin, forms.Form):
@@ -65,8 +66,64 @@ class PaymentForm(StyledFormMixin, forms.Form):
     method = forms.ChoiceField(label="交纳方式", choices=PaymentMethod.choices)
     reference = forms.CharField(label="凭证号/交易号", max_length=64, required=False)
     proxy = forms.CharField(label="代交人", max_length=64, required=False, help_text="本人交纳的不填")
+    with_arrears = forms.BooleanField(label="连同以前未交月份一并交纳（补交，每人不超过6个月）", required=False)
+    extra = forms.DecimalField(
+        label="自愿多交（元）", max_digits=12, decimal_places=2, min_value=Decimal("0"), required=False,
+        help_text="只能为一名党员登记；满1000元的全额上缴",
+    )  # fmt: skip
 
 
 class WaiveForm(StyledFormMixin, forms.Form):
     reference = forms.CharField(label="上级党委批准文号", max_length=64)
     note = forms.CharField(label="减免说明", max_length=255, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class HardshipForm(StyledFormMixin, forms.Form):
+    kind = forms.ChoiceField(label="减免方式", choices=HardshipKind.choices)
+    monthly_amount = forms.DecimalField(
+        label="减免后每月交纳（元）", max_digits=12, decimal_places=2, min_value=Decimal("0"), required=False,
+        help_text="少交的填写；免交的不填",
+    )  # fmt: skip
+    first_month = MonthField(label="起始月份")
+    last_month = MonthField(label="截止月份")
+    reason = forms.CharField(label="申请理由", max_length=255, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class HardshipBranchForm(StyledFormMixin, forms.Form):
+    agree = forms.TypedChoiceField(
+        label="支部研究意见", choices=[("1", "同意，报上级党委批准"), ("0", "不同意")], coerce=lambda v: v == "1"
+    )
+    decision = forms.CharField(label="支部研究会议/记录", max_length=128, help_text="如：2026年5月支委会")
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class HardshipApprovalForm(StyledFormMixin, forms.Form):
+    approve = forms.TypedChoiceField(
+        label="上级党委意见", choices=[("1", "批准"), ("0", "不批准")], coerce=lambda v: v == "1"
+    )
+    reference = forms.CharField(label="批准文号", max_length=64, required=False)
+    reason = forms.CharField(label="不批准理由", max_length=255, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class LedgerForm(StyledFormMixin, forms.Form):
+    kind = forms.ChoiceField(label="类别", choices=LedgerKind.choices)
+    amount = forms.DecimalField(label="金额（元）", max_digits=12, decimal_places=2)
+    entry_date = forms.DateField(label="日期", widget=DATE_WIDGET)
+    counterpart = forms.TypedChoiceField(label="对方党组织", choices=[], required=False, coerce=int, empty_value=None)
+    category = forms.ChoiceField(
+        label="使用范围（DUES-18）", choices=[("", "—"), *UsageCategory.choices], required=False
+    )
+    decision_reference = forms.CharField(
+        label="集体研究决定（会议/文号）", max_length=128, required=False, help_text="党费使用须集体研究决定"
+    )
+    period = forms.CharField(label="所属期间", max_length=8, required=False, help_text="如 2026 或 2026-Q1")
+    note = forms.CharField(label="摘要", max_length=255, required=False)
+
+    def __init__(self, *args, counterparts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["counterpart"].choices = [("", "—（上缴时为直接上级）"), *[(o.pk, o.name) for o in counterparts]]
+
+
+class LinkForm(StyledFormMixin, forms.Form):
+    username = forms.CharField(label="登录账号", max_length=150, help_text="该党员本人使用的账号")

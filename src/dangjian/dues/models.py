@@ -138,3 +138,121 @@ class Bill(models.Model):
 
     def __str__(self):
         return f"党费 {self.month:%Y-%m}"
+
+
+# --- DUES-10 hardship, DUES-18/19 fund ledger, self-service link ---------------------------------------------
+
+
+class HardshipKind(models.TextChoices):
+    REDUCE = "reduce", "少交"
+    EXEMPT = "exempt", "免交"
+
+
+class HardshipStatus(models.TextChoices):
+    APPLIED = "applied", "已申请，待支部研究"
+    BRANCH_AGREED = "branch_agreed", "支部同意，待上级党委批准"
+    APPROVED = "approved", "上级党委已批准"
+    REJECTED = "rejected", "未同意"
+
+
+class HardshipApplication(models.Model):
+    """DUES-10: a member's application to pay less or nothing for a run of months: the member applies, the
+    branch decides, the upper Party committee approves. Only an approved application changes bills."""
+
+    scope_path = "org__path"
+
+    member = models.ForeignKey("members.Member", verbose_name="党员", on_delete=models.PROTECT, related_name="+")
+    org = models.ForeignKey("orgs.Org", verbose_name="所在党支部", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField("减免方式", max_length=8, choices=HardshipKind.choices)
+    monthly_amount = money("减免后每月交纳（元）", default=0)
+    first_month = models.DateField("起始月份")
+    last_month = models.DateField("截止月份")
+    reason = models.CharField("申请理由", max_length=255)
+    applied_on = models.DateField("申请日期")
+    status = models.CharField("状态", max_length=16, choices=HardshipStatus.choices, default=HardshipStatus.APPLIED)
+    branch_decision = models.CharField("支部研究意见（会议/文号）", max_length=128, blank=True)
+    branch_decided_on = models.DateField("支部研究日期", null=True, blank=True)
+    approval_reference = models.CharField("上级党委批准文号", max_length=64, blank=True)
+    approved_on = models.DateField("批准日期", null=True, blank=True)
+    rejection_reason = models.CharField("未同意理由", max_length=255, blank=True)
+    version = models.PositiveIntegerField("版本", default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "困难党员减免党费申请"
+        verbose_name_plural = "困难党员减免党费申请"
+        ordering = ["-applied_on", "-pk"]
+
+    def __str__(self):
+        return f"党费减免申请 {self.pk}"
+
+
+class LedgerKind(models.TextChoices):
+    REMITTANCE = "remittance", "上缴上级党组织"
+    ALLOCATION = "allocation", "下拨下级党组织"
+    USAGE = "usage", "使用"
+
+
+class UsageCategory(models.TextChoices):
+    """DUES-18: the five uses of dues retained by a Party committee."""
+
+    TRAINING = "training", "培训党员"
+    MATERIALS = "materials", "订阅或购买党员教育资料、设备"
+    COMMENDATION = "commendation", "表彰先进基层党组织、优秀党员和优秀党务工作者"
+    HARDSHIP_AID = "hardship_aid", "补助生活困难的党员"
+    DISASTER_AID = "disaster_aid", "补助遭受自然灾害的党员和修缮党员教育设施"
+
+
+class LedgerEntry(models.Model):
+    """One line of an org's dues fund ledger (DUES-18/19): money remitted to the level above, allocated to a
+    level below, or spent on a DUES-18 use under a collective decision. A transfer is seen by both orgs."""
+
+    scope_path = ("org__path", "counterpart__path")
+
+    org = models.ForeignKey("orgs.Org", verbose_name="记账党组织", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField("类别", max_length=16, choices=LedgerKind.choices)
+    counterpart = models.ForeignKey(
+        "orgs.Org", verbose_name="对方党组织", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    category = models.CharField("使用范围", max_length=16, choices=UsageCategory.choices, blank=True)
+    amount = money("金额（元）")
+    entry_date = models.DateField("日期")
+    decision_reference = models.CharField("集体研究决定（会议/文号）", max_length=128, blank=True)
+    period = models.CharField("所属期间", max_length=8, blank=True, help_text="如 2026、2026-Q1")
+    note = models.CharField("摘要", max_length=255, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "党费收支台账"
+        verbose_name_plural = "党费收支台账"
+        ordering = ["-entry_date", "-pk"]
+        indexes = [models.Index(fields=["org", "entry_date"], name="dues_ledger_org_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.amount}"
+
+
+class AccountLink(models.Model):
+    """Which member a user account is (for 我的党费 / 我的积分). Kept here until the accounts app offers it."""
+
+    scope_path = "member__org__path"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="member_link")
+    member = models.OneToOneField("members.Member", on_delete=models.CASCADE, related_name="account_link")
+    linked_at = models.DateTimeField("关联时间", auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "账号关联党员"
+        verbose_name_plural = "账号关联党员"

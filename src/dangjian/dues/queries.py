@@ -17,7 +17,7 @@ from dangjian.core.scope import restrict
 from dangjian.core.tree import LABEL_WIDTH
 from dangjian.dues import rules
 from dangjian.dues.actions import CHANGE, VIEW
-from dangjian.dues.models import Bill, BillStatus, DuesProfile
+from dangjian.dues.models import Bill, BillStatus, DuesProfile, HardshipApplication, LedgerEntry, LedgerKind, Payment
 from dangjian.members.choices import MemberStatus
 from dangjian.members.models import Member
 from dangjian.orgs.models import Org
@@ -189,3 +189,144 @@ def collection_by_month(org: Org, through: date, user, months: int = 12) -> list
 
 def latest_bill_month(org: Org, user) -> date | None:
     return visible_bills(user).filter(org__path__in_subtree=org.path).aggregate(m=Max("month"))["m"]
+
+
+# ------------------------------------------------------------------------------- periods (月/季/年)
+
+
+def collection_period(org: Org, period: str, user) -> Collection:
+    """The subtree's figures over a month, quarter or year (`rules.period_bounds`): amounts due vs paid."""
+    first, last = rules.period_bounds(period)
+    bills = visible_bills(user).filter(org__path__in_subtree=org.path, month__gte=first, month__lte=last)
+    return _collection(period, bills.aggregate(**FIGURES))
+
+
+def collection_period_by_child(org: Org, period: str, user) -> list[Collection]:
+    """One row per direct child over its subtree for the period, in one GROUP BY on the path prefix."""
+    first, last = rules.period_bounds(period)
+    children = list(Org.objects.filter(parent=org, dissolved_on__isnull=True).order_by("sort_order", "path"))
+    if not children:
+        return []
+    width = len(org.path) + LABEL_WIDTH
+    rows = (
+        visible_bills(user)
+        .filter(org__path__in_subtree=org.path, month__gte=first, month__lte=last)
+        .exclude(org_id=org.pk)
+        .annotate(prefix=Substr("org__path", 1, width))
+        .values("prefix")
+        .annotate(**FIGURES)
+        .order_by()
+    )
+    by_prefix = {r["prefix"]: r for r in rows}
+    return [_collection(child, by_prefix.get(child.path)) for child in children]
+
+
+# ------------------------------------------------------------------------------------ fund ledger
+
+
+@dataclass(frozen=True)
+class LedgerSummary:
+    """An org's dues fund for a period: collected (paid bills of its own subtree's members plus extras are
+    counted where collected), received from above, remitted, allocated, used, and the balance."""
+
+    collected: Decimal
+    received: Decimal
+    remitted: Decimal
+    allocated: Decimal
+    used: Decimal
+
+    @property
+    def balance(self) -> Decimal:
+        return self.collected + self.received - self.remitted - self.allocated - self.used
+
+
+def ledger_entries(org: Org, user):
+    """Lines recorded by the org or naming it as the counterpart, that the user may see."""
+    return (
+        restrict(LedgerEntry.objects.select_related("org", "counterpart", "recorded_by"), user, VIEW)
+        .filter(Q(org=org) | Q(counterpart=org))
+        .order_by("-entry_date", "-pk")
+    )
+
+
+def ledger_summary(org: Org, user, year: int) -> LedgerSummary:
+    """The year's fund of `org` alone (not its subtree): what its own members paid, what came and went."""
+    entries = restrict(LedgerEntry.objects.all(), user, VIEW).filter(entry_date__year=year)
+    own = entries.filter(org=org).aggregate(
+        remitted=Sum("amount", filter=Q(kind=LedgerKind.REMITTANCE)),
+        allocated=Sum("amount", filter=Q(kind=LedgerKind.ALLOCATION)),
+        used=Sum("amount", filter=Q(kind=LedgerKind.USAGE)),
+    )
+    inbound = entries.filter(counterpart=org).aggregate(
+        received=Sum("amount", filter=Q(kind=LedgerKind.ALLOCATION)),
+        from_below=Sum("amount", filter=Q(kind=LedgerKind.REMITTANCE)),
+    )
+    collected = (
+        restrict(Payment.objects.all(), user, VIEW).filter(org=org, paid_on__year=year).aggregate(s=Sum("amount"))["s"]
+        or ZERO
+    )
+    return LedgerSummary(
+        collected=collected + (inbound["from_below"] or ZERO),
+        received=inbound["received"] or ZERO,
+        remitted=own["remitted"] or ZERO,
+        allocated=own["allocated"] or ZERO,
+        used=own["used"] or ZERO,
+    )
+
+
+# ----------------------------------------------------------------------------------- hardship
+
+
+def hardship_applications(user, org: Org | None = None):
+    qs = restrict(HardshipApplication.objects.select_related("member", "org"), user, VIEW)
+    if org is not None:
+        qs = qs.filter(org__path__in_subtree=org.path)
+    return qs.order_by("-applied_on", "-pk")
+
+
+# ------------------------------------------------------------------------------- self-service
+
+
+@dataclass(frozen=True)
+class OwnDues:
+    bills: list
+    payments: list
+    unpaid: list
+    unpaid_amount: Decimal
+    paid_until: date | None  # every bill up to this month is paid or waived
+
+
+def own_dues(member: Member, months: int = 24) -> OwnDues:
+    """A member's own bills, payments and "paid until" (交至): the month before the first unpaid bill, or the
+    latest bill when none is unpaid. Not restricted: the caller has established that this is the user."""
+    bills = list(Bill.objects.filter(member=member).select_related("payment").order_by("-month")[:months])
+    unpaid = list(Bill.objects.filter(member=member, status=BillStatus.DUE).order_by("month"))
+    if unpaid:
+        earlier = Bill.objects.filter(member=member, month__lt=unpaid[0].month).aggregate(m=Max("month"))["m"]
+        paid_until = earlier
+    else:
+        paid_until = bills[0].month if bills else None
+    payments = list(Payment.objects.filter(member=member).order_by("-paid_on", "-pk")[:months])
+    return OwnDues(
+        bills=bills,
+        payments=payments,
+        unpaid=unpaid,
+        unpaid_amount=sum((b.amount for b in unpaid), ZERO),
+        paid_until=paid_until,
+    )
+
+
+def with_earlier_unpaid(bills, restricted) -> list:
+    """The ticked bills plus every earlier unpaid bill of the same members (补交 from the branch screen)."""
+    bills = list(bills)
+    if not bills:
+        return bills
+    latest: dict[int, date] = {}
+    for b in bills:
+        latest[b.member_id] = max(latest.get(b.member_id, b.month), b.month)
+    q = Q(pk__in=[])
+    for member_id, month in latest.items():
+        q |= Q(member_id=member_id, month__lt=month)
+    extra = list(restricted.filter(q, status=BillStatus.DUE))
+    seen = {b.pk for b in bills}
+    return bills + [b for b in extra if b.pk not in seen]

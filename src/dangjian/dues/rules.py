@@ -85,6 +85,7 @@ ARREARS_MONTHS_ALLOWED = 6  # DUES-15: arrears are normally paid within 6 months
 arrears_months_allowed = ARREARS_MONTHS_ALLOWED  # the name the dues brief uses
 REMIT_UPWARD_THRESHOLD = Decimal("1000")  # DUES-14
 RATE_STEP = Decimal("0.1")
+ABSURD_BASE = Decimal("1000000")  # a monthly base above this is asked to be confirmed (likely a typing slip)
 
 
 def month_start(d: date) -> date:
@@ -144,3 +145,95 @@ def collection_rate(due, paid) -> Decimal | None:
     if due_d <= 0:
         return None
     return (paid_d * 100 / due_d).quantize(RATE_STEP, rounding=ROUND_HALF_UP)
+
+
+# --- DUES-10 hardship, on-time payment, periods, DUES-18/19 ledger ------------------------------------------
+
+HARDSHIP_FLOW = {  # DUES-10: application → branch decision → upper Party committee approval
+    "applied": {"branch_agreed", "rejected"},
+    "branch_agreed": {"approved", "rejected"},
+    "approved": set(),
+    "rejected": set(),
+}
+HARDSHIP_MAX_MONTHS = 12  # one application covers at most a year (P: renewed yearly in most counties)
+PAYMENT_GRACE_DAYS = 0  # P: dues for month M count as on time when paid by the end of month M (+ grace)
+
+
+def hardship_step_allowed(current: str, target: str) -> bool:
+    """DUES-10: whether an application may move from `current` to `target` (no skipping the branch)."""
+    return target in HARDSHIP_FLOW.get(current, set())
+
+
+def hardship_amount(kind: str, billed: Decimal, reduced_to: Decimal) -> Decimal:
+    """DUES-10: what a member with an approved reduction pays for one month: nothing when exempt, otherwise
+    the approved amount (never more than billed). Raises ValueError for a negative amount or unknown kind."""
+    reduced = _decimal(reduced_to)
+    if kind == "exempt":
+        return Decimal("0.00")
+    if kind != "reduce":
+        raise ValueError(f"未知的减免方式：{kind!r}")
+    if reduced < 0:
+        raise ValueError(f"减免后金额不能为负数：{reduced_to}")
+    return min(reduced, _decimal(billed)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def hardship_months_valid(first: date, last: date) -> bool:
+    """DUES-10 (P): a run of 1 to HARDSHIP_MAX_MONTHS months, first ≤ last."""
+    first, last = month_start(first), month_start(last)
+    span = (last.year - first.year) * 12 + last.month - first.month + 1
+    return 1 <= span <= HARDSHIP_MAX_MONTHS
+
+
+def paid_on_time(month: date, paid_on: date, grace_days: int = PAYMENT_GRACE_DAYS) -> bool:
+    """DUES-15: dues are paid monthly; the dues of `month` are on time when paid by the end of that month
+    (plus `grace_days`, a local setting). Paying ahead within a quarter is on time too."""
+    from datetime import timedelta
+
+    return paid_on <= month_shift(month, 1) - timedelta(days=1) + timedelta(days=grace_days)
+
+
+def period_bounds(period: str) -> tuple[date, date]:
+    """ "2026-05" → May; "2026-Q2" → April…June; "2026" → the year: (first month, last month) as month starts.
+    Raises ValueError with a Chinese message for anything else."""
+    text = (period or "").strip().upper()
+    try:
+        if len(text) == 4:
+            year = int(text)
+            return date(year, 1, 1), date(year, 12, 1)
+        if "-Q" in text:
+            year_s, q_s = text.split("-Q")
+            year, q = int(year_s), int(q_s)
+            if not 1 <= q <= 4:
+                raise ValueError
+            return date(year, 3 * q - 2, 1), date(year, 3 * q, 1)
+        year_s, month_s = text.split("-")
+        first = date(int(year_s), int(month_s), 1)
+        return first, first
+    except (ValueError, TypeError):
+        raise ValueError(f"期间格式不正确：{period!r}（应为 2026、2026-Q2 或 2026-05）") from None
+
+
+def ledger_problem(kind: str, amount: Decimal, *, is_parent: bool, is_child: bool, category: str,
+                   decision_reference: str) -> str | None:  # fmt: skip
+    """DUES-18/19: what is wrong with a ledger line, or None. Money moves only one level up (remittance to the
+    parent) or down (allocation to a direct child), never skipping a level; every use names a DUES-18
+    category and the collective decision behind it; amounts are positive."""
+    if _decimal(amount) <= 0:
+        return "金额必须大于0"
+    if kind == "remittance" and not is_parent:
+        return "党费只能上缴直接上级党组织，不得越级"
+    if kind == "allocation" and not is_child:
+        return "党费只能下拨给直接下级党组织，不得越级"
+    if kind == "usage":
+        if not category:
+            return "请选择党费使用范围（DUES-18）"
+        if not decision_reference.strip():
+            return "党费使用须经集体研究决定，请填写会议或文号"
+    if kind not in ("remittance", "allocation", "usage"):
+        return f"未知的台账类别：{kind}"
+    return None
+
+
+def base_needs_confirmation(base: Decimal) -> bool:
+    """A monthly base above 1,000,000 yuan is almost always a slip (yearly pay, extra digits): ask first."""
+    return _decimal(base) > ABSURD_BASE

@@ -17,8 +17,18 @@ from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
 from dangjian.core.scope import restrict, scope_paths, user_may_act_on_path
 from dangjian.core.views import ScopedView
 from dangjian.dues import actions, queries, rules
-from dangjian.dues.forms import PaymentForm, ProfileForm, WaiveForm, parse_month
-from dangjian.dues.models import Bill, BillStatus, Payment
+from dangjian.dues.forms import (
+    HardshipApprovalForm,
+    HardshipBranchForm,
+    HardshipForm,
+    LedgerForm,
+    LinkForm,
+    PaymentForm,
+    ProfileForm,
+    WaiveForm,
+    parse_month,
+)
+from dangjian.dues.models import AccountLink, Bill, BillStatus, HardshipApplication, LedgerEntry, Payment
 from dangjian.members.models import Member
 from dangjian.orgs.models import Org
 
@@ -133,10 +143,12 @@ class PayView(ScopedView):
             messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
             return redirect(back)
         data = form.cleaned_data
+        if data.get("with_arrears"):
+            bills = queries.with_earlier_unpaid(bills, self.get_queryset())
         try:
             payments = actions.record_payment(
                 bills, actor=request.user, paid_on=data["paid_on"], method=data["method"],
-                reference=data["reference"], proxy=data["proxy"],
+                reference=data["reference"], proxy=data["proxy"], extra=data.get("extra") or 0,
             )  # fmt: skip
         except DOMAIN_ERRORS as exc:
             messages.error(request, str(exc))
@@ -193,6 +205,8 @@ class MemberDuesView(ScopedView):
             "can_change": user_may_act_on_path(user, CHANGE, member.org.path),
             "max_months": rules.ARREARS_MONTHS_ALLOWED,
             "here": reverse("dues:member", args=[member.pk]),
+            "hardship": HardshipApplication.objects.filter(member=member).order_by("-applied_on", "-pk")[:10],
+            "link": AccountLink.objects.filter(member=member).select_related("user").first(),
         }
 
     def get(self, request, pk):
@@ -212,7 +226,7 @@ class MemberDuesView(ScopedView):
             try:
                 actions.set_profile(
                     member, data["category"], data["base"], data["effective_from"],
-                    actor=request.user, note=data["note"],
+                    actor=request.user, note=data["note"], confirmed=data["confirm"],
                 )  # fmt: skip
             except DOMAIN_ERRORS as exc:
                 _form_error(form, exc)
@@ -220,3 +234,222 @@ class MemberDuesView(ScopedView):
                 messages.success(request, "已保存党费计算基数。")
                 return redirect("dues:member", pk=member.pk)
         return render(request, "dues/member.html", self.context(member, form), status=400)
+
+
+def _org_param(request, perm: str) -> Org:
+    """The org named by ?org= (or the user's first scope root) among those the user may see."""
+    orgs = restrict(Org.objects.all(), request.user, perm)
+    raw = request.GET.get("org") or request.POST.get("org") or ""
+    if raw:
+        org = orgs.filter(pk=raw).first() if str(raw).isdigit() else None
+    else:
+        paths = scope_paths(request.user, perm)
+        org = orgs.filter(path=paths[0]).first() if paths else None
+    if org is None:
+        raise Http404
+    return org
+
+
+class CollectionView(ScopedView):
+    """交纳率: an org's subtree and each child over a month, quarter or year; amounts due vs paid."""
+
+    queryset = Bill.objects.all()
+    action = VIEW
+
+    def get(self, request):
+        self.check_permission()
+        org = _org_param(request, VIEW)
+        today = timezone.localdate()
+        period = (request.GET.get("period") or f"{today.year}").strip().upper()
+        try:
+            rules.period_bounds(period)
+        except ValueError as exc:
+            messages.error(request, str(exc))
+            period = f"{today.year}"
+        year = int(period[:4])
+        quarters = [f"{year}-Q{q}" for q in range(1, 5)]
+        context = {
+            "org": org,
+            "period": period,
+            "summary": queries.collection_period(org, period, request.user),
+            "children": queries.collection_period_by_child(org, period, request.user),
+            "quarters": [queries.collection_period(org, q, request.user) for q in quarters],
+            "year_row": queries.collection_period(org, str(year), request.user),
+            "choices": [str(year - 1), str(year), *quarters],
+        }
+        return render(request, "dues/collection.html", context)
+
+
+class HardshipListView(ScopedView):
+    """DUES-10 困难党员减免申请: the applications of the subtree and where each stands."""
+
+    queryset = HardshipApplication.objects.all()
+    action = VIEW
+
+    def get(self, request):
+        self.check_permission()
+        org = _org_param(request, VIEW)
+        rows = queries.hardship_applications(request.user, org)[:200]
+        return render(request, "dues/hardship_list.html", {"org": org, "rows": rows})
+
+
+class HardshipApplyView(ScopedView):
+    """DUES-10 step 1: register a member's application (from the member's dues page)."""
+
+    queryset = Member.objects.select_related("org")
+    action = CHANGE
+
+    def context(self, member, form):
+        return {"member": member, "form": form, "title": f"困难党员减免党费申请：{member.name}"}
+
+    def get(self, request, pk):
+        member = self.get_object(pk=pk)
+        return render(request, "dues/hardship_apply.html", self.context(member, HardshipForm()))
+
+    def post(self, request, pk):
+        member = self.get_object(pk=pk)
+        form = HardshipForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                app = actions.apply_hardship(
+                    member, actor=request.user, kind=d["kind"], first_month=d["first_month"],
+                    last_month=d["last_month"], reason=d["reason"], monthly_amount=d["monthly_amount"] or 0,
+                )  # fmt: skip
+            except DOMAIN_ERRORS as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, "已登记减免申请，请支部研究。")
+                return redirect("dues:hardship", pk=app.pk)
+        return render(request, "dues/hardship_apply.html", self.context(member, form), status=400)
+
+
+class HardshipView(ScopedView):
+    """One application: the branch's decision, then the upper committee's approval (DUES-10)."""
+
+    queryset = HardshipApplication.objects.select_related("member", "org", "org__parent")
+    action = VIEW
+
+    def context(self, app, branch_form=None, approval_form=None):
+        user = self.request.user
+        parent = app.org.parent
+        return {
+            "app": app,
+            "title": f"党费减免申请：{app.member.name}",
+            "can_branch": app.status == "applied" and user_may_act_on_path(user, CHANGE, app.org.path),
+            "can_approve": app.status == "branch_agreed"
+            and parent is not None
+            and user_may_act_on_path(user, CHANGE, parent.path),
+            "branch_form": branch_form or HardshipBranchForm(initial={"version": app.version, "agree": "1"}),
+            "approval_form": approval_form or HardshipApprovalForm(initial={"version": app.version, "approve": "1"}),
+        }
+
+    def get(self, request, pk):
+        app = self.get_object(pk=pk)
+        return render(request, "dues/hardship.html", self.context(app))
+
+    def post(self, request, pk):
+        self.action = CHANGE
+        app = self.get_object(pk=pk)
+        step = request.POST.get("step")
+        form = HardshipBranchForm(request.POST) if step == "branch" else HardshipApprovalForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                if step == "branch":
+                    actions.decide_hardship(
+                        app, actor=request.user, agree=d["agree"], decision=d["decision"],
+                        expected_version=d["version"],
+                    )  # fmt: skip
+                else:
+                    actions.approve_hardship(
+                        app, actor=request.user, approve=d["approve"], reference=d["reference"],
+                        reason=d["reason"], expected_version=d["version"],
+                    )  # fmt: skip
+            except DOMAIN_ERRORS as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, "已登记。")
+                return redirect("dues:hardship", pk=app.pk)
+        kwargs = {"branch_form": form} if step == "branch" else {"approval_form": form}
+        return render(request, "dues/hardship.html", self.context(app, **kwargs), status=400)
+
+
+class LedgerView(ScopedView):
+    """DUES-18/19 党费收支台账 of one org: remittances, allocations, uses; a form to add a line."""
+
+    queryset = LedgerEntry.objects.all()
+    action = VIEW
+
+    def context(self, request, org, form=None):
+        raw_year = str(request.GET.get("year") or "")
+        year = int(raw_year) if raw_year.isdigit() and len(raw_year) == 4 else timezone.localdate().year
+        can_change = user_may_act_on_path(request.user, CHANGE, org.path)
+        counterparts = list(Org.objects.filter(parent=org, dissolved_on__isnull=True).order_by("sort_order", "path"))
+        return {
+            "org": org,
+            "year": year,
+            "entries": queries.ledger_entries(org, request.user)[:200],
+            "summary": queries.ledger_summary(org, request.user, year),
+            "can_change": can_change,
+            "form": form or LedgerForm(initial={"entry_date": timezone.localdate()}, counterparts=counterparts),
+        }
+
+    def get(self, request):
+        self.check_permission()
+        org = _org_param(request, VIEW)
+        return render(request, "dues/ledger.html", self.context(request, org))
+
+    def post(self, request):
+        self.action = CHANGE
+        self.check_permission()
+        org = _org_param(request, CHANGE)
+        counterparts = list(Org.objects.filter(parent=org, dissolved_on__isnull=True))
+        form = LedgerForm(request.POST, counterparts=counterparts)
+        if form.is_valid():
+            d = form.cleaned_data
+            counterpart = next((o for o in counterparts if o.pk == d["counterpart"]), None)
+            try:
+                actions.record_ledger_entry(
+                    org, actor=request.user, kind=d["kind"], amount=d["amount"], entry_date=d["entry_date"],
+                    counterpart=counterpart, category=d["category"], decision_reference=d["decision_reference"],
+                    period=d["period"], note=d["note"],
+                )  # fmt: skip
+            except DOMAIN_ERRORS as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, "已记入党费收支台账。")
+                return redirect(reverse("dues:ledger") + f"?org={org.pk}")
+        return render(request, "dues/ledger.html", self.context(request, org, form), status=400)
+
+
+class LinkView(ScopedView):
+    """POST: link a login account to the member (so the member sees 我的党费 / 我的积分)."""
+
+    queryset = Member.objects.select_related("org")
+    action = CHANGE
+
+    def post(self, request, pk):
+        from dangjian.accounts.models import User
+
+        member = self.get_object(pk=pk)
+        form = LinkForm(request.POST)
+        user = User.objects.filter(username__iexact=request.POST.get("username", "").strip()).first()
+        if not form.is_valid() or user is None:
+            messages.error(request, "账号不存在。")
+        else:
+            try:
+                actions.link_account(user, member, actor=request.user)
+            except DOMAIN_ERRORS as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, f"已将账号 {user.username} 关联到{member.name}。")
+        return redirect("dues:member", pk=member.pk)
+
+
+def my_dues(request):
+    """我的党费: the signed-in member's own bills, payments and 交至 month. No permission needed beyond being
+    that member; an account linked to no member sees an explanation."""
+    member = actions.linked_member(request.user)
+    own = queries.own_dues(member) if member else None
+    return render(request, "dues/mine.html", {"member": member, "own": own})

@@ -44,16 +44,19 @@ class Command(BaseCommand):
                 )
             root = self._build(tree, seed, size)
             built = True
-            from dangjian.demo import stats as demo_stats
-
-            demo_stats.build()
         else:
             built = False
         ensure_personas(root)
-        if built and size == "county":
-            from dangjian.demo.orglife import build_orglife
+        if built:
+            if size == "county":  # a year of meetings, then of dues and the points both accrue (issue 5, 6)
+                from dangjian.demo import dues as dues_demo
+                from dangjian.demo.orglife import build_orglife
 
-            build_orglife(root, seed=seed + 4, today=date(2026, 11, 1))
+                build_orglife(root, seed=seed + 4, today=date(2026, 11, 1))
+                dues_demo.build(root, seed=seed, today=date(2026, 11, 1))
+            from dangjian.demo import stats as demo_stats
+
+            demo_stats.build()  # the statistics rollups of today and last 31 December, from all of the above
         elapsed = time.monotonic() - started
         if not quiet:
             self._print_summary(root, built, elapsed)

@@ -1,0 +1,204 @@
+"""REST endpoints of 党员积分: entries (list, detail, manual entry with evidence, review), scores and rankings,
+rule sets (list, detail with items, adopt a template, new version): the same actions, queries and scope."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.mixins import ListModelMixin, RetrieveModelMixin
+from rest_framework.response import Response
+
+from dangjian.api.base import ScopedGenericViewSet
+from dangjian.core.scope import restrict
+from dangjian.members.models import Member
+from dangjian.orgs.models import Org
+from dangjian.points import actions, queries, rules
+from dangjian.points.models import PointEntry, PointItem, PointRuleSet
+
+VIEW, ENTER, APPROVE = actions.VIEW, actions.ENTER, actions.APPROVE
+
+
+class PointEntrySerializer(serializers.ModelSerializer):
+    member_name = serializers.CharField(source="member.name", read_only=True)
+    item_code = serializers.CharField(source="item.code", read_only=True)
+    item_label = serializers.CharField(source="item.label", read_only=True)
+
+    class Meta:
+        model = PointEntry
+        fields = [
+            "id", "member", "member_name", "org", "item", "item_code", "item_label", "points", "quantity",
+            "occurred_on", "source_type", "source_id", "evidence", "status", "approved_by", "approved_at",
+            "created_by", "version",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class PointEnterSerializer(serializers.Serializer):
+    member = serializers.IntegerField(help_text="党员编号")
+    item = serializers.IntegerField(help_text="积分项目编号（来源为志愿服务或其他）")
+    occurred_on = serializers.DateField()
+    quantity = serializers.DecimalField(max_digits=8, decimal_places=2, required=False, default=1)
+    evidence = serializers.CharField(help_text="证明材料")
+
+
+class PointReviewSerializer(serializers.Serializer):
+    approve = serializers.BooleanField()
+    version = serializers.IntegerField(required=False)
+
+
+class ScoreSerializer(serializers.Serializer):
+    member = serializers.IntegerField(source="member_id")
+    name = serializers.CharField()
+    org = serializers.IntegerField(source="org_id")
+    org_name = serializers.CharField()
+    score = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
+    stars = serializers.IntegerField()
+    rank = serializers.IntegerField(allow_null=True)
+    excluded = serializers.CharField(allow_blank=True)
+    vetoed = serializers.BooleanField()
+
+
+class PointEntryViewSet(ListModelMixin, RetrieveModelMixin, ScopedGenericViewSet):
+    """积分记录：列表（`member`、`org` 所辖、`status`、`year` 筛选）、详情、登记（凭证明材料，待支部审核）、审核；
+    `scores/`：积分、星级和排名（`org`、`year`、`scope=branch` 仅本组织党员）。"""
+
+    queryset = PointEntry.objects.select_related("member", "item").order_by("-occurred_on", "-pk")
+    serializer_class = PointEntrySerializer
+    action_verbs = {"list": VIEW, "retrieve": VIEW, "create": ENTER, "review": APPROVE, "scores": VIEW}
+
+    def get_serializer_class(self):
+        return {"create": PointEnterSerializer, "review": PointReviewSerializer,
+                "scores": ScoreSerializer}.get(self.action, PointEntrySerializer)  # fmt: skip
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        if self.action != "list":
+            return qs
+        p = self.request.query_params
+        if p.get("member", "").isdigit():
+            qs = qs.filter(member_id=p["member"])
+        if p.get("org", "").isdigit():
+            path = Org.objects.filter(pk=p["org"]).values_list("path", flat=True).first()
+            qs = qs.filter(org__path__in_subtree=path) if path else qs.none()
+        if p.get("status"):
+            qs = qs.filter(status=p["status"])
+        if p.get("year", "").isdigit():
+            qs = qs.filter(occurred_on__year=p["year"])
+        return qs
+
+    @extend_schema(
+        parameters=[OpenApiParameter("member", int), OpenApiParameter("org", int), OpenApiParameter("status", str),
+                    OpenApiParameter("year", int)]
+    )  # fmt: skip
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=PointEnterSerializer, responses={201: PointEntrySerializer})
+    def create(self, request):
+        self.get_queryset()
+        shape = PointEnterSerializer(data=request.data)
+        shape.is_valid(raise_exception=True)
+        v = shape.validated_data
+        member = restrict(Member.objects.select_related("org"), request.user, ENTER).filter(pk=v["member"]).first()
+        item = PointItem.objects.filter(pk=v["item"]).first()
+        if member is None:
+            raise serializers.ValidationError({"member": "党员不存在或不在您的管辖范围内。"})
+        if item is None:
+            raise serializers.ValidationError({"item": "积分项目不存在。"})
+        entry = actions.enter_points(member, item, actor=request.user, occurred_on=v["occurred_on"],
+                                     evidence=v["evidence"], quantity=v["quantity"])  # fmt: skip
+        return Response(PointEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PointReviewSerializer, responses={200: PointEntrySerializer})
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        entry = self.get_object()
+        shape = PointReviewSerializer(data=request.data)
+        shape.is_valid(raise_exception=True)
+        v = shape.validated_data
+        entry = actions.review_entry(entry, actor=request.user, approve=v["approve"],
+                                     expected_version=v.get("version"))  # fmt: skip
+        return Response(PointEntrySerializer(entry).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("org", int, required=True), OpenApiParameter("year", int),
+                    OpenApiParameter("scope", str, enum=["subtree", "branch"])],
+        responses={200: ScoreSerializer(many=True)},
+    )  # fmt: skip
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def scores(self, request):
+        self.get_queryset()
+        p = request.query_params
+        raw = p.get("org", "")
+        org = restrict(Org.objects.all(), request.user, VIEW).filter(pk=raw if raw.isdigit() else 0).first()
+        if org is None:
+            raise serializers.ValidationError({"org": "党组织不存在或不在您的管辖范围内。"})
+        today = timezone.localdate()
+        year = int(p["year"]) if p.get("year", "").isdigit() else today.year
+        members = queries.members_in(org, request.user, branch_only=p.get("scope") == "branch")
+        return Response(ScoreSerializer(queries.scores(members, year, today), many=True).data)
+
+
+class PointItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PointItem
+        fields = ["id", "code", "label", "source", "meeting_kind", "points", "cap", "is_veto", "order"]
+        read_only_fields = fields
+
+
+class PointRuleSetSerializer(serializers.ModelSerializer):
+    items = PointItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = PointRuleSet
+        fields = ["id", "org", "name", "template", "effective_from", "base_score", "floor", "ceiling",
+                  "yearly_reset", "star_bands", "previous", "version", "items"]  # fmt: skip
+        read_only_fields = fields
+
+
+class RuleSetCreateSerializer(serializers.Serializer):
+    org = serializers.IntegerField(help_text="制定规则的党组织编号")
+    template = serializers.ChoiceField(choices=sorted(rules.TEMPLATES))
+    effective_from = serializers.DateField()
+    name = serializers.CharField(max_length=128, required=False, allow_blank=True, default="")
+
+
+class RuleSetVersionSerializer(serializers.Serializer):
+    effective_from = serializers.DateField(help_text="新版本生效日期（晚于现行版本）")
+
+
+class PointRuleSetViewSet(ListModelMixin, RetrieveModelMixin, ScopedGenericViewSet):
+    """积分规则（按管辖范围，带生效日期的版本）：列表、详情（含积分项目）、采用模板建立、建立新版本。"""
+
+    queryset = PointRuleSet.objects.prefetch_related("items").order_by("org__path", "-effective_from")
+    serializer_class = PointRuleSetSerializer
+    action_verbs = {"list": "view", "retrieve": "view", "create": "change", "version": "change"}
+
+    def get_serializer_class(self):
+        return {"create": RuleSetCreateSerializer, "version": RuleSetVersionSerializer}.get(
+            self.action, PointRuleSetSerializer
+        )
+
+    @extend_schema(request=RuleSetCreateSerializer, responses={201: PointRuleSetSerializer})
+    def create(self, request):
+        self.get_queryset()
+        shape = RuleSetCreateSerializer(data=request.data)
+        shape.is_valid(raise_exception=True)
+        v = shape.validated_data
+        org = restrict(Org.objects.all(), request.user, actions.RULES_CHANGE).filter(pk=v["org"]).first()
+        if org is None:
+            raise serializers.ValidationError({"org": "党组织不存在或不在您的管辖范围内。"})
+        rule_set = actions.create_rule_set(org, actor=request.user, template=v["template"],
+                                           effective_from=v["effective_from"], name=v["name"])  # fmt: skip
+        return Response(PointRuleSetSerializer(rule_set).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=RuleSetVersionSerializer, responses={201: PointRuleSetSerializer})
+    @action(detail=True, methods=["post"])
+    def version(self, request, pk=None):
+        rule_set = self.get_object()
+        shape = RuleSetVersionSerializer(data=request.data)
+        shape.is_valid(raise_exception=True)
+        new = actions.new_version(rule_set, actor=request.user, effective_from=shape.validated_data["effective_from"])
+        return Response(PointRuleSetSerializer(new).data, status=status.HTTP_201_CREATED)
