@@ -10,9 +10,9 @@ from dangjian.members.import_api import ImportBatchViewSet
 from dangjian.members.transfer_api import MobileRecordViewSet, TransferViewSet
 from dangjian.orglife.api import MeetingViewSet, OrglifeOrgViewSet
 from dangjian.orgs.api import OrgViewSet
+from dangjian.points.api import PointEntryViewSet, PointRuleSetViewSet
 from dangjian.recruitment.api import RecruitmentCaseViewSet
 from dangjian.stats.api import StatsViewSet
-from dangjian.points.api import PointEntryViewSet, PointRuleSetViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
