@@ -10,8 +10,10 @@ from django.urls import reverse
 
 from dangjian.core.models import AuditEvent
 from dangjian.dues import actions
-from dangjian.dues.models import AccountLink, Bill, DuesProfile, HardshipApplication, LedgerEntry, Payment
+from dangjian.dues.models import Bill, DuesProfile, HardshipApplication, LedgerEntry, Payment
 from dangjian.dues.tests.helpers import VIEW_ONLY, dues_user
+from dangjian.orglife import actions as orglife_actions
+from dangjian.orglife.models import MemberAccount
 
 MAY = date(2026, 5, 1)
 
@@ -56,7 +58,6 @@ VIEWS = [
         member_target,
         {"kind": "exempt", "first_month": "2026-05", "last_month": "2026-06", "reason": "因病生活困难"},
     ),
-    ("dues:link", "post", member_target, {"username": "nobody"}),
     ("dues:hardship", "get", hardship_target, None),
     ("dues:hardship", "post", hardship_target, {"step": "branch", "agree": "1", "decision": "5月支委会", "version": 1}),
 ]
@@ -70,7 +71,7 @@ def state():
         Payment.objects.count(),
         list(HardshipApplication.objects.order_by("pk").values_list("pk", "status", "version")),
         LedgerEntry.objects.count(),
-        AccountLink.objects.count(),
+        MemberAccount.objects.count(),
         AuditEvent.objects.exclude(action__startswith="auth.").count(),
     )
 
@@ -181,7 +182,7 @@ def test_org_pages(client, orgs, people, bills, clerk, nobody, name):
 def test_mine_shows_only_the_linked_member(client, people, bills, nobody):
     client.force_login(nobody)
     assert "尚未关联" in client.get(reverse("dues:mine")).content.decode()
-    actions.link_account(nobody, people["wang"], actor=None)
+    orglife_actions.link_member_account(nobody, people["wang"], actor=None)
     html = client.get(reverse("dues:mine")).content.decode()
     assert "15.00" in html  # 王建国's May bill (3000 × 0.5 %)
     assert "赵德胜" not in html

@@ -121,7 +121,7 @@ def build(root: Org, *, seed: int, today: date) -> dict:
     from dangjian.demo.personas import persona_orgs
 
     result = accrual.recompute(persona_orgs(Org, root)["town"], today.year, today=today)
-    _link_persona(root)
+    # The party_member persona's account is linked to its member by the orglife demo (built first).
     return {"members": len(members), "payments": len(groups), "points": result["created"],
             "rule_set": rule_set.pk}  # fmt: skip
 
@@ -148,14 +148,3 @@ def _ledger(root: Org, rng: random.Random, first: date, today: date) -> None:
                                          amount=Decimal(rng.randrange(200, 1200)), entry_date=quarter_end,
                                          decision_reference=f"{quarter_end:%Y年%m月}党委会议",
                                          note="走访慰问生活困难党员")  # fmt: skip
-
-
-def _link_persona(root: Org) -> None:
-    """Let the 普通党员 demo account see 我的党费 / 我的积分: link it to a member of its branch."""
-    from dangjian.demo.personas import ensure_personas, persona_orgs
-
-    accounts = {p.username: user for p, user in ensure_personas(root)}
-    village = persona_orgs(Org, root)["village"]
-    member = Member.objects.filter(org=village, stage="full", status=MemberStatus.NORMAL).order_by("pk").first()
-    if member is not None and "party_member" in accounts:
-        dues_actions.link_account(accounts["party_member"], member, actor=None)

@@ -20,7 +20,6 @@ from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
 from dangjian.core.scope import restrict, user_may_act_on_path
 from dangjian.dues import rules
 from dangjian.dues.models import (
-    AccountLink,
     Bill,
     BillStatus,
     DuesProfile,
@@ -432,8 +431,8 @@ def apply_hardship(
 def _require_self_or_change(actor, member: Member) -> None:
     if actor is None or user_may_act_on_path(actor, CHANGE, member.org.path):
         return
-    link = AccountLink.objects.filter(user=actor).values_list("member_id", flat=True).first()
-    if link != member.pk:
+    own = linked_member(actor)
+    if own is None or own.pk != member.pk:
         raise OutOfScope()
 
 
@@ -555,23 +554,11 @@ def record_ledger_entry(
 # ------------------------------------------------------------------------------ self-service link
 
 
-def link_account(user, member: Member, *, actor) -> AccountLink:
-    """Say which member an account is, so that the member sees 我的党费 and 我的积分. One account per member."""
-    _require(actor, member.org.path)
-    with transaction.atomic():
-        AccountLink.objects.filter(user=user).delete()
-        AccountLink.objects.filter(member=member).delete()
-        link = AccountLink.objects.create(user=user, member=member)
-        audit.record("dues.account.link", actor=actor, obj=link, org_path=member.org.path,
-                     after={"user_id": user.pk, "member_id": member.pk})  # fmt: skip
-    return link
-
-
 def linked_member(user) -> Member | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    link = AccountLink.objects.filter(user=user).select_related("member", "member__org").first()
-    return link.member if link else None
+    """The roster member a login account is (the one link of `orglife.MemberAccount`), or None."""
+    from dangjian.orglife.queries import member_of
+
+    return member_of(user)
 
 
 # ------------------------------------------------------------------------------ bulk paths (imports, demo)

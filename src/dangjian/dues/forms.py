@@ -123,7 +123,3 @@ class LedgerForm(StyledFormMixin, forms.Form):
     def __init__(self, *args, counterparts=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["counterpart"].choices = [("", "—（上缴时为直接上级）"), *[(o.pk, o.name) for o in counterparts]]
-
-
-class LinkForm(StyledFormMixin, forms.Form):
-    username = forms.CharField(label="登录账号", max_length=150, help_text="该党员本人使用的账号")

@@ -240,19 +240,3 @@ class LedgerEntry(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.amount}"
-
-
-class AccountLink(models.Model):
-    """Which member a user account is (for 我的党费 / 我的积分). Kept here until the accounts app offers it."""
-
-    scope_path = "member__org__path"
-
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="member_link")
-    member = models.OneToOneField("members.Member", on_delete=models.CASCADE, related_name="account_link")
-    linked_at = models.DateTimeField("关联时间", auto_now_add=True)
-
-    objects = RestrictedQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = "账号关联党员"
-        verbose_name_plural = "账号关联党员"

@@ -22,14 +22,14 @@ from dangjian.dues.forms import (
     HardshipBranchForm,
     HardshipForm,
     LedgerForm,
-    LinkForm,
     PaymentForm,
     ProfileForm,
     WaiveForm,
     parse_month,
 )
-from dangjian.dues.models import AccountLink, Bill, BillStatus, HardshipApplication, LedgerEntry, Payment
+from dangjian.dues.models import Bill, BillStatus, HardshipApplication, LedgerEntry, Payment
 from dangjian.members.models import Member
+from dangjian.orglife.queries import account_of
 from dangjian.orgs.models import Org
 
 DOMAIN_ERRORS = (RuleViolation, ConcurrentEdit, OutOfScope)
@@ -206,7 +206,7 @@ class MemberDuesView(ScopedView):
             "max_months": rules.ARREARS_MONTHS_ALLOWED,
             "here": reverse("dues:member", args=[member.pk]),
             "hardship": HardshipApplication.objects.filter(member=member).order_by("-applied_on", "-pk")[:10],
-            "link": AccountLink.objects.filter(member=member).select_related("user").first(),
+            "linked_user": account_of(member),
         }
 
     def get(self, request, pk):
@@ -421,30 +421,6 @@ class LedgerView(ScopedView):
                 messages.success(request, "已记入党费收支台账。")
                 return redirect(reverse("dues:ledger") + f"?org={org.pk}")
         return render(request, "dues/ledger.html", self.context(request, org, form), status=400)
-
-
-class LinkView(ScopedView):
-    """POST: link a login account to the member (so the member sees 我的党费 / 我的积分)."""
-
-    queryset = Member.objects.select_related("org")
-    action = CHANGE
-
-    def post(self, request, pk):
-        from dangjian.accounts.models import User
-
-        member = self.get_object(pk=pk)
-        form = LinkForm(request.POST)
-        user = User.objects.filter(username__iexact=request.POST.get("username", "").strip()).first()
-        if not form.is_valid() or user is None:
-            messages.error(request, "账号不存在。")
-        else:
-            try:
-                actions.link_account(user, member, actor=request.user)
-            except DOMAIN_ERRORS as exc:
-                messages.error(request, str(exc))
-            else:
-                messages.success(request, f"已将账号 {user.username} 关联到{member.name}。")
-        return redirect("dues:member", pk=member.pk)
 
 
 def my_dues(request):

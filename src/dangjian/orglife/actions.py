@@ -407,6 +407,7 @@ def link_member_account(user, member: Member, *, actor):
     if actor is not None and not user_may_act_on_path(actor, "members.change_member", member.org.path):
         raise OutOfScope()
     with transaction.atomic():
+        MemberAccount.objects.filter(member=member).exclude(user=user).delete()  # one account per member
         link, _ = MemberAccount.objects.update_or_create(user=user, defaults={"member": member})
         audit.record(
             "member_account.link", actor=actor, obj=link, org_path=member.org.path,

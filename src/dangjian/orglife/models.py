@@ -209,7 +209,8 @@ class CadenceRule(models.Model):
 
 
 class MemberAccount(models.Model):
-    """Which roster member a login account is (self-service: my meetings, QR sign-in)."""
+    """Which roster member a login account is: the one link every self-service page uses (我的组织生活, QR
+    sign-in, 我的党费, 我的积分). Set by `orglife.actions.link_member_account`; read by `orglife.queries.member_of`."""
 
     scope_path = "member__org__path"
 

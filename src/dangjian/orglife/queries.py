@@ -344,3 +344,9 @@ def member_record(member):
         Attendance.objects.filter(member=member).select_related("meeting").order_by("-meeting__held_on")[:100]
     )
     return entries, attendance
+
+
+def account_of(member):
+    """The login account linked to a roster member (the reverse of `member_of`), or None."""
+    link = MemberAccount.objects.select_related("user").filter(member=member).first()
+    return link.user if link else None

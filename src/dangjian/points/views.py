@@ -278,7 +278,7 @@ class RuleSetView(ScopedView):
 
 def my_points(request):
     """我的积分: the signed-in member's own score, stars and trail (the account must be linked to a member)."""
-    from dangjian.dues.actions import linked_member
+    from dangjian.orglife.queries import member_of as linked_member
 
     member = linked_member(request.user)
     year = _year(request)

@@ -7,7 +7,6 @@ from io import StringIO
 from django.core.management import call_command
 from django.urls import reverse
 
-from dangjian.dues import actions as dues_actions
 from dangjian.orglife import actions as orglife_actions
 from dangjian.points.models import PointEntry, PointRuleSet
 
@@ -65,7 +64,7 @@ def test_catalogue_pages(client, orgs, clerk):
 def test_mine_and_recompute(client, orgs, people, rule_set, approver, nobody):
     client.force_login(nobody)
     assert "尚未关联" in client.get(reverse("points:mine")).content.decode()
-    dues_actions.link_account(nobody, people["zhang"], actor=None)
+    orglife_actions.link_member_account(nobody, people["zhang"], actor=None)
     assert "60.00" in client.get(reverse("points:mine")).content.decode()
     client.force_login(approver)
     response = client.post(reverse("points:recompute"), {"org": orgs["town"].pk, "year": "2026"})
