@@ -4,7 +4,8 @@ year's points recomputed.
 
     .venv/bin/python bench/dues.py [--size county|city|province]
 
-Builds the demo of that size (`dangjian demo --no-serve`, which already holds twelve months of dues) in a
+Builds the demo of that size (`dangjian demo --no-serve`; the county demo already holds twelve months of dues
+and meetings, the city and province have neither) in a
 fresh data dir (SQLite unless DATABASE_URL names a throwaway PostgreSQL database), then in a fresh process:
   1. `dues.actions.generate_bills` for the current month over the whole tree (targets: city on SQLite ≤ 10 s,
      province on PostgreSQL ≤ 60 s), then again (idempotent: nothing new);
