@@ -20,6 +20,20 @@ from dangjian.points.models import PointEntry, PointItem, PointRuleSet
 VIEW, ENTER, APPROVE = actions.VIEW, actions.ENTER, actions.APPROVE
 
 
+YEARS = (1900, 2999)
+MAX_ID = 2**63 - 1
+
+
+def int_param(params, name: str, low: int = 1, high: int = MAX_ID) -> int | None:
+    """An optional whole-number query parameter in [low, high]; anything else is a 400 naming it."""
+    raw = params.get(name, "")
+    if raw == "":
+        return None
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
+        raise serializers.ValidationError({name: f"应为 {low} 至 {high} 之间的整数。"})
+    return int(raw)
+
+
 class PointEntrySerializer(serializers.ModelSerializer):
     member_name = serializers.CharField(source="member.name", read_only=True)
     item_code = serializers.CharField(source="item.code", read_only=True)
@@ -77,15 +91,16 @@ class PointEntryViewSet(ListModelMixin, RetrieveModelMixin, ScopedGenericViewSet
         if self.action != "list":
             return qs
         p = self.request.query_params
-        if p.get("member", "").isdigit():
-            qs = qs.filter(member_id=p["member"])
-        if p.get("org", "").isdigit():
-            path = Org.objects.filter(pk=p["org"]).values_list("path", flat=True).first()
+        member, org, year = int_param(p, "member"), int_param(p, "org"), int_param(p, "year", *YEARS)
+        if member is not None:
+            qs = qs.filter(member_id=member)
+        if org is not None:
+            path = Org.objects.filter(pk=org).values_list("path", flat=True).first()
             qs = qs.filter(org__path__in_subtree=path) if path else qs.none()
         if p.get("status"):
             qs = qs.filter(status=p["status"])
-        if p.get("year", "").isdigit():
-            qs = qs.filter(occurred_on__year=p["year"])
+        if year is not None:
+            qs = qs.filter(occurred_on__year=year)
         return qs
 
     @extend_schema(
@@ -131,12 +146,12 @@ class PointEntryViewSet(ListModelMixin, RetrieveModelMixin, ScopedGenericViewSet
     def scores(self, request):
         self.get_queryset()
         p = request.query_params
-        raw = p.get("org", "")
-        org = restrict(Org.objects.all(), request.user, VIEW).filter(pk=raw if raw.isdigit() else 0).first()
+        org_pk = int_param(p, "org")
+        org = restrict(Org.objects.all(), request.user, VIEW).filter(pk=org_pk or 0).first()
         if org is None:
             raise serializers.ValidationError({"org": "党组织不存在或不在您的管辖范围内。"})
         today = timezone.localdate()
-        year = int(p["year"]) if p.get("year", "").isdigit() else today.year
+        year = int_param(p, "year", *YEARS) or today.year
         members = queries.members_in(org, request.user, branch_only=p.get("scope") == "branch")
         return Response(ScoreSerializer(queries.scores(members, year, today), many=True).data)
 
