@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
-from dangjian.core.scope import restrict, scope_paths, user_may_act_on_path
+from dangjian.core.scope import user_may_act_on_path
 from dangjian.core.views import ScopedView
 from dangjian.dues import actions, queries, rules
 from dangjian.dues.forms import (
@@ -31,6 +31,7 @@ from dangjian.dues.models import Bill, BillStatus, HardshipApplication, LedgerEn
 from dangjian.members.models import Member
 from dangjian.orglife.queries import account_of
 from dangjian.orgs.models import Org
+from dangjian.orgs.queries import chosen_org
 
 DOMAIN_ERRORS = (RuleViolation, ConcurrentEdit, OutOfScope)
 VIEW, CHANGE = actions.VIEW, actions.CHANGE
@@ -61,16 +62,7 @@ class BillListView(ScopedView):
     action = VIEW
 
     def org(self, request) -> Org:
-        orgs = restrict(Org.objects.all(), request.user, VIEW)
-        raw = request.GET.get("org")
-        if raw:
-            org = orgs.filter(pk=raw).first() if raw.isdigit() else None
-        else:
-            paths = scope_paths(request.user, VIEW)
-            org = orgs.filter(path=paths[0]).first() if paths else None
-        if org is None:
-            raise Http404
-        return org
+        return chosen_org(request.user, request.GET.get("org"), VIEW)
 
     def get(self, request):
         self.check_permission()
@@ -238,16 +230,7 @@ class MemberDuesView(ScopedView):
 
 def _org_param(request, perm: str) -> Org:
     """The org named by ?org= (or the user's first scope root) among those the user may see."""
-    orgs = restrict(Org.objects.all(), request.user, perm)
-    raw = request.GET.get("org") or request.POST.get("org") or ""
-    if raw:
-        org = orgs.filter(pk=raw).first() if str(raw).isdigit() else None
-    else:
-        paths = scope_paths(request.user, perm)
-        org = orgs.filter(path=paths[0]).first() if paths else None
-    if org is None:
-        raise Http404
-    return org
+    return chosen_org(request.user, request.GET.get("org") or request.POST.get("org"), perm)
 
 
 class CollectionView(ScopedView):

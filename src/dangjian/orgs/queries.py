@@ -170,3 +170,20 @@ def check_tree() -> list[Drift]:
         if path != want or depth != depth_of(want):
             out.append(Drift(org_id, path, want, depth, depth_of(want)))
     return out
+
+
+def chosen_org(user, raw, perm: str) -> Org:
+    """The org a page or endpoint works on: the one named by id `raw` (``?org=``) among the orgs where the user
+    holds `perm`, or by default the root of the user's first subtree for it. Anything else is an Http404."""
+    from django.http import Http404
+
+    orgs = restrict(Org.objects.all(), user, perm)
+    raw = str(raw or "")
+    if raw:
+        org = orgs.filter(pk=raw).first() if raw.isascii() and raw.isdigit() and len(raw) < 19 else None
+    else:
+        paths = scope_paths(user, perm)
+        org = orgs.filter(path=paths[0]).first() if paths else None
+    if org is None:
+        raise Http404("党组织不存在或不在您的管辖范围内")
+    return org

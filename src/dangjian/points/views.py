@@ -6,17 +6,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import Count
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.core import tasks
 from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
-from dangjian.core.scope import restrict, scope_paths, user_may_act_on_path
+from dangjian.core.scope import restrict, user_may_act_on_path
 from dangjian.core.views import ScopedView
 from dangjian.members.models import Member
 from dangjian.orgs.models import Org
+from dangjian.orgs.queries import chosen_org
 from dangjian.points import actions, queries
 from dangjian.points.catalogue import Catalogue
 from dangjian.points.forms import (
@@ -48,16 +48,7 @@ def _year(request) -> int:
 
 
 def _org(request, perm: str) -> Org:
-    orgs = restrict(Org.objects.all(), request.user, perm)
-    raw = str(request.GET.get("org") or request.POST.get("org") or "")
-    if raw:
-        org = orgs.filter(pk=raw).first() if raw.isdigit() else None
-    else:
-        paths = scope_paths(request.user, perm)
-        org = orgs.filter(path=paths[0]).first() if paths else None
-    if org is None:
-        raise Http404
-    return org
+    return chosen_org(request.user, request.GET.get("org") or request.POST.get("org"), perm)
 
 
 class RankingView(ScopedView):
