@@ -333,6 +333,9 @@ RATE_LIMITS = {
 RATE_LIMIT_ADDRESS_FACTOR = env_int("DANGJIAN_RATE_ADDRESS_FACTOR", 5)
 RATE_LIMITS_ENABLED = env_bool("DANGJIAN_RATE_LIMITS", True)
 RATELIMIT_CACHE = "ratelimit"
+# The home page's to-do summary is kept this many seconds per user (0: computed on every visit).
+HOME_TODO_CACHE_SECONDS = env_int("DANGJIAN_HOME_TODO_CACHE_SECONDS", 60)
+
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     # Shared by all worker processes: a file cache in the data directory (no extra service).

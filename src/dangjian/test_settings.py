@@ -17,3 +17,7 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"},
 }
+
+# The home page's to-do summary is cached per user in production; tests see every change at once (one test
+# turns the cache on: core/tests/test_home.py).
+HOME_TODO_CACHE_SECONDS = 0
