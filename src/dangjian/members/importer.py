@@ -26,7 +26,6 @@ from pathlib import Path
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.models import Q
-from django.db.models.expressions import RawSQL
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -34,6 +33,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from dangjian.core import audit, crypto
 from dangjian.core.errors import OutOfScope, RuleViolation
 from dangjian.core.scope import restrict, scope_paths, user_may_act_on_path
+from dangjian.core.sql import values_in
 from dangjian.core.text import initials
 from dangjian.members import actions, rules
 from dangjian.members.columns import BY_HEADER, COLUMNS, NATIONAL_HEADERS, TEMPLATE_VERSION, Column
@@ -820,11 +820,9 @@ def _param_step() -> int:
 
 
 def _in(field: str, values: list, sql_type: str) -> Q:
-    """``field IN values``: a parameter per value on SQLite, one array parameter on PostgreSQL (a 10,000-value
-    IN list cost a quarter of a second to parse and plan there)."""
-    if connections[Member.objects.db].vendor == "postgresql":
-        return Q(**{f"{field}__in": RawSQL(f"SELECT unnest(%s::{sql_type}[])", [list(values)])})
-    return Q(**{f"{field}__in": values})
+    """``field IN values`` for one chunk: a parameter per value on SQLite (chunks fit its limit), one array
+    parameter on PostgreSQL (`core.sql.values_in`)."""
+    return values_in(field, values, sql_type, inline=_param_step())
 
 
 def commit(batch: ImportBatch, *, user, progress=None) -> dict:

@@ -30,25 +30,19 @@ Approximations (the roster keeps the current stage and status of a member, not t
 from __future__ import annotations
 
 import calendar
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Count, Q
-from django.db.models.expressions import RawSQL
 
+from dangjian.core.sql import values_in
 from dangjian.members.choices import COLLEGE_OR_ABOVE, MEMBER_STAGES, MemberStatus, Sex, Stage
 from dangjian.members.rules import AGE_BANDS, JOIN_BANDS, age_band_birth_range, join_band_range
 
 NOT_CONNECTED = "未接入"
 NOT_APPLICABLE = "—"
-
-# Above this many ids an IN list is passed as one array parameter (SQLite and PostgreSQL cap the number
-# of bound parameters of a statement).
-_INLINE_IDS = 500
 
 
 @dataclass(frozen=True)
@@ -62,13 +56,8 @@ class Value:
 
 
 def ids_q(field: str, ids: Iterable[int]) -> Q:
-    """``field IN ids`` for any number of ids: a literal list when short, one JSON/array parameter when long."""
-    ids = sorted(ids)
-    if len(ids) <= _INLINE_IDS:
-        return Q(**{f"{field}__in": ids})
-    if connection.vendor == "postgresql":
-        return Q(**{f"{field}__in": RawSQL("SELECT unnest(%s::bigint[])", [ids])})
-    return Q(**{f"{field}__in": RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])})
+    """``field IN ids`` for any number of ids (`core.sql.values_in`)."""
+    return values_in(field, sorted(ids))
 
 
 def last_ended_quarter(day: date) -> tuple[date, date]:
