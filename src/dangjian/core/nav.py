@@ -59,7 +59,7 @@ def home_context(request) -> dict:
     from dangjian.core.todos import collect
 
     today = timezone.localdate()
-    seconds = getattr(settings, "HOME_TODO_CACHE_SECONDS", 60)
+    seconds = settings.HOME_TODO_CACHE_SECONDS
     key = f"home-todos:{request.user.pk}:{today.isoformat()}"
     summary = cache.get(key) if seconds else None
     if summary is None:

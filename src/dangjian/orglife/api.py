@@ -308,8 +308,7 @@ class MeetingViewSet(ListModelMixin, RetrieveModelMixin, ScopedGenericViewSet):
         """管辖范围内各党支部本年度截至今天的组织生活完成情况（分页）。"""
         self.get_queryset()
         today = timezone.localdate()
-        raw = request.query_params.get("year", "")
-        year = int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else today.year
+        year = _year_param(request)
         through = min(today, today.replace(year=year, month=12, day=31))
         page = self.paginate_queryset(queries.branches(request.user))
         rows = queries.compliance_rows(list(page), year, through)
@@ -496,8 +495,10 @@ class CadenceSerializer(serializers.Serializer):
 
 
 def _year_param(request):
-    raw = request.query_params.get("year", "")
-    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else timezone.localdate().year
+    """?year= within the years the pages accept, else this year (the pages' own parser)."""
+    from dangjian.orglife.views import _year
+
+    return _year(request.query_params.get("year"), timezone.localdate().year)
 
 
 def _quarter_param(request):

@@ -437,7 +437,7 @@ def set_local_option(org: Org, code: str, value: int, *, actor, effective_from: 
     _require(actor, OPTIONS, org)
     if code not in rules.LOCAL_OPTION_LABELS:
         raise RuleViolation("DEV-P", f"未知的本地规定：{code}", field="code")
-    limit = 30000 if code == "DEV-P8" else 24
+    limit = rules.LOCAL_OPTION_MAX.get(code, rules.LOCAL_OPTION_MAX_DEFAULT)
     if not 0 <= int(value) <= limit:
         raise RuleViolation(code, f"取值应在0至{limit}之间", field="value")
     if code == "DEV-P6" and int(value) < rules.NOTICE_MIN_WORKING_DAYS:

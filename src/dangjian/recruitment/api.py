@@ -224,7 +224,7 @@ class RecruitmentCaseViewSet(ListModelMixin, RetrieveModelMixin, ScopedGenericVi
             if p.get("broken") in ("1", "true"):
                 qs = qs.filter(has_violation=True)
             if p.get("org", "").isdigit():
-                org = Org.objects.filter(pk=int(p["org"])).first()
+                org = restrict(Org.objects.all(), self.request.user, "view").filter(pk=int(p["org"])).first()
                 qs = qs.filter(org__path__in_subtree=org.path) if org else qs.none()
         return qs
 

@@ -234,6 +234,9 @@ LOCAL_OPTION_LABELS = {
     "DEV-P7": "支部大会未通过后再次提交的最短间隔（月）",
     "DEV-P8": "年度发展党员计划指标（人，生效日期所在年度，只适用于设置的党组织本身）",
 }
+# The largest value each option takes: months and days stay within two years; DEV-P8 is a head count.
+LOCAL_OPTION_MAX = {"DEV-P8": 30000}
+LOCAL_OPTION_MAX_DEFAULT = 24
 NOTICE_MIN_WORKING_DAYS = 5  # step 7 (细则2026 第十三条)
 PROBATION_YEARS = 1  # step 22 (第三十一条)
 LEAVING_MONTHS = 3  # step 13 (第十八条)

@@ -31,7 +31,7 @@ def _form_error(form, exc):
     form.add_error(field if field in form.fields else None, text)
 
 
-def _org_param(request, perm=queries.VIEW):
+def _org_param(request):
     raw = request.GET.get("org", "")
     if not raw.isdigit():
         return None
@@ -345,7 +345,7 @@ def _org_param_post(request):
     raw = request.POST.get("org", "")
     if not raw.isdigit():
         return None
-    return Org.objects.filter(pk=int(raw)).first()
+    return restrict(Org.objects.all(), request.user, actions.OPTIONS).filter(pk=int(raw)).first()
 
 
 class ImportView(ScopedView):

@@ -6,10 +6,6 @@ from django.db import models
 from dangjian.core.scope import RestrictedQuerySet
 
 
-class StatsQuerySet(RestrictedQuerySet):
-    pass
-
-
 class Threshold(models.Model):
     """A threshold set on an org applies to its whole subtree unless a lower org sets its own."""
 
@@ -23,7 +19,7 @@ class Threshold(models.Model):
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField("修改时间", auto_now=True)
 
-    objects = StatsQuerySet.as_manager()
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "预警阈值"
@@ -48,7 +44,7 @@ class Rollup(models.Model):
     computed_at = models.DateTimeField("计算时间")
     audit_seq = models.PositiveBigIntegerField("计算时审计序号", default=0)
 
-    objects = StatsQuerySet.as_manager()
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "统计汇总"
