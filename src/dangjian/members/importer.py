@@ -10,6 +10,7 @@ index of the ID number, so importing the same file again creates no duplicates.
 from __future__ import annotations
 
 import gc
+import json
 import os
 import pickle
 import re
@@ -558,36 +559,18 @@ _AS_IS = {
 }  # fmt: skip
 
 
-def insert_rows(model, rows: list, *, assign_pks: bool = False, using: str = DEFAULT_DB_ALIAS) -> list[int]:
-    """INSERT many rows of `model` in the caller's transaction, as bulk_create would but without compiling
-    SQL per value: one prepared statement run by executemany (SQLite), COPY (PostgreSQL).
-
-    `rows` are unsaved model instances, or dicts of attname → value (a missing field gets its default).
-    auto_now / auto_now_add fields get one timestamp for the whole call. With `assign_pks` the rows get
-    the ids the database would have given them, reserved first: from the table's sequence (PostgreSQL),
-    after the largest id ever used (SQLite AUTOINCREMENT, under the write lock of the transaction);
-    instances get their pk and are marked saved. Returns those ids (else []).
-    """
-    connection = connections[using]
-    if not connection.in_atomic_block:
-        raise TransactionManagementError("insert_rows() writes inside the caller's transaction")
-    if not rows:
-        return []
-    if connection.vendor not in ("sqlite", "postgresql"):
-        objs = [model(**r) if isinstance(r, dict) else r for r in rows]
-        model.objects.using(using).bulk_create(objs, batch_size=1000)
-        return [o.pk for o in objs] if assign_pks else []
+def _insert_plan(model, connection, exclude: tuple[str, ...] = ()):
+    """How `model`'s rows are written: the auto timestamp fields (one value per call) and, for every other
+    concrete field but the pk and `exclude`, (attname, field, class kept as is, converter for that class)."""
     meta = model._meta
-    pk = meta.pk
-    fields = [f for f in meta.concrete_fields if f is not pk and not getattr(f, "generated", False)]
-    now = timezone.now()
+    stamped, plan = [], []
     probe = date(2000, 1, 2)
     adapted_date = connection.ops.adapt_datefield_value(probe)
-    plan = []  # (attname, field, stamp or None, class kept as is, converter for that class)
-    for f in fields:
+    for f in meta.concrete_fields:
+        if f is meta.pk or getattr(f, "generated", False) or f.attname in exclude:
+            continue
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            stamp = now if f.get_internal_type() == "DateTimeField" else timezone.localdate(now)
-            plan.append((f.attname, f, stamp, None, None))
+            stamped.append(f)
             continue
         internal = f.get_internal_type()
         if internal == "ForeignKey":
@@ -598,63 +581,215 @@ def insert_rows(model, rows: list, *, assign_pks: bool = False, using: str = DEF
             kind = date
         elif internal == "DateField" and adapted_date == str(probe):
             kind, convert = date, str
-        plan.append((f.attname, f, None, kind, convert))
-    stamps = {attname: f.get_db_prep_save(stamp, connection) for attname, f, stamp, _, _ in plan if stamp}
+        plan.append((f.attname, f, kind, convert))
+    return stamped, plan
 
-    def values(row) -> list:
-        is_dict = isinstance(row, dict)
-        data = row if is_dict else row.__dict__
-        out = []
-        for attname, f, stamp, kind, convert in plan:
-            if stamp is not None:
-                if not is_dict:
-                    setattr(row, attname, stamp)
-                out.append(stamps[attname])
-                continue
-            value = data[attname] if attname in data else (f.get_default() if is_dict else getattr(row, attname))
-            if value is None or value.__class__ is not kind:
-                value = f.get_db_prep_save(value, connection)
-            elif convert is not None:
-                value = convert(value)
-            out.append(value)
-        return out
 
-    columns = [f.column for f in fields]
-    table = connection.ops.quote_name(meta.db_table)
+def _stamps(stamped: list, connection) -> list:
+    now = timezone.now()
+    return [
+        f.get_db_prep_save(now if f.get_internal_type() == "DateTimeField" else timezone.localdate(now), connection)
+        for f in stamped
+    ]
+
+
+def _db_values(plan: list, row, connection) -> list:
+    """`row` (an instance or a dict of attname → value; a missing key gets the field's default) as the values
+    the database driver takes, in the plan's order."""
+    is_dict = isinstance(row, dict)
+    data = row if is_dict else row.__dict__
+    out = []
+    for attname, f, kind, convert in plan:
+        value = data[attname] if attname in data else (f.get_default() if is_dict else getattr(row, attname))
+        if value is None or value.__class__ is not kind:
+            value = f.get_db_prep_save(value, connection)
+        elif convert is not None:
+            value = convert(value)
+        out.append(value)
+    return out
+
+
+def insert_rows(model, rows: list, *, assign_pks: bool = False, using: str = DEFAULT_DB_ALIAS) -> list[int]:
+    """INSERT many rows of `model` in the caller's transaction, as bulk_create would but without compiling
+    SQL per value: one prepared statement run by executemany (SQLite), COPY (PostgreSQL).
+
+    `rows` are unsaved model instances, or dicts of attname → value (a missing field gets its default).
+    auto_now / auto_now_add fields get one timestamp for the whole call. With `assign_pks` the rows get
+    the ids the database would have given them, reserved first (see `_reserve_ids`); instances get their
+    pk and are marked saved. Returns those ids (else []).
+    """
+    connection = connections[using]
+    if not connection.in_atomic_block:
+        raise TransactionManagementError("insert_rows() writes inside the caller's transaction")
+    if not rows:
+        return []
+    if connection.vendor not in ("sqlite", "postgresql"):
+        objs = [model(**r) if isinstance(r, dict) else r for r in rows]
+        model.objects.using(using).bulk_create(objs, batch_size=1000)
+        return [o.pk for o in objs] if assign_pks else []
+    stamped, plan = _insert_plan(model, connection)
+    stamps = _stamps(stamped, connection)
+    if stamped and not isinstance(rows[0], dict):
+        now = timezone.now()
+        for row in rows:  # instances carry the timestamps they were saved with, as after bulk_create
+            for f in stamped:
+                setattr(row, f.attname, now if f.get_internal_type() == "DateTimeField" else timezone.localdate(now))
+    meta = model._meta
+    columns = [f.column for f in stamped] + [f.column for _, f, _, _ in plan]
     ids: list[int] = []
     with connection.cursor() as cursor:
         if assign_pks:
-            columns.insert(0, pk.column)
-            if connection.vendor == "postgresql":
-                cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                    [meta.db_table, pk.column, len(rows)],
-                )
-                ids = [r[0] for r in cursor.fetchall()]
-            else:
-                cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [meta.db_table])
-                seq = cursor.fetchone()
-                cursor.execute(f"SELECT MAX({connection.ops.quote_name(pk.column)}) FROM {table}")
-                start = max(seq[0] if seq else 0, cursor.fetchone()[0] or 0) + 1
-                ids = list(range(start, start + len(rows)))
-        names = ", ".join(connection.ops.quote_name(c) for c in columns)
-        if assign_pks:
-            data = ([pk_value, *values(row)] for pk_value, row in zip(ids, rows, strict=True))
+            ids = _reserve_ids(cursor, model, len(rows))
+            columns.insert(0, meta.pk.column)
+            pairs = zip(ids, rows, strict=True)
+            data = ([pk_value, *stamps, *_db_values(plan, row, connection)] for pk_value, row in pairs)
         else:
-            data = (values(row) for row in rows)
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for record in data:
-                    copy.write_row(record)
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", data)
+            data = ([*stamps, *_db_values(plan, row, connection)] for row in rows)
+        _send(cursor, connection, meta.db_table, columns, data)
     if assign_pks:
         for pk_value, row in zip(ids, rows, strict=True):
             if not isinstance(row, dict):
-                setattr(row, pk.attname, pk_value)
+                setattr(row, meta.pk.attname, pk_value)
                 row._state.adding = False
                 row._state.db = using
+    return ids
+
+
+def _reserve_ids(cursor, model, count: int) -> list[int]:
+    """The next `count` ids of `model`'s table: from its sequence (PostgreSQL); after the largest id ever used
+    (SQLite AUTOINCREMENT, under the write lock of the caller's transaction)."""
+    meta = model._meta
+    connection = cursor.db
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, count],
+        )
+        return [r[0] for r in cursor.fetchall()]
+    table = connection.ops.quote_name(meta.db_table)
+    cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [meta.db_table])
+    seq = cursor.fetchone()
+    cursor.execute(f"SELECT MAX({connection.ops.quote_name(meta.pk.column)}) FROM {table}")
+    start = max(seq[0] if seq else 0, cursor.fetchone()[0] or 0) + 1
+    return list(range(start, start + count))
+
+
+def _send(cursor, connection, db_table: str, columns: list[str], data) -> None:
+    table = connection.ops.quote_name(db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    if connection.vendor == "postgresql":
+        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for record in data:
+                copy.write_row(record)
+    else:
+        marks = ", ".join(["%s"] * len(columns))
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", data)
+
+
+# Prepared rows: the values of rows worked out ahead (in the import's preview job), so that the commit, which
+# holds the write lock, only sends them. On PostgreSQL a prepared row is its line of COPY text; on SQLite the
+# tuple executemany takes. Either way without the pk, the timestamps and the `lead` fields given at insert.
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value, field) -> str:
+    if value is None:
+        return "\\N"
+    if value is True or value is False:
+        return "t" if value else "f"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, (int, date, uuid.UUID)):  # date: also datetime
+        return value.isoformat() if isinstance(value, date) else str(value)
+    if field.get_internal_type() == "JSONField":
+        return json.dumps(value, cls=field.encoder, ensure_ascii=False).translate(_COPY_ESCAPES)
+    return str(value).translate(_COPY_ESCAPES)
+
+
+@dataclass
+class PreparedRows:
+    """Rows of one model, prepared by `prepare_rows` for one database vendor."""
+
+    model_label: str
+    vendor: str
+    attnames: tuple[str, ...]  # the prepared fields, in order
+    rows: list = field(default_factory=list)
+
+    def part(self, start: int, stop: int) -> PreparedRows:
+        return PreparedRows(self.model_label, self.vendor, self.attnames, self.rows[start:stop])
+
+
+def prepare_rows(model, rows: list, *, exclude: tuple[str, ...] = (), using: str = DEFAULT_DB_ALIAS) -> PreparedRows:
+    """`rows` (instances or dicts, as `insert_rows` takes them) worked out into what the database receives,
+    leaving out the pk, the auto timestamps and the `exclude` fields (given at insert)."""
+    connection = connections[using]
+    _, plan = _insert_plan(model, connection, exclude)
+    prepared = PreparedRows(model._meta.label, connection.vendor, tuple(a for a, _, _, _ in plan))
+    if connection.vendor == "postgresql":
+        fields = [f for _, f, _, _ in plan]
+        for row in rows:
+            data = row if isinstance(row, dict) else row.__dict__
+            prepared.rows.append(
+                "\t".join(_copy_text(data[f.attname] if f.attname in data else f.get_default(), f) for f in fields)
+            )
+    else:
+        prepared.rows.extend(tuple(_db_values(plan, row, connection)) for row in rows)
+    return prepared
+
+
+def insert_prepared(
+    model, prepared: PreparedRows, *, lead: dict | None = None, assign_pks: bool = False, using: str = DEFAULT_DB_ALIAS
+) -> list[int]:
+    """INSERT rows `prepare_rows` worked out, in the caller's transaction. `lead` gives the fields left out,
+    attname → one value for every row, or a list with a value per row (database-ready: ids, plain text).
+    With `assign_pks` the rows get reserved ids (returned, in order)."""
+    connection = connections[using]
+    if not connection.in_atomic_block:
+        raise TransactionManagementError("insert_prepared() writes inside the caller's transaction")
+    if (prepared.model_label, prepared.vendor) != (model._meta.label, connection.vendor):
+        raise ValueError("prepared rows are for another model or database")
+    lead = lead or {}
+    count = len(prepared.rows)
+    if not count:
+        return []
+    meta = model._meta
+    stamped, _ = _insert_plan(model, connection)
+    stamps = _stamps(stamped, connection)
+    lead_names = list(lead)
+    per_row = [v if isinstance(v, list) else None for v in lead.values()]
+    if any(v is not None and len(v) != count for v in per_row):
+        raise ValueError("a lead list must have a value per row")
+    columns = [meta.get_field(a).column for a in lead_names]
+    columns += [f.column for f in stamped]
+    columns += [meta.get_field(a).column for a in prepared.attnames]
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        if assign_pks:
+            ids = _reserve_ids(cursor, model, count)
+            columns.insert(0, meta.pk.column)
+        columns_lead = ([ids] if assign_pks else []) + [
+            v if v is not None else [lead[name]] * count for v, name in zip(per_row, lead_names, strict=True)
+        ]
+        if connection.vendor == "postgresql":
+            stamp_text = "".join(_copy_text(v, f) + "\t" for v, f in zip(stamps, stamped, strict=True))
+            table = connection.ops.quote_name(meta.db_table)
+            names = ", ".join(connection.ops.quote_name(c) for c in columns)
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for start in range(0, count, 5000):
+                    stop = min(start + 5000, count)
+                    lines = []
+                    for i in range(start, stop):
+                        head = "".join(f"{values[i]}\t" for values in columns_lead)
+                        lines.append(f"{head}{stamp_text}{prepared.rows[i]}\n")
+                    copy.write("".join(lines).encode())
+        else:
+            fixed = tuple(stamps)
+            data = ((*(values[i] for values in columns_lead), *fixed, *row) for i, row in enumerate(prepared.rows))
+            marks = ", ".join(["%s"] * len(columns))
+            table = connection.ops.quote_name(meta.db_table)
+            names = ", ".join(connection.ops.quote_name(c) for c in columns)
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", data)
     return ids
 
 
@@ -714,8 +849,7 @@ def run_preview(batch: ImportBatch, *, user, progress=None) -> Preview:
         raise RuleViolation("REL-01", str(exc)) from exc
     summary = result.summary()
     if not result.has_errors:
-        seal_new_rows(result)
-        save_checked(batch, result)
+        save_checked(batch, seal(result))
     ImportBatch.objects.filter(pk=batch.pk).update(
         status=ImportStatus.PREVIEWED,
         problems=[p.as_dict() for p in result.problems[:STORED_PROBLEMS]],
@@ -733,28 +867,78 @@ def checked_path(batch: ImportBatch) -> Path:
     return stored.with_name(stored.name + ".checked")
 
 
-def seal_new_rows(result: Preview) -> None:
-    """Give each new person their record id (uid), their secrets encrypted under it and their pinyin initials
-    now, in the preview job: the commit then only writes, and holds the database's write lock (SQLite: the
-    whole database) for seconds less on a large file."""
+@dataclass
+class Checked:
+    """What the preview job keeps for the commit: the rows that match roster records (as the preview checked
+    them), and the new people already worked out into the rows the database will receive."""
+
+    preview: Preview  # matched rows only ("update" / "unchanged"); total_rows and warnings of the whole file
+    rows: list[int]  # per new person: the spreadsheet row,
+    org_ids: list[int]  # its target org,
+    keys: list[str]  # its ID number's blind index,
+    members: PreparedRows  # its member record (uid, ciphertexts, blind index, initials included),
+    placements: PreparedRows  # its first placement (without the member id),
+    items: PreparedRows  # and its batch item (without the batch and member ids)
+
+    def summary(self) -> dict:
+        return {**self.preview.summary(), "to_create": len(self.rows)}
+
+
+def seal(result: Preview, *, chunk: int = 10_000) -> Checked:
+    """Work out now, in the preview job, everything the commit writes for the new people: their record id
+    (uid), their secrets encrypted under it, their pinyin initials, and the values of their member,
+    placement and batch-item rows. The commit then only sends rows, and holds the database's write lock
+    (SQLite: the whole database) for as short as it can."""
+    from dangjian.members.models import Placement
+
     cipher = crypto.field_cipher()
-    for row in result.rows:
-        if row.action != "create":
-            continue
-        facts = row.facts
-        uid = uuid.uuid4()
-        facts["uid"] = uid
-        for field_name in SECRET_FIELDS:
-            value = facts.get(field_name) or ""
-            facts[f"{field_name}_cipher"] = cipher.encrypt(value, secret_aad(field_name, uid)) if value else ""
-        facts["name_initials"] = initials(facts["name"])
+    cache: dict = {}
+    today = timezone.localdate()
+    creates = [r for r in result.rows if r.action == "create"]
+    kept = Preview(
+        rows=[r for r in result.rows if r.action != "create"], problems=result.problems, total_rows=result.total_rows
+    )
+    checked = Checked(
+        preview=kept,
+        rows=[r.row for r in creates],
+        org_ids=[r.org.pk for r in creates],
+        keys=[r.facts["id_number_index"] for r in creates],
+        members=prepare_rows(Member, []),
+        placements=prepare_rows(Placement, [], exclude=("member_id",)),
+        items=prepare_rows(ImportBatchItem, [], exclude=("batch_id", "member_id")),
+    )
+    for start in range(0, len(creates), chunk):
+        members = []
+        for r in creates[start : start + chunk]:
+            facts = dict(r.facts)
+            uid = facts["uid"] = uuid.uuid4()
+            for field_name in SECRET_FIELDS:
+                value = facts.get(field_name) or ""
+                facts[f"{field_name}_cipher"] = cipher.encrypt(value, secret_aad(field_name, uid)) if value else ""
+            facts["name_initials"] = initials(facts["name"])
+            members.append(actions.build_member(r.org, facts, cache=cache))
+        checked.members.rows += prepare_rows(Member, members).rows
+        checked.placements.rows += prepare_rows(
+            Placement,
+            [
+                {"org_id": m.org_id, "valid_from": m.joined_on or today, "valid_to": None, "reason": "登记"}
+                for m in members
+            ],
+            exclude=("member_id",),
+        ).rows
+    checked.items.rows = prepare_rows(
+        ImportBatchItem,
+        [{"row_number": row, "action": "create", "before": {}, "version_after": 1} for row in checked.rows],
+        exclude=("batch_id", "member_id"),
+    ).rows
+    return checked
 
 
-def save_checked(batch: ImportBatch, result: Preview) -> None:
+def save_checked(batch: ImportBatch, checked: Checked) -> None:
     """Keep the preview's checked rows beside the uploaded file, so that the commit need not read and check
     the spreadsheet again (a third of a 200,000-row commit). The file is sealed with a keyed MAC: the commit
     loads only what this installation wrote for this batch and this file."""
-    payload = pickle.dumps((batch.pk, batch.digest, TEMPLATE_VERSION, result), protocol=pickle.HIGHEST_PROTOCOL)
+    payload = pickle.dumps((batch.pk, batch.digest, TEMPLATE_VERSION, checked), protocol=pickle.HIGHEST_PROTOCOL)
     mac = salted_hmac(CHECKED_SALT, payload, algorithm="sha256").digest()
     target = checked_path(batch)
     partial = target.with_name(target.name + ".part")
@@ -765,8 +949,9 @@ def save_checked(batch: ImportBatch, result: Preview) -> None:
     os.replace(partial, target)
 
 
-def load_checked(batch: ImportBatch) -> Preview | None:
-    """The rows `save_checked` kept for this batch, or None (missing, altered, or for another file)."""
+def load_checked(batch: ImportBatch) -> Checked | None:
+    """The rows `save_checked` kept for this batch, or None (missing, altered, for another file, or prepared
+    for another kind of database)."""
     try:
         blob = checked_path(batch).read_bytes()
     except OSError:
@@ -774,37 +959,40 @@ def load_checked(batch: ImportBatch) -> Preview | None:
     mac, payload = blob[:32], blob[32:]
     if not constant_time_compare(mac, salted_hmac(CHECKED_SALT, payload, algorithm="sha256").digest()):
         return None
-    batch_pk, digest, template_version, result = pickle.loads(payload)  # sealed by our own key (MAC above)
+    batch_pk, digest, template_version, checked = pickle.loads(payload)  # sealed by our own key (MAC above)
     if (batch_pk, digest, template_version) != (batch.pk, batch.digest, TEMPLATE_VERSION):
         return None
-    return result
+    if checked.members.vendor != connections[Member.objects.db].vendor:
+        return None
+    return checked
 
 
-def unchanged_since_preview(result: Preview, user) -> bool:
+def unchanged_since_preview(checked: Checked, user) -> bool:
     """Whether the preview's verdicts still hold, checked in the commit's transaction: every target org is
     still active and in the user's scope, no new roster record holds an ID number the preview found free,
     and every matched record is at the version the preview compared. Anything else: False."""
+    result = checked.preview
     if result.has_errors:
         return False
-    rows = [r for r in result.rows if r.action in ("create", "update", "unchanged")]
+    matched = [r for r in result.rows if r.action in ("update", "unchanged")]
     step = _param_step()
-    org_ids = sorted({r.org.pk for r in rows})
+    org_ids = sorted({*checked.org_ids, *(r.org.pk for r in matched)})
     fresh: dict[int, Org] = {}
     for start in range(0, len(org_ids), step):
         fresh.update(import_scope(user).in_bulk(org_ids[start : start + step]))
     if len(fresh) != len(org_ids):
         return False
-    for r in rows:
+    for r in matched:
         r.org = fresh[r.org.pk]
     if user is not None:
-        for org in {r.org for r in rows if r.action != "create"}:
+        for org in {r.org for r in matched}:
             if not user_may_act_on_path(user, "members.change_member", org.path):
                 return False
-    keys = [r.facts["id_number_index"] for r in rows if r.action == "create"]
+    keys = checked.keys
     for start in range(0, len(keys), step):
         if Member.objects.current().filter(_in("id_number_index", keys[start : start + step], "text")).exists():
             return False
-    expected = {r.existing_id: (r.existing_version, r.org.pk) for r in rows if r.action != "create"}
+    expected = {r.existing_id: (r.existing_version, r.org.pk) for r in matched}
     ids = list(expected)
     for start in range(0, len(ids), step):
         chunk = ids[start : start + step]
@@ -842,16 +1030,21 @@ def commit(batch: ImportBatch, *, user, progress=None) -> dict:
                     "REL-02", f"同一文件已于{earlier.committed_at:%Y-%m-%d %H:%M}导入（批次 {earlier.pk}）"
                 )
             ImportBatch.objects.filter(pk=locked.pk).update(status=ImportStatus.COMMITTING)
-            result = load_checked(locked)
-            if result is None or not unchanged_since_preview(result, user):
+            checked = load_checked(locked)
+            if checked is not None and unchanged_since_preview(checked, user):
+                summary = checked.summary()
+                written = _write_checked(locked, checked, user=user, progress=progress)
+            else:
                 # No checked rows kept, or the roster, the orgs or the user's scope changed since the preview:
                 # read and check the whole file again, as the preview did.
                 result = preview(Path(locked.stored_file), user=user, progress=progress)
-            if result.has_errors:
-                errors = sum(1 for p in result.problems if p.level == "error")
-                raise RuleViolation("REL-01", f"数据已有变化，重新校验发现 {errors} 处错误，未写入任何数据；请重新上传")
-            written = _write(locked, result, user=user, progress=progress)
-            summary = result.summary()
+                if result.has_errors:
+                    errors = sum(1 for p in result.problems if p.level == "error")
+                    raise RuleViolation(
+                        "REL-01", f"数据已有变化，重新校验发现 {errors} 处错误，未写入任何数据；请重新上传"
+                    )
+                summary = result.summary()
+                written = _write(locked, result, user=user, progress=progress)
             ImportBatch.objects.filter(pk=locked.pk).update(
                 status=ImportStatus.COMMITTED, committed_at=timezone.now(), message="", **summary
             )
@@ -873,6 +1066,7 @@ def _write(batch: ImportBatch, result: Preview, *, user, progress=None) -> dict:
 
 
 def _write_rows(batch: ImportBatch, result: Preview, *, user, progress) -> dict:
+    """Write the rows of a preview made in the commit itself (the checked rows were gone or stale)."""
     creates = [r for r in result.rows if r.action == "create"]
     updates = [r for r in result.rows if r.action == "update"]
     total = len(creates) + len(updates)
@@ -887,6 +1081,44 @@ def _write_rows(batch: ImportBatch, result: Preview, *, user, progress) -> dict:
          "version_after": m.version}
         for r, m in zip(creates, created, strict=True)
     ]  # fmt: skip
+    changed = _write_updates(batch, updates, items)
+    report(total)
+    insert_rows(ImportBatchItem, items)
+    _check_may_add(user, {m.org_id for m in created} | {m.org_id for m in changed})
+    return {"created": len(created), "updated": len(changed), "unchanged": result.count("unchanged")}
+
+
+WRITE_CHUNK = 20_000  # new members per INSERT, between progress reports
+
+
+def _write_checked(batch: ImportBatch, checked: Checked, *, user, progress) -> dict:
+    """Write what the preview job worked out (`seal`): the new people's rows as prepared, then the updates."""
+    from dangjian.members.models import Placement
+
+    updates = [r for r in checked.preview.rows if r.action == "update"]
+    count = len(checked.rows)
+    total = count + len(updates)
+    _check_may_add(user, {*checked.org_ids, *(r.org.pk for r in updates)})
+    ids: list[int] = []
+    with _gc_paused():
+        for start in range(0, count, WRITE_CHUNK):
+            ids += insert_prepared(Member, checked.members.part(start, start + WRITE_CHUNK), assign_pks=True)
+            if progress:
+                progress(len(ids), total, "正在写入")
+        insert_prepared(Placement, checked.placements, lead={"member_id": ids})
+        insert_prepared(ImportBatchItem, checked.items, lead={"batch_id": batch.pk, "member_id": ids})
+        items: list[dict] = []
+        changed = _write_updates(batch, updates, items)
+        insert_rows(ImportBatchItem, items)
+    actions.recount(set(checked.org_ids))
+    if progress:
+        progress(total, total, "正在写入")
+    return {"created": count, "updated": len(changed), "unchanged": checked.preview.count("unchanged")}
+
+
+def _write_updates(batch: ImportBatch, updates: list[ParsedRow], items: list) -> list[Member]:
+    """Apply the changed rows to their roster records; append their batch items (with what each record was,
+    so that the batch can be rolled back) to `items`. Returns the records changed (org counters recounted)."""
     existing = Member.objects.in_bulk([r.existing_id for r in updates])
     changed: list[Member] = []
     for r in updates:
@@ -913,19 +1145,21 @@ def _write_rows(batch: ImportBatch, result: Preview, *, user, progress) -> dict:
         fields = [*COMPARED, *(f"{f}_cipher" for f in SECRET_FIELDS), "id_number_index", "name_initials", "version"]
         Member.objects.bulk_update(changed, fields, batch_size=1000)
         actions.recount({m.org_id for m in changed})
-    report(total)
-    insert_rows(ImportBatchItem, items)
-    if user is not None:
-        # Every member this batch wrote sits in an org where the user may add members: checked on the
-        # written rows, org by org (one query per member walked the user's whole subtree on SQLite).
-        org_ids = list(ImportBatchItem.objects.filter(batch=batch).values_list("member__org_id", flat=True).distinct())
-        allowed = sum(
-            restrict(Org.objects.filter(pk__in=org_ids[start : start + 900]), user, "members.add_member").count()
-            for start in range(0, len(org_ids), 900)
-        )
-        if allowed != len(org_ids):
-            raise OutOfScope()
-    return {"created": len(created), "updated": len(changed), "unchanged": result.count("unchanged")}
+    return changed
+
+
+def _check_may_add(user, org_ids: set[int]) -> None:
+    """Every member the batch writes sits in an org where the user may add members (checked org by org, in
+    chunks: one query per member walked the user's whole subtree on SQLite)."""
+    if user is None:
+        return
+    ids = sorted(org_ids)
+    allowed = sum(
+        restrict(Org.objects.filter(pk__in=ids[start : start + 900]), user, "members.add_member").count()
+        for start in range(0, len(ids), 900)
+    )
+    if allowed != len(ids):
+        raise OutOfScope()
 
 
 def _jsonable(values: dict) -> dict:
