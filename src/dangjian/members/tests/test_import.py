@@ -386,3 +386,47 @@ def test_a_second_import_of_a_file_being_committed_is_refused(tmp_path, orgs):
         importer.commit(ImportBatch.objects.get(pk=second.pk), user=None)
     assert not Member.objects.filter(name__startswith="导入人").exists()
     assert ImportBatch.objects.get(pk=second.pk).status == ImportStatus.PREVIEWED
+
+
+def test_prepared_rows_round_trip_text_that_copy_must_escape(orgs):
+    """The commit sends rows worked out in the preview job (COPY text on PostgreSQL, tuples on SQLite): what
+    comes back is what went in, tabs, newlines and backslashes included, with the lead fields given at insert."""
+    from django.db import transaction
+
+    from dangjian.members import actions
+    from dangjian.members.models import ImportBatchItem, Placement
+
+    awkward = "a\tb\\c\nd\re \\N"
+    facts = {"name": "转义测试", "sex": "female", "birth_date": date(1990, 1, 2), "joined_on": date(2015, 7, 1),
+             "job_title": awkward, "phone": "13800001111"}  # fmt: skip
+    member = actions.build_member(orgs["village"], facts)
+    members = importer.prepare_rows(Member, [member])
+    placements = importer.prepare_rows(
+        Placement, [{"org_id": orgs["village"].pk, "valid_from": date(2015, 7, 1), "reason": awkward}],
+        exclude=("member_id",),
+    )  # fmt: skip
+    items = importer.prepare_rows(
+        ImportBatchItem, [{"row_number": 7, "action": "create", "before": {"k": awkward}, "version_after": 1}],
+        exclude=("batch_id", "member_id"),
+    )  # fmt: skip
+    batch = ImportBatch.objects.create(
+        filename="x.xlsx", digest="d" * 64, scope_org=orgs["county"], stored_file="/nonexistent"
+    )
+    with transaction.atomic():
+        (pk,) = importer.insert_prepared(Member, members, assign_pks=True)
+        importer.insert_prepared(Placement, placements, lead={"member_id": [pk]})
+        importer.insert_prepared(ImportBatchItem, items, lead={"batch_id": batch.pk, "member_id": [pk]})
+    stored = Member.objects.get(pk=pk)
+    assert (stored.name, stored.job_title, stored.uid, stored.org_id) == (
+        "转义测试",
+        awkward,
+        member.uid,
+        member.org_id,
+    )
+    assert stored.get_secret("phone") == "13800001111"
+    assert stored.created_at is not None
+    assert Placement.objects.get(member_id=pk).reason == awkward
+    item = ImportBatchItem.objects.get(member_id=pk)
+    assert (item.batch_id, item.row_number, item.before) == (batch.pk, 7, {"k": awkward})
+    with pytest.raises(ValueError, match="a value per row"), transaction.atomic():
+        importer.insert_prepared(Placement, placements, lead={"member_id": [pk, pk]})
