@@ -14,9 +14,10 @@ Then, each in a fresh process so that its peak memory (ru_maxrss) is its own:
 * preview — `importer.preview(path, user=None)`: read + validate every row, nothing written.
             (`--as-user`: preview and commit as an org_admin of the root instead of user=None.)
 * commit  — `open_batch` + `run_preview` (the preview job: read, validate, and for the new rows their uid,
-          ciphertexts and initials, kept in the sealed checked-rows file), then `importer.commit` in a new
-          process (as the commit job does): load the checked rows, re-check in the transaction what may
-          have changed since (orgs, scope, ID numbers, versions), write members, placements, batch items.
+          ciphertexts, initials and the values of their member and placement rows, kept in the sealed
+          checked-rows file), then `importer.commit` in a new process (as the commit job does): load the
+          checked rows, re-check in the transaction what may have changed since (orgs, scope, ID numbers,
+          versions), write members and placements, list the created members on the batch (for a rollback).
           Also printed: the preview job + the commit, i.e. the whole import after the upload.
 * preview again — the same file after the commit: every row is matched to the roster by the blind
           index, compared field by field and its phone and address decrypted (a re-import's preview).
@@ -307,6 +308,7 @@ def commit(args) -> dict:
         "members": Member.objects.count(),
         "placements": Placement.objects.count(),
         "items": ImportBatchItem.objects.filter(batch=batch).count(),
+        "listed": sum(count for _, count in ImportBatch.objects.get(pk=batch.pk).created_members.get("runs", [])),
         "org_member_count": counted,
         "peak_mib": peak_mib(),
         "start_mib": start,
@@ -445,8 +447,8 @@ def run(args, tmpdir: str) -> int:
     if n < TARGET_ROWS:
         print(f"  (run with {n:,} rows: the time verdict is on {scaled(c_s):.1f} s projected to {TARGET_ROWS:,})")
     print(
-        f"written: {written}; members {com['members']:,}, placements {com['placements']:,}, batch items "
-        f"{com['items']:,}; sum of org member counters {com['org_member_count']:,}"
+        f"written: {written}; members {com['members']:,}, placements {com['placements']:,}, listed on the batch "
+        f"{com['listed']:,}, batch items {com['items']:,}; sum of org member counters {com['org_member_count']:,}"
     )
     unchanged = again["summary"]["unchanged"]
     print(

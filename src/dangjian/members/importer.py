@@ -877,8 +877,7 @@ class Checked:
     org_ids: list[int]  # its target org,
     keys: list[str]  # its ID number's blind index,
     members: PreparedRows  # its member record (uid, ciphertexts, blind index, initials included),
-    placements: PreparedRows  # its first placement (without the member id),
-    items: PreparedRows  # and its batch item (without the batch and member ids)
+    placements: PreparedRows  # and its first placement (without the member id)
 
     def summary(self) -> dict:
         return {**self.preview.summary(), "to_create": len(self.rows)}
@@ -887,7 +886,7 @@ class Checked:
 def seal(result: Preview, *, chunk: int = 10_000) -> Checked:
     """Work out now, in the preview job, everything the commit writes for the new people: their record id
     (uid), their secrets encrypted under it, their pinyin initials, and the values of their member,
-    placement and batch-item rows. The commit then only sends rows, and holds the database's write lock
+    placement rows. The commit then only sends rows, and holds the database's write lock
     (SQLite: the whole database) for as short as it can."""
     from dangjian.members.models import Placement
 
@@ -905,7 +904,6 @@ def seal(result: Preview, *, chunk: int = 10_000) -> Checked:
         keys=[r.facts["id_number_index"] for r in creates],
         members=prepare_rows(Member, []),
         placements=prepare_rows(Placement, [], exclude=("member_id",)),
-        items=prepare_rows(ImportBatchItem, [], exclude=("batch_id", "member_id")),
     )
     for start in range(0, len(creates), chunk):
         members = []
@@ -926,11 +924,6 @@ def seal(result: Preview, *, chunk: int = 10_000) -> Checked:
             ],
             exclude=("member_id",),
         ).rows
-    checked.items.rows = prepare_rows(
-        ImportBatchItem,
-        [{"row_number": row, "action": "create", "before": {}, "version_after": 1} for row in checked.rows],
-        exclude=("batch_id", "member_id"),
-    ).rows
     return checked
 
 
@@ -1079,11 +1072,8 @@ def _write_rows(batch: ImportBatch, result: Preview, *, user, progress) -> dict:
             progress(done, total, "正在写入")
 
     created = actions.bulk_add_members([(r.org, r.facts) for r in creates], actor=user, progress=report)
-    items = [
-        {"batch_id": batch.pk, "member_id": m.pk, "row_number": r.row, "action": "create", "before": {},
-         "version_after": m.version}
-        for r, m in zip(creates, created, strict=True)
-    ]  # fmt: skip
+    _list_created(batch, [m.pk for m in created], [r.row for r in creates])
+    items: list[dict] = []
     changed = _write_updates(batch, updates, items)
     report(total)
     insert_rows(ImportBatchItem, items)
@@ -1109,7 +1099,7 @@ def _write_checked(batch: ImportBatch, checked: Checked, *, user, progress) -> d
             if progress:
                 progress(len(ids), total, "正在写入")
         insert_prepared(Placement, checked.placements, lead={"member_id": ids})
-        insert_prepared(ImportBatchItem, checked.items, lead={"batch_id": batch.pk, "member_id": ids})
+        _list_created(batch, ids, checked.rows)
         items: list[dict] = []
         changed = _write_updates(batch, updates, items)
         insert_rows(ImportBatchItem, items)
@@ -1117,6 +1107,24 @@ def _write_checked(batch: ImportBatch, checked: Checked, *, user, progress) -> d
     if progress:
         progress(total, total, "正在写入")
     return {"created": count, "updated": len(changed), "unchanged": checked.preview.count("unchanged")}
+
+
+def _list_created(batch: ImportBatch, ids: list[int], rows: list[int]) -> None:
+    """Note on the batch which members it created (runs of consecutive ids) and from which rows."""
+    runs: list[list[int]] = []
+    for pk in ids:
+        if runs and runs[-1][0] + runs[-1][1] == pk:
+            runs[-1][1] += 1
+        else:
+            runs.append([pk, 1])
+    ImportBatch.objects.filter(pk=batch.pk).update(created_members={"runs": runs, "rows": rows})
+
+
+def _created(batch: ImportBatch) -> list[tuple[int, int]]:
+    """(member id, spreadsheet row) of every member the batch created."""
+    listed = batch.created_members or {}
+    ids = [pk for first, count in listed.get("runs", []) for pk in range(first, first + count)]
+    return list(zip(ids, listed.get("rows", []), strict=True))
 
 
 def _write_updates(batch: ImportBatch, updates: list[ParsedRow], items: list) -> list[Member]:
@@ -1181,23 +1189,34 @@ def rollback(batch: ImportBatch, *, user) -> dict:
         if locked.status != ImportStatus.COMMITTED:
             raise RuleViolation("REL-02", "只有已导入的批次才能撤销")
         items = list(locked.items.all())
-        current = Member.objects.in_bulk([i.member_id for i in items if i.member_id])
-        moved = [
-            i.row_number for i in items if i.member_id not in current or current[i.member_id].version != i.version_after
-        ]
+        # Expected (version, row) of every record the batch wrote: the members it created are at version 1.
+        expected = {pk: (1, row) for pk, row in _created(locked)}
+        expected.update({i.member_id: (i.version_after, i.row_number) for i in items if i.member_id})
+        current: dict[int, tuple[int, int]] = {}
+        keys = list(expected)
+        step = _param_step()
+        for start in range(0, len(keys), step):
+            chunk = Member.objects.filter(_in("pk", keys[start : start + step], "bigint"))
+            current.update(
+                (pk, (version, org_id)) for pk, version, org_id in chunk.values_list("pk", "version", "org_id")
+            )
+        moved = [row for pk, (version, row) in expected.items() if pk not in current or current[pk][0] != version]
+        moved += [i.row_number for i in items if not i.member_id]
         if moved:
             rows = "、".join(str(r) for r in sorted(moved)[:20])
             raise RuleViolation("REL-02", f"第 {rows} 行的人员导入后已被修改，不能整批撤销")
-        orgs = {m.org_id for m in current.values()}
-        created_ids = [i.member_id for i in items if i.action == "create"]
+        orgs = {org_id for _, org_id in current.values()}
+        created_ids = [pk for pk, _ in _created(locked)] + [i.member_id for i in items if i.action == "create"]
         try:
-            Member.objects.filter(pk__in=created_ids).delete()
+            for start in range(0, len(created_ids), step):
+                Member.objects.filter(_in("pk", created_ids[start : start + step], "bigint")).delete()
         except IntegrityError as exc:
             raise RuleViolation("REL-02", "导入的人员已有后续业务记录（如组织关系转接），不能整批撤销") from exc
+        updated = Member.objects.in_bulk([i.member_id for i in items if i.action == "update"])
         for item in items:
             if item.action != "update":
                 continue
-            member = current[item.member_id]
+            member = updated[item.member_id]
             for key, value in item.before.items():
                 if key in ("birth_date", "joined_on", "full_on", "lost_contact_on", "mobile_since") and value:
                     value = date.fromisoformat(value)
@@ -1213,10 +1232,10 @@ def rollback(batch: ImportBatch, *, user) -> dict:
             after={
                 "file_digest": locked.digest,
                 "removed": len(created_ids),
-                "restored": len(items) - len(created_ids),
+                "restored": len(updated),
             },
         )
-    return {"removed": len(created_ids), "restored": len(items) - len(created_ids)}
+    return {"removed": len(created_ids), "restored": len(updated)}
 
 
 # ----------------------------------------------------------------------------------- jobs
