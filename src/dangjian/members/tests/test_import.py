@@ -430,3 +430,22 @@ def test_prepared_rows_round_trip_text_that_copy_must_escape(orgs):
     assert (item.batch_id, item.row_number, item.before) == (batch.pk, 7, {"k": awkward})
     with pytest.raises(ValueError, match="a value per row"), transaction.atomic():
         importer.insert_prepared(Placement, placements, lead={"member_id": [pk, pk]})
+
+
+def test_rollback_of_a_batch_committed_with_an_item_per_new_member(tmp_path, orgs):
+    """Batches committed before the created members were listed on the batch have an item each: still undone."""
+    from dangjian.members.models import ImportBatchItem
+
+    path = write_xlsx(tmp_path / "roster.xlsx", [person(1), person(2)])
+    batch = importer.open_batch(path, filename="roster.xlsx", user=None)
+    importer.run_preview(batch, user=None)
+    importer.commit(ImportBatch.objects.get(pk=batch.pk), user=None)
+    listed = importer._created(ImportBatch.objects.get(pk=batch.pk))
+    assert sorted(row for _, row in listed) == [2, 3]
+    ImportBatch.objects.filter(pk=batch.pk).update(created_members={})
+    ImportBatchItem.objects.bulk_create(
+        ImportBatchItem(batch_id=batch.pk, member_id=pk, row_number=row, action="create", version_after=1)
+        for pk, row in listed
+    )
+    assert importer.rollback(ImportBatch.objects.get(pk=batch.pk), user=None) == {"removed": 2, "restored": 0}
+    assert not Member.objects.filter(name__startswith="导入人").exists()
