@@ -778,9 +778,9 @@ def _back_to_candidate() -> dict:
     """Back to 发展对象 before the committee review: the admission procedure is done again (reopen after
     NOT_APPROVED; a failed 复议; a resolution left unapproved beyond six months). A new assembly then sets a new
     acceptance date, from which the probation runs (DEV-P5)."""
-    return dict(state=CANDIDATE, acceptance_date=None, upper_talk_date=None, prereview_date=None, form_date=None,
-                committee_review_date=None, awaiting="", revote_date=None, acceptance_notice_start=None,
-                acceptance_notice_end=None)  # fmt: skip
+    keys = ("acceptance_date", "upper_talk_date", "prereview_date", "form_date", "committee_review_date",
+            "revote_date", "acceptance_notice_start", "acceptance_notice_end")  # fmt: skip
+    return {"state": CANDIDATE, "awaiting": "", **dict.fromkeys(keys)}
 
 
 NOTICE_LABELS = {"activist": "确定为入党积极分子", "acceptance": "支部大会讨论接收", "conversion": "讨论转正"}

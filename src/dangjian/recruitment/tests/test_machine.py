@@ -523,7 +523,8 @@ def test_DEV_P5_unapproved_beyond_three_months_needs_a_revote():
 def test_DEV_P5_failed_revote_returns_to_candidate():
     case = local(walk("upper_talk"), "revote", date(2028, 2, 20), P5, vote={**VOTE, "in_favour": 4, "against": 4})
     assert case["state"] == "candidate"
-    assert case["acceptance_date"] is None and case["awaiting"] == ""
+    assert case["acceptance_date"] is None
+    assert case["awaiting"] == ""
 
 
 def test_DEV_P5_beyond_six_months_redo_admission_and_probation_from_the_new_assembly():
@@ -536,7 +537,8 @@ def test_DEV_P5_beyond_six_months_redo_admission_and_probation_from_the_new_asse
     assert caught.value.rule_id == "APPROVAL_OVERDUE"
     assert "redo_admission" in rules.next_events(case, P5, date(2028, 5, 20))
     case = local(case, "redo_admission", date(2028, 5, 20), P5)
-    assert case["state"] == "candidate" and case["acceptance_date"] is None
+    assert case["state"] == "candidate"
+    assert case["acceptance_date"] is None
     case = step(case, "committee_review", date(2028, 5, 25))
     case = step(case, "request_prereview", date(2028, 5, 26))
     case = decide(case, "prereview", date(2028, 6, 1))
