@@ -12,6 +12,11 @@ class RecruitmentConfig(AppConfig):
         from dangjian.recruitment.indicators import register_indicators
         from dangjian.recruitment.todos import recruitment_todos
 
+        from django.db.models.signals import post_save
+
+        from dangjian.members.models import Placement
+
+        post_save.connect(_follow_placement, sender=Placement, dispatch_uid="recruitment_follow_placement")
         register_indicators()  # the pipeline figures of the statistics dashboard and `dangjian stats show`
 
         register(
@@ -45,3 +50,11 @@ class RecruitmentConfig(AppConfig):
             )
         )
         todos.register("发展党员", recruitment_todos)
+
+
+def _follow_placement(sender, instance, created, raw=False, **kwargs):
+    """A new roster placement (REL-01): the person's open recruitment case follows it (actions.follow_roster)."""
+    if created and not raw and instance.valid_to is None:
+        from dangjian.recruitment.actions import follow_roster
+
+        follow_roster(instance.member_id, instance.org_id, instance.valid_from)

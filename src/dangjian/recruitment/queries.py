@@ -49,8 +49,21 @@ class Card:
     queue_label: str = ""
 
 
-def card(case: RecruitmentCase, today: date) -> Card:
-    events = [e for e in rules.next_events(case.as_rules_dict()) if e not in ("void", "transfer_out")]
+def options_of(case: RecruitmentCase, today: date, memo: dict | None = None) -> dict[str, int]:
+    """§4.5: the local options in force for the case's org today (memoised per org for a list of cases)."""
+    from dangjian.recruitment.actions import options_for
+
+    memo = {} if memo is None else memo
+    if case.org_id not in memo:
+        memo[case.org_id] = options_for(case.org, today)
+    return memo[case.org_id]
+
+
+def card(case: RecruitmentCase, today: date, memo: dict | None = None) -> Card:
+    facts = case.as_rules_dict()
+    events = [
+        e for e in rules.next_events(facts, options_of(case, today, memo), today) if e not in ("void", "transfer_out")
+    ]
     next_step = event_label(events[0]) if events else ""
     queue_label = case.get_awaiting_display() if case.awaiting else ""
     return Card(case, next_step, rules.colour(case.next_due, today, lead_days()), queue_label)
@@ -61,10 +74,10 @@ def board(user, today: date, org=None) -> list[dict]:
     qs = visible(user).filter(is_open=True)
     if org is not None:
         qs = qs.filter(org__path__in_subtree=org.path)
-    out = []
+    out, memo = [], {}
     for key, label, states in COLUMNS:
         rows = list(qs.filter(state__in=states).order_by("next_due", "pk")[:BOARD_LIMIT])
-        out.append({"key": key, "label": label, "cards": [card(c, today) for c in rows], "count": len(rows)})
+        out.append({"key": key, "label": label, "cards": [card(c, today, memo) for c in rows], "count": len(rows)})
     return out
 
 
@@ -92,9 +105,13 @@ def timeline(case: RecruitmentCase) -> list[TimelineRow]:
     return out
 
 
-def next_actions(case: RecruitmentCase) -> list[tuple[str, str, int]]:
-    """(event, label, step number) of the branch events allowed next, in the order of the 25 steps."""
-    return [(e, event_label(e), rules.EVENTS[e][0]) for e in rules.next_events(case.as_rules_dict())]
+def next_actions(case: RecruitmentCase, today: date | None = None) -> list[tuple[str, str, int]]:
+    """(event, label, step number) of the branch events allowed next, with the local options in force."""
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    events = rules.next_events(case.as_rules_dict(), options_of(case, today), today)
+    return [(e, event_label(e), rules.EVENTS[e][0]) for e in events]
 
 
 def queues(user) -> list[dict]:

@@ -288,12 +288,13 @@ class OverviewView(ScopedView):
         params = {k: request.GET.get(k, "") for k in ("state", "overdue", "broken", "open")}
         params["org_obj"] = org
         page = Paginator(queries.filtered(request.user, params, today), PER_PAGE).get_page(request.GET.get("page"))
+        memo: dict = {}
         counts = Paginator(queries.counts_per_org(request.user, org), PER_PAGE).get_page(request.GET.get("cpage"))
         query = request.GET.copy()
         query.pop("page", None)
         context = {
             "page": page,
-            "cards": [queries.card(c, today) for c in page.object_list],
+            "cards": [queries.card(c, today, memo) for c in page.object_list],
             "counts": counts,
             "totals": queries.totals(request.user, today, org),
             "quota": actions.quota_for(org, today.year) if org else None,
