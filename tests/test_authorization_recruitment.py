@@ -40,7 +40,10 @@ def decide_payload(case):
 
 
 def transfer_payload(case):
-    return {"to_org": case.org_id, "on": "2026-06-05"}
+    from dangjian.orgs.models import Org
+
+    other = Org.objects.filter(kind="branch").exclude(pk=case.org_id).order_by("path").first()
+    return {"to_org": other.pk, "on": "2026-06-05"}
 
 
 # (url name, method, target builder, url args, payload builder)

@@ -7,14 +7,13 @@ class RecruitmentConfig(AppConfig):
     verbose_name = "发展党员"
 
     def ready(self):
-        from dangjian.core import todos
-        from dangjian.core.nav import NavItem, register
-        from dangjian.recruitment.indicators import register_indicators
-        from dangjian.recruitment.todos import recruitment_todos
-
         from django.db.models.signals import post_save
 
+        from dangjian.core import todos
+        from dangjian.core.nav import NavItem, register
         from dangjian.members.models import Placement
+        from dangjian.recruitment.indicators import register_indicators
+        from dangjian.recruitment.todos import recruitment_todos
 
         post_save.connect(_follow_placement, sender=Placement, dispatch_uid="recruitment_follow_placement")
         register_indicators()  # the pipeline figures of the statistics dashboard and `dangjian stats show`

@@ -156,7 +156,7 @@ def test_DEV_P6_extra_notice_and_DEV_P2_reminder_through_the_actions(applicant, 
     case = actions.record_step(applicant, "talk", actor=secretary, on=date(2026, 6, 10), documents=DOCS)
     from dangjian.recruitment import queries
 
-    assert [e for e, _l, _n in queries.next_actions(case, date(2026, 6, 11))][0] == "activist_notice"
+    assert queries.next_actions(case, date(2026, 6, 11))[0][0] == "activist_notice"
     with pytest.raises(RuleViolation) as caught:
         actions.record_step(case, "confirm_activist", actor=secretary, on=date(2026, 7, 1), recommended_by="members")
     assert caught.value.rule_id == "DEV-P6"
