@@ -522,8 +522,18 @@ def follow_roster(member_id: int, org_id: int, on: date) -> RecruitmentCase | No
     return case
 
 
-def set_local_option(org: Org, code: str, value: int, *, actor, effective_from: date, note: str = "") -> LocalOption:
-    """§4.5: switch on a local practice for `org`'s subtree from a date."""
+def set_local_option(
+    org: Org,
+    code: str,
+    value: int,
+    *,
+    actor,
+    effective_from: date,
+    note: str = "",
+    expected_version: int | None = None,
+) -> LocalOption:
+    """§4.5: switch on a local practice for `org`'s subtree from a date. Changing a setting of the same org,
+    rule and date checks the version the editor read (`expected_version`) and raises it by one."""
     _require(actor, OPTIONS, org)
     if code not in rules.LOCAL_OPTION_LABELS:
         raise RuleViolation("DEV-P", f"未知的本地规定：{code}", field="code")
@@ -533,17 +543,44 @@ def set_local_option(org: Org, code: str, value: int, *, actor, effective_from: 
     if code == "DEV-P6" and int(value) < rules.NOTICE_MIN_WORKING_DAYS:
         raise RuleViolation("DEV-P6", "公示期不得少于5个工作日（细则2026第十三条）", field="value")
     with transaction.atomic():
-        option, _ = LocalOption.objects.update_or_create(
-            org=org,
-            code=code,
-            effective_from=effective_from,
-            defaults={"value": int(value), "note": note.strip(), "created_by": _user(actor)},
+        option = (
+            LocalOption.objects.select_for_update().filter(org=org, code=code, effective_from=effective_from).first()
         )
+        before = None
+        if option is None:
+            option = LocalOption(org=org, code=code, effective_from=effective_from, value=int(value))
+        else:
+            if expected_version is not None and option.version != expected_version:
+                raise ConcurrentEdit()
+            before = {"value": option.value, "version": option.version}
+            option.version += 1
+        option.value, option.note, option.created_by = int(value), note.strip(), _user(actor)
+        option.save()
         audit.record(
-            "recruitment.option",
+            "recruitment.quota" if code == rules.QUOTA_CODE else "recruitment.option",
             actor=actor,
             obj=option,
             org_path=org.path,
-            after={"code": code, "value": int(value), "effective_from": effective_from},
+            before=before,
+            after={"code": code, "value": int(value), "effective_from": effective_from, "version": option.version},
         )
     return option
+
+
+def set_quota(
+    org: Org, year: int, quota: int, *, actor, note: str = "", expected_version: int | None = None
+) -> LocalOption:
+    """DEV-P8 (P): the year's development quota for `org`'s subtree (年度发展党员计划指标), kept as the DEV-P8
+    local option effective 1 January of `year`; a second setting of the same year is a versioned change."""
+    if not 2000 <= int(year) <= 2100:
+        raise RuleViolation("DEV-P8", "年度应在2000至2100之间", field="year")
+    existing = (
+        LocalOption.objects.filter(org=org, code=rules.QUOTA_CODE, effective_from__year=year)
+        .order_by("-effective_from")
+        .first()
+    )
+    effective = existing.effective_from if existing else date(int(year), 1, 1)
+    return set_local_option(
+        org, rules.QUOTA_CODE, quota, actor=actor, effective_from=effective, note=note,
+        expected_version=expected_version if existing else None,
+    )  # fmt: skip

@@ -171,3 +171,12 @@ class OptionForm(StyledFormMixin, forms.Form):
     value = forms.IntegerField(label="取值", min_value=0, max_value=30000)
     effective_from = forms.DateField(label="生效日期", widget=DATE_WIDGET)
     note = forms.CharField(label="依据文件", max_length=255, required=False)
+
+
+class QuotaForm(StyledFormMixin, forms.Form):
+    """DEV-P8: the year's development quota of an org's subtree."""
+
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    quota = forms.IntegerField(label="发展党员计划指标（人）", min_value=0, max_value=rules.LOCAL_OPTION_MAX["DEV-P8"])
+    note = forms.CharField(label="依据文件", max_length=255, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -11,7 +11,7 @@ from django.db.models import Count, Q
 
 from dangjian.core.scope import restrict
 from dangjian.recruitment import rules
-from dangjian.recruitment.models import CaseState, CaseStep, RecruitmentCase
+from dangjian.recruitment.models import CaseState, CaseStep, LocalOption, RecruitmentCase
 
 VIEW = "recruitment.view_recruitmentcase"
 CHANGE = "recruitment.change_recruitmentcase"
@@ -184,3 +184,28 @@ def cases_of_member(member) -> list[RecruitmentCase]:
 
 def violation_labels(case: RecruitmentCase) -> list[tuple[str, str]]:
     return [(code, rules.CODE_MESSAGES.get(code, code)) for code in case.violations]
+
+
+def quotas(user, year: int, org=None) -> list[dict]:
+    """DEV-P8: the quotas set in the user's scope for `year` (within `org`'s subtree when given), each with the
+    intake of its subtree that year (预备党员 approved) and its over/under state. One count per quota org."""
+    qs = restrict(LocalOption.objects.select_related("org"), user, VIEW).filter(
+        code=rules.QUOTA_CODE, effective_from__year=year
+    )
+    if org is not None:
+        qs = qs.filter(org__path__in_subtree=org.path)
+    latest: dict[int, LocalOption] = {}
+    for option in qs.order_by("org__path", "-effective_from")[:500]:
+        latest.setdefault(option.org_id, option)
+    cases = restrict(RecruitmentCase.objects.all(), user, VIEW).filter(approval_date__year=year)
+    out = []
+    for option in latest.values():
+        intake = cases.filter(org__path__in_subtree=option.org.path).count()
+        state = rules.quota_state(intake, option.value)
+        out.append({
+            "id": option.pk, "org": option.org, "org_id": option.org_id, "org_name": option.org.name, "year": year,
+            "quota": option.value, "intake": intake, "state": state, "state_label": rules.QUOTA_STATES[state],
+            "gap": max(option.value - intake, 0), "excess": max(intake - option.value, 0),
+            "version": option.version, "note": option.note,
+        })  # fmt: skip
+    return out

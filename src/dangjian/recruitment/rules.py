@@ -273,6 +273,19 @@ LOCAL_OPTION_LABELS = {
 LOCAL_OPTION_MAX = {"DEV-P8": 30000}
 LOCAL_OPTION_MAX_DEFAULT = 24
 NOTICE_MIN_WORKING_DAYS = 5  # step 7 (细则2026 第十三条)
+QUOTA_CODE = "DEV-P8"
+QUOTA_STATES = {"none": "未设指标", "under": "未完成指标", "met": "完成指标", "over": "超出指标"}
+
+
+def quota_state(intake: int, quota: int | None) -> str:
+    """DEV-P8 (P): the year's intake (预备党员 approved in the year) against the quota of the subtree."""
+    if quota is None:
+        return "none"
+    if intake < quota:
+        return "under"
+    return "met" if intake == quota else "over"
+
+
 PROBATION_YEARS = 1  # step 22 (第三十一条)
 LEAVING_MONTHS = 3  # step 13 (第十八条)
 

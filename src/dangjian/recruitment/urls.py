@@ -12,6 +12,7 @@ urlpatterns = [
     path("queues/", views.QueueView.as_view(), name="queues"),
     path("overview/", views.OverviewView.as_view(), name="overview"),
     path("options/", views.OptionsView.as_view(), name="options"),
+    path("quota/", views.QuotaView.as_view(), name="quota"),
     path("import/", views.ImportView.as_view(), name="import"),
     path("<int:pk>/", views.CaseDetailView.as_view(), name="case"),
     path("<int:pk>/step/<slug:event>/", views.StepView.as_view(), name="step"),

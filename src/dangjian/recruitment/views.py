@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
@@ -17,7 +18,7 @@ from dangjian.members.choices import MemberStatus, Stage
 from dangjian.members.models import Member
 from dangjian.orgs.models import Org
 from dangjian.recruitment import actions, importer, queries, rules
-from dangjian.recruitment.forms import DecisionForm, OptionForm, StartForm, StepForm, TransferForm
+from dangjian.recruitment.forms import DecisionForm, OptionForm, QuotaForm, StartForm, StepForm, TransferForm
 from dangjian.recruitment.models import CaseState, LocalOption, RecruitmentCase
 
 DOMAIN_ERRORS = (RuleViolation, ConcurrentEdit, OutOfScope)
@@ -297,7 +298,8 @@ class OverviewView(ScopedView):
             "cards": [queries.card(c, today, memo) for c in page.object_list],
             "counts": counts,
             "totals": queries.totals(request.user, today, org),
-            "quota": actions.quota_for(org, today.year) if org else None,
+            "quotas": queries.quotas(request.user, today.year, org),
+            "year": today.year,
             "states": CaseState.choices,
             "params": params,
             "org": org,
@@ -340,6 +342,58 @@ class OptionsView(ScopedView):
             "defaults": [(c, rules.LOCAL_OPTION_LABELS[c], v) for c, v in rules.LOCAL_OPTION_DEFAULTS.items()],
         }
         return render(self.request, "recruitment/options.html", context, status=status)
+
+
+class QuotaView(ScopedView):
+    """DEV-P8: the county sets each subtree's yearly development quota and sees the intake against it."""
+
+    queryset = LocalOption.objects.select_related("org")
+    action = "change"
+
+    def year(self):
+        raw = self.request.GET.get("year", "")
+        return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else timezone.localdate().year
+
+    def get(self, request):
+        self.check_permission()
+        year = self.year()
+        initial = {"year": year}
+        org = _org_param(request)
+        if org is not None:
+            current = next((q for q in queries.quotas(request.user, year, org) if q["org_id"] == org.pk), None)
+            if current:
+                initial.update(quota=current["quota"], version=current["version"], note=current["note"])
+        return self.render(QuotaForm(initial=initial), year, org)
+
+    def post(self, request):
+        self.check_permission()
+        form = QuotaForm(request.POST)
+        org = _org_param_post(request)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                if org is None:
+                    raise OutOfScope("请选择党组织。")
+                actions.set_quota(
+                    org, d["year"], d["quota"], actor=request.user, note=d["note"], expected_version=d.get("version")
+                )
+            except DOMAIN_ERRORS as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, f"已设置{org.name}{d['year']}年发展党员计划指标。")
+                return redirect(f"{reverse('recruitment:quota')}?year={d['year']}")
+        year = form.cleaned_data.get("year") if form.is_valid() else self.year()
+        return self.render(form, year or self.year(), org, status=400)
+
+    def render(self, form, year, org=None, status=200):
+        context = {
+            "form": form,
+            "year": year,
+            "chosen": org,
+            "rows": queries.quotas(self.request.user, year),
+            "orgs": restrict(Org.objects.active(), self.request.user, actions.OPTIONS).order_by("path")[:500],
+        }
+        return render(self.request, "recruitment/quota.html", context, status=status)
 
 
 def _org_param_post(request):

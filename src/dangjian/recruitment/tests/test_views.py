@@ -170,7 +170,45 @@ def test_overview_shows_the_year_quota_of_the_org(client_as, orgs):
     )
     assert response.status_code == 302
     body = client.get(reverse("recruitment:overview") + f"?org={orgs['town'].pk}").content.decode()
-    assert 'id="quota">120<' in body
+    assert 'data-state="under"' in body
+    assert "<td>120</td>" in body
+    assert "未完成指标" in body
+
+
+def test_county_sets_and_changes_a_quota_versioned_and_audited(client_as, orgs, applicant, drive):
+    from dangjian.core.models import AuditEvent
+    from dangjian.recruitment.models import LocalOption
+
+    drive(applicant, "approval")  # one 预备党员 approved in 2028
+    client = client_as("county_admin")
+    url = reverse("recruitment:quota")
+    body = {"org": orgs["town"].pk, "year": 2028, "quota": 1, "note": "县委组织部2028年计划"}
+    assert client.post(url, body).status_code == 302
+    option = LocalOption.objects.get(code="DEV-P8", org=orgs["town"])
+    assert option.effective_from == date(2028, 1, 1)
+    page = client.get(url + "?year=2028").content.decode()
+    assert 'data-state="met"' in page
+    edit = client.get(url + f"?year=2028&org={orgs['town'].pk}").content.decode()
+    assert 'name="version" value="1"' in edit
+    response = client.post(url, {**body, "quota": 0, "version": 1})
+    assert response.status_code == 302
+    assert 'data-state="over"' in client.get(url + "?year=2028").content.decode()
+    stale = client.post(url, {**body, "quota": 5, "version": 1})
+    assert stale.status_code == 400
+    assert "已被他人修改" in stale.content.decode()
+    option.refresh_from_db()
+    assert (option.value, option.version) == (0, 2)
+    assert AuditEvent.objects.filter(action="recruitment.quota").count() == 2
+
+
+def test_a_branch_secretary_cannot_set_a_quota(client_as, orgs):
+    from dangjian.recruitment.models import LocalOption
+
+    response = client_as("village_secretary").post(
+        reverse("recruitment:quota"), {"org": orgs["village"].pk, "year": 2029, "quota": 3}
+    )
+    assert response.status_code == 403
+    assert not LocalOption.objects.exists()
 
 
 def test_start_a_case_for_a_roster_person(client_as, orgs):
