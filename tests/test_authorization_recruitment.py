@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from dangjian.accounts import actions as account_actions
 from dangjian.core.models import AuditEvent
 from dangjian.recruitment import actions
-from dangjian.recruitment.models import CaseStep, LocalOption, RecruitmentCase
+from dangjian.recruitment.models import CaseImport, CaseStep, LocalOption, RecruitmentCase
 
 DOCS = ["application_letter", "talk_record"]
 
@@ -25,6 +25,11 @@ def case_target(orgs, inside, awaiting=False):
         case = actions.record_step(case, "confirm_activist", actor=None, on=date(2026, 7, 1), recommended_by="members")
         case = actions.record_step(case, "file_activist", actor=None, on=date(2026, 7, 2))
     return case
+
+
+def import_target(orgs, inside):
+    org = orgs["village2"] if inside else orgs["village3"]
+    return CaseImport.objects.create(digest="0" * 64, filename="cases.xlsx", stored_file="", org=org, state="committed")
 
 
 def awaiting_target(orgs, inside):
@@ -54,6 +59,10 @@ VIEWS = [
     ("recruitment:decide", "get", awaiting_target, (), None),
     ("recruitment:decide", "post", awaiting_target, (), decide_payload),
     ("recruitment:transfer", "get", case_target, (), None),
+    ("recruitment:import_batch", "get", import_target, (), None),
+    ("recruitment:import_report", "get", import_target, (), None),
+    ("recruitment:import_commit", "post", import_target, (), None),
+    ("recruitment:import_rollback", "post", import_target, (), None),
 ]
 IDS = [f"{v[0]}-{v[1]}" for v in VIEWS]
 LISTS = [
@@ -63,6 +72,8 @@ LISTS = [
     "recruitment:overview",
     "recruitment:options",
     "recruitment:import",
+    "recruitment:import_template",
+    "recruitment:quota",
 ]
 
 
@@ -71,6 +82,7 @@ def state():
         list(RecruitmentCase.objects.order_by("pk").values_list("pk", "state", "awaiting", "version", "org_id")),
         CaseStep.objects.count(),
         LocalOption.objects.count(),
+        list(CaseImport.objects.order_by("pk").values_list("pk", "state")),
         AuditEvent.objects.exclude(action__startswith="auth.").count(),
     )
 

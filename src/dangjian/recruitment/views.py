@@ -19,7 +19,7 @@ from dangjian.members.models import Member
 from dangjian.orgs.models import Org
 from dangjian.recruitment import actions, importer, queries, rules
 from dangjian.recruitment.forms import DecisionForm, OptionForm, QuotaForm, StartForm, StepForm, TransferForm
-from dangjian.recruitment.models import CaseState, LocalOption, RecruitmentCase
+from dangjian.recruitment.models import CaseImport, CaseState, ImportState, LocalOption, RecruitmentCase
 
 DOMAIN_ERRORS = (RuleViolation, ConcurrentEdit, OutOfScope)
 PER_PAGE = 50
@@ -403,44 +403,117 @@ def _org_param_post(request):
     return restrict(Org.objects.all(), request.user, actions.OPTIONS).filter(pk=int(raw)).first()
 
 
+IMPORT_PERM = "recruitment.change_recruitmentcase"
+
+
+def _xlsx(data: bytes, filename: str):
+    import io
+
+    from django.http import FileResponse
+
+    content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return FileResponse(io.BytesIO(data), as_attachment=True, filename=filename, content_type=content_type)
+
+
 class ImportView(ScopedView):
-    """Upload a spreadsheet of existing cases: preview with errors and rule warnings; commit all or nothing."""
+    """Upload a spreadsheet of existing cases: every row is checked at once (errors and rule warnings, row by
+    row, on the batch page); the batch is then committed all or nothing, and can be rolled back."""
 
-    queryset = RecruitmentCase.objects.all()
-    action = "change"
+    queryset = CaseImport.objects.select_related("created_by")
+    action = IMPORT_PERM
 
-    def get(self, request):
+    def get(self, request, error: str = "", status: int = 200):
         self.check_permission()
-        return render(request, "recruitment/import.html", {"columns": list(importer.COLUMNS)})
+        context = {
+            "columns": list(importer.COLUMNS),
+            "required": importer.REQUIRED,
+            "batches": self.get_queryset().order_by("-created_at")[:20],
+            "error": error,
+        }
+        return render(request, "recruitment/import.html", context, status=status)
 
     def post(self, request):
-        import tempfile
-        from pathlib import Path
-
         self.check_permission()
         upload = request.FILES.get("file")
-        context: dict = {"columns": list(importer.COLUMNS)}
         if upload is None:
-            context["error"] = "请选择要导入的 xlsx 文件。"
-            return render(request, "recruitment/import.html", context, status=400)
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "upload.xlsx"
-            with path.open("wb") as fh:
-                for chunk in upload.chunks():
-                    fh.write(chunk)
-            try:
-                if request.POST.get("commit"):
-                    n = importer.commit(path, user=request.user)
-                    messages.success(request, f"已导入 {n} 份发展党员档案。")
-                    return redirect("recruitment:overview")
-                context["rows"] = importer.preview(path, user=request.user)
-            except importer.ImportFileError as exc:
-                context["error"] = str(exc)
-            except DOMAIN_ERRORS as exc:
-                context["error"] = str(exc)
-                context["rows"] = importer.preview(path, user=request.user)
-        status = 400 if "error" in context else 200
-        rows = context.get("rows") or []
-        context["error_rows"] = sum(1 for r in rows if r.errors)
-        context["warning_rows"] = sum(1 for r in rows if r.warnings)
-        return render(request, "recruitment/import.html", context, status=status)
+            return self.get(request, "请选择要导入的 xlsx 文件。", 400)
+        try:
+            batch = importer.store_upload(upload, user=request.user)
+            importer.run_preview(batch, user=request.user)
+        except importer.ImportFileError as exc:
+            return self.get(request, str(exc), 400)
+        except DOMAIN_ERRORS as exc:
+            return self.get(request, str(exc), 400)
+        return redirect("recruitment:import_batch", pk=batch.pk)
+
+
+class ImportTemplateView(ScopedView):
+    queryset = CaseImport.objects.all()
+    action = IMPORT_PERM
+
+    def get(self, request):
+        import io
+
+        self.check_permission()
+        buffer = io.BytesIO()
+        importer.write_template(buffer)
+        return _xlsx(buffer.getvalue(), "发展党员档案导入模板.xlsx")
+
+
+class ImportBatchView(ScopedView):
+    queryset = CaseImport.objects.select_related("created_by", "org")
+    action = IMPORT_PERM
+
+    def get(self, request, pk):
+        batch = self.get_object(pk=pk)
+        rows = Paginator(batch.report, 100).get_page(request.GET.get("page"))
+        context = {
+            "batch": batch,
+            "rows": rows,
+            "can_commit": batch.state == ImportState.PREVIEWED and batch.error_rows == 0,
+            "can_rollback": batch.state == ImportState.COMMITTED,
+        }
+        return render(request, "recruitment/import_batch.html", context)
+
+
+class ImportCommitView(ScopedView):
+    queryset = CaseImport.objects.all()
+    action = IMPORT_PERM
+
+    def post(self, request, pk):
+        batch = self.get_object(pk=pk)
+        try:
+            n = importer.commit(batch, user=request.user)
+        except DOMAIN_ERRORS as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"已导入 {n} 份发展党员档案。")
+        return redirect("recruitment:import_batch", pk=batch.pk)
+
+
+class ImportRollbackView(ScopedView):
+    queryset = CaseImport.objects.all()
+    action = IMPORT_PERM
+
+    def post(self, request, pk):
+        batch = self.get_object(pk=pk)
+        try:
+            n = importer.rollback(batch, user=request.user)
+        except DOMAIN_ERRORS as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"已撤销本批导入：删除 {n} 份发展党员档案。")
+        return redirect("recruitment:import_batch", pk=batch.pk)
+
+
+class ImportReportView(ScopedView):
+    queryset = CaseImport.objects.all()
+    action = IMPORT_PERM
+
+    def get(self, request, pk):
+        import io
+
+        batch = self.get_object(pk=pk)
+        buffer = io.BytesIO()
+        importer.write_report(buffer, batch)
+        return _xlsx(buffer.getvalue(), f"发展档案导入结果-{batch.pk}.xlsx")
