@@ -8,6 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.mixins import ListModelMixin, RetrieveModelMixin
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from dangjian.api.base import ScopedGenericViewSet
@@ -16,8 +17,8 @@ from dangjian.core.scope import restrict
 from dangjian.members.choices import Sex
 from dangjian.members.models import Member
 from dangjian.orgs.models import Org
-from dangjian.recruitment import actions, queries, rules
-from dangjian.recruitment.models import CaseState, LocalOption, Queue, RecruitmentCase
+from dangjian.recruitment import actions, importer, queries, rules
+from dangjian.recruitment.models import CaseImport, CaseState, LocalOption, Queue, RecruitmentCase
 
 EVENT_CHOICES = [(e, label) for e, (_n, label) in rules.EVENTS.items() if e != "apply"]
 
@@ -413,3 +414,65 @@ class RecruitmentQuotaViewSet(ScopedGenericViewSet):
         )
         row = next(q for q in queries.quotas(request.user, d["year"], org) if q["org_id"] == org.pk)
         return Response(QuotaSerializer(row).data, status=status.HTTP_201_CREATED)
+
+
+class CaseImportSerializer(serializers.ModelSerializer):
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    report = serializers.ListField(child=serializers.DictField(), read_only=True, help_text="逐行结果")
+
+    class Meta:
+        model = CaseImport
+        fields = [
+            "id", "filename", "digest", "state", "state_display", "total_rows", "error_rows", "warning_rows",
+            "report", "created_at", "committed_at", "rolled_back_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class CaseUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="发展党员档案 xlsx（使用导入模板）")
+
+
+class CaseImportViewSet(ListModelMixin, RetrieveModelMixin, ScopedGenericViewSet):
+    """发展党员档案导入：上传即逐行校验（错误和违规提示）；无错误时确认导入（整批写入或全部不写入）；
+    导入后未办理后续步骤的批次可撤销。"""
+
+    queryset = CaseImport.objects.order_by("-created_at")
+    serializer_class = CaseImportSerializer
+    action_verbs = {
+        "list": queries.CHANGE,
+        "retrieve": queries.CHANGE,
+        "create": queries.CHANGE,
+        "commit": queries.CHANGE,
+        "rollback": queries.CHANGE,
+    }
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request={"multipart/form-data": CaseUploadSerializer}, responses={201: CaseImportSerializer})
+    def create(self, request, *args, **kwargs):
+        self.get_queryset()
+        data = CaseUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        batch = importer.store_upload(data.validated_data["file"], user=request.user)
+        try:
+            importer.run_preview(batch, user=request.user)
+        except importer.ImportFileError as exc:
+            raise RuleViolation("DEV-IMPORT", str(exc)) from exc
+        batch.refresh_from_db()
+        return Response(CaseImportSerializer(batch).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: CaseImportSerializer})
+    @action(detail=True, methods=["post"])
+    def commit(self, request, pk=None):
+        batch = self.get_object()
+        importer.commit(batch, user=request.user)
+        batch.refresh_from_db()
+        return Response(CaseImportSerializer(batch).data)
+
+    @extend_schema(request=None, responses={200: CaseImportSerializer})
+    @action(detail=True, methods=["post"])
+    def rollback(self, request, pk=None):
+        batch = self.get_object()
+        importer.rollback(batch, user=request.user)
+        batch.refresh_from_db()
+        return Response(CaseImportSerializer(batch).data)

@@ -171,3 +171,30 @@ def test_quota_set_list_versioned_and_scoped(api_for, orgs):
     )
     assert outside.status_code == 404
     assert LocalOption.objects.get().value == 0
+
+
+def test_import_upload_commit_rollback_through_the_api(api_for, orgs, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangjian.recruitment.tests.test_import import applicant, workbook
+
+    a = applicant(orgs, "郑一", 31)
+    data = workbook(tmp_path, [["郑一", a, "2023-01-02", "2023-03-01", "", ""]])
+    client = api_for("village_secretary")
+    created = client.post(
+        "/api/v1/recruitment-imports/", {"file": SimpleUploadedFile("c.xlsx", data)}, format="multipart"
+    )
+    assert created.status_code == 201, created.json()
+    batch = created.json()
+    assert batch["report"][0]["warnings"][0][0] == "TALK_LATE"
+    committed = client.post(f"/api/v1/recruitment-imports/{batch['id']}/commit/")
+    assert committed.json()["state"] == "committed"
+    assert RecruitmentCase.objects.count() == 1
+    assert client.post(f"/api/v1/recruitment-imports/{batch['id']}/commit/").status_code == 400
+    outside = api_for("security_admin").post(f"/api/v1/recruitment-imports/{batch['id']}/rollback/")
+    assert outside.status_code == 403
+    rolled = client.post(f"/api/v1/recruitment-imports/{batch['id']}/rollback/")
+    assert rolled.json()["state"] == "rolled_back"
+    assert not RecruitmentCase.objects.exists()
+    bad = client.post("/api/v1/recruitment-imports/", {"file": SimpleUploadedFile("c.xlsx", b"x")}, format="multipart")
+    assert bad.status_code == 400
