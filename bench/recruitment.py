@@ -106,7 +106,8 @@ def main():
     for label, fn, target in results:
         p50, p95 = timed(fn, args.repeat)
         verdict = "" if target is None else (" OK" if p95 <= target else f" OVER the {target} ms target")
-        print(f"{label:48s} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms{verdict}")
+        load = "/".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"{label:48s} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms{verdict}  (load average {load})")
     return 0
 
 

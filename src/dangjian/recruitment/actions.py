@@ -542,6 +542,10 @@ def set_local_option(
         raise RuleViolation(code, f"取值应在0至{limit}之间", field="value")
     if code == "DEV-P6" and int(value) < rules.NOTICE_MIN_WORKING_DAYS:
         raise RuleViolation("DEV-P6", "公示期不得少于5个工作日（细则2026第十三条）", field="value")
+    if code == "DEV-P6X" and 0 < int(value) < rules.NOTICE_MIN_WORKING_DAYS:
+        raise RuleViolation("DEV-P6", "公示期不得少于5个工作日；0表示不要求此项公示", field="value")
+    if code == "DEV-P5" and int(value) >= rules.APPROVAL_MAX_MONTHS:
+        raise RuleViolation("DEV-P5", "复议期限应少于六个月（超过六个月须重新履行接收手续）", field="value")
     with transaction.atomic():
         option = (
             LocalOption.objects.select_for_update().filter(org=org, code=code, effective_from=effective_from).first()

@@ -168,3 +168,17 @@ def test_DEV_P6_extra_notice_and_DEV_P2_reminder_through_the_actions(applicant, 
     assert (case.next_rule, case.next_due) == ("DEV-P2", date(2026, 10, 1))
     case = actions.record_step(case, "thought_report", actor=secretary, on=date(2026, 9, 30), documents=DOCS)
     assert case.next_due == date(2026, 12, 30)
+
+
+@pytest.mark.parametrize(
+    ("code", "value", "rule"),
+    [("DEV-P6X", 3, "DEV-P6"), ("DEV-P5", 6, "DEV-P5"), ("DEV-P6", 4, "DEV-P6"), ("DEV-P2", 25, "DEV-P2")],
+)
+def test_local_option_bounds(orgs, personas, code, value, rule):
+    from dangjian.recruitment.models import LocalOption
+
+    with pytest.raises(RuleViolation) as caught:
+        actions.set_local_option(orgs["county"], code, value, actor=personas["county_admin"],
+                                 effective_from=date(2026, 1, 1))  # fmt: skip
+    assert caught.value.rule_id == rule
+    assert not LocalOption.objects.exists()
