@@ -323,7 +323,7 @@ def record_step(
             CasePerson.objects.bulk_create(
                 [CasePerson(case=locked, role=role, member=m, assigned_on=on) for m in members]
             )
-        if event in ("assembly", "conversion_meeting"):
+        if event in ("assembly", "conversion_meeting", "revote"):
             v = {
                 k: int(payload["vote"].get(k) or 0)
                 for k in ("due", "present", "written", "in_favour", "against", "abstain")

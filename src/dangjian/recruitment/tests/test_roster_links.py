@@ -12,7 +12,7 @@ from dangjian.members import records
 from dangjian.members import transfer_actions as transfers
 from dangjian.members.models import Member, Placement
 from dangjian.recruitment import actions
-from dangjian.recruitment.models import CaseStep, RecruitmentCase
+from dangjian.recruitment.models import CaseStep, RecruitmentCase, Vote
 from dangjian.recruitment.tests.conftest import DOCS, VOTE
 
 
@@ -141,6 +141,7 @@ def test_DEV_P5_through_the_actions(applicant, drive, orgs, personas):
     case = RecruitmentCase.objects.get(pk=case.pk)
     assert case.next_rule == "DEV-P5"
     case = actions.record_step(case, "revote", actor=personas["village_secretary"], on=date(2028, 2, 20), vote=VOTE)
+    assert Vote.objects.filter(step__event="revote", passed=True).count() == 1
     case = actions.decide(case, "approval", actor=personas["town_secretary"], approve=True, on=date(2028, 3, 1))
     assert case.state == "probationary"
 
