@@ -299,6 +299,7 @@ class OverviewView(ScopedView):
             "counts": counts,
             "totals": queries.totals(request.user, today, org),
             "quotas": queries.quotas(request.user, today.year, org),
+            "can_quota": has_permission(request.user, actions.OPTIONS),
             "year": today.year,
             "states": CaseState.choices,
             "params": params,
