@@ -209,3 +209,15 @@ def quotas(user, year: int, org=None) -> list[dict]:
             "version": option.version, "note": option.note,
         })  # fmt: skip
     return out
+
+
+def archive_documents(case: RecruitmentCase, user) -> list | None:
+    """The scans in the person's 党员档案 (members' uploaded documents) that belong to a recruitment dossier
+    (入党申请书, 谈话记录, 登记表, 政审材料, 培训证明, 入党志愿书, 转正申请书…), or None when the user may not see
+    the person's record. Downloads go through the roster's scoped, audited document view."""
+    from dangjian.members.models import Member, MemberDocument
+
+    if not restrict(Member.objects.filter(pk=case.member_id), user, "view").exists():
+        return None
+    kinds = [*rules.DOCUMENTS.values(), "培养考察登记表"]
+    return list(MemberDocument.objects.filter(member_id=case.member_id, kind__in=kinds).order_by("uploaded_at", "pk"))

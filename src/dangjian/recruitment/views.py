@@ -143,6 +143,7 @@ class CaseDetailView(ScopedView):
                 case.awaiting and approver and user_may_act_on_path(request.user, queries.APPROVE, approver.path)
             ),
             "can_change": can_change,
+            "archive": queries.archive_documents(case, request.user),
         }
         return render(request, "recruitment/case.html", context)
 

@@ -238,3 +238,16 @@ def test_notice_form_says_working_days_are_provisional_without_a_calendar(client
     assert 'id="calendar-provisional"' in client.get(url).content.decode()
     settings.RECRUITMENT_HOLIDAYS = ["2027-10-01"]
     assert 'id="calendar-provisional"' not in client.get(url).content.decode()
+
+
+def test_case_page_lists_the_archive_scans_of_the_dossier(client_as, applicant, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangjian.members import records
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    scan = SimpleUploadedFile("a.pdf", b"%PDF-1.4 test", content_type="application/pdf")
+    records.attach_document(applicant.member, scan, actor=None, kind="入党申请书", title="陈小军入党申请书")
+    body = client_as("village_secretary").get(reverse("recruitment:case", args=[applicant.pk])).content.decode()
+    assert 'id="archive"' in body
+    assert "入党申请书：陈小军入党申请书" in body
