@@ -224,6 +224,8 @@ class RecruitmentCaseViewSet(ListModelMixin, RetrieveModelMixin, ScopedGenericVi
                 qs = qs.filter(is_open=True, next_due__lt=today)
             if p.get("broken") in ("1", "true"):
                 qs = qs.filter(has_violation=True)
+            if p.get("rule") in rules.CODE_MESSAGES:
+                qs = qs.filter(has_violation=True, violations__icontains=f'"{p["rule"]}"')
             if p.get("org", "").isdigit():
                 org = restrict(Org.objects.all(), self.request.user, "view").filter(pk=int(p["org"])).first()
                 qs = qs.filter(org__path__in_subtree=org.path) if org else qs.none()
@@ -234,6 +236,7 @@ class RecruitmentCaseViewSet(ListModelMixin, RetrieveModelMixin, ScopedGenericVi
             OpenApiParameter("state", OpenApiTypes.STR, enum=list(CaseState.values), description="阶段"),
             OpenApiParameter("overdue", OpenApiTypes.BOOL, description="只看逾期"),
             OpenApiParameter("broken", OpenApiTypes.BOOL, description="只看有违规"),
+            OpenApiParameter("rule", OpenApiTypes.STR, enum=sorted(rules.CODE_MESSAGES), description="违反的规则"),
             OpenApiParameter("org", OpenApiTypes.INT, description="党组织编号（含下级）"),
         ]
     )

@@ -136,6 +136,9 @@ def filtered(user, params, today: date):
         qs = qs.filter(is_open=True, next_due__lt=today)
     if params.get("broken"):
         qs = qs.filter(has_violation=True)
+    rule = params.get("rule") or ""
+    if rule in rules.CODE_MESSAGES:
+        qs = qs.filter(has_violation=True, violations__icontains=f'"{rule}"')
     if params.get("open"):
         qs = qs.filter(is_open=True)
     org = params.get("org_obj")

@@ -287,7 +287,7 @@ class OverviewView(ScopedView):
         self.check_permission()
         today = timezone.localdate()
         org = _org_param(request)
-        params = {k: request.GET.get(k, "") for k in ("state", "overdue", "broken", "open")}
+        params = {k: request.GET.get(k, "") for k in ("state", "overdue", "broken", "open", "rule")}
         params["org_obj"] = org
         page = Paginator(queries.filtered(request.user, params, today), PER_PAGE).get_page(request.GET.get("page"))
         memo: dict = {}
@@ -303,6 +303,7 @@ class OverviewView(ScopedView):
             "can_quota": has_permission(request.user, actions.OPTIONS),
             "year": today.year,
             "states": CaseState.choices,
+            "rule_codes": sorted(rules.CODE_MESSAGES.items()),
             "params": params,
             "org": org,
             "query": query.urlencode(),

@@ -251,3 +251,26 @@ def test_case_page_lists_the_archive_scans_of_the_dossier(client_as, applicant, 
     body = client_as("village_secretary").get(reverse("recruitment:case", args=[applicant.pk])).content.decode()
     assert 'id="archive"' in body
     assert "入党申请书：陈小军入党申请书" in body
+
+
+def test_overview_and_api_filter_by_the_rule_broken(client_as, applicant, personas):
+    from dangjian.accounts import actions as account_actions
+    from dangjian.recruitment import actions
+    from dangjian.recruitment.tests.conftest import DOCS
+
+    actions.record_step(applicant, "talk", actor=personas["village_secretary"], on=date(2026, 7, 15), documents=DOCS)
+    client = client_as("county_admin")
+
+    def listed(rule):
+        body = client.get(reverse("recruitment:overview") + f"?rule={rule}").content.decode()
+        return "陈小军" in body.split('id="cases"')[1].split("</table>")[0]
+
+    assert listed("TALK_LATE")
+    assert not listed("CANDIDATE_TOO_EARLY")
+    from rest_framework.test import APIClient
+
+    _token, raw = account_actions.issue_token(personas["county_admin"], name="t", actor=None)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert api.get("/api/v1/recruitment-cases/?rule=TALK_LATE").json()["count"] == 1
+    assert api.get("/api/v1/recruitment-cases/?rule=OATH_LATE").json()["count"] == 0
