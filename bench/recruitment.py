@@ -94,12 +94,26 @@ def main():
     from django.conf import settings
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    # The page is measured, not the login: the org_admin bench account is not asked to enrol a second factor.
+    settings.TWO_FACTOR_REQUIRED_ROLES, settings.TWO_FACTOR_REQUIRED_FOR_ALL = [], False
     client = Client()
     client.force_login(user)
     assert client.get("/recruitment/overview/?overdue=1").status_code == 200
 
+    from dangjian.recruitment.models import LocalOption
+
+    if not LocalOption.objects.filter(code="DEV-P8", effective_from__year=today.year).exists():
+        from dangjian.demo.recruitment import _quotas
+
+        _quotas(today)
+
+    def quotas():
+        return queries.quotas(User.objects.get(pk=user.pk), today.year)
+
+    print(f"quotas: {[(q['org_name'], q['intake'], q['quota'], q['state']) for q in quotas()][:5]}")
     results = [
         ("overview (counts per stage per org + totals)", overview, 300),
+        ("quotas of the year (intake against DEV-P8)", quotas, None),
         ("overdue list", overdue, 200),
         ("overview page (?overdue=1)", lambda: client.get("/recruitment/overview/?overdue=1"), None),
     ]

@@ -53,6 +53,9 @@ def test_demo_pipeline(orgs, monkeypatch):
     assert any(c.has_violation for c in cases)  # planted violations of old records
     probation = [c for c in cases if c.state == "probationary"]
     assert any(TODAY <= rules.probation_end(c.as_rules_dict()) <= TODAY + timedelta(days=31) for c in probation)
+    from dangjian.recruitment.models import LocalOption
+
+    assert LocalOption.objects.filter(code="DEV-P8", org=orgs["county"], effective_from=date(2029, 1, 1)).exists()
     assert demo.generate_recruitment(TODAY) == 0  # idempotent
 
 
