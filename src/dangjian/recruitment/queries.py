@@ -18,6 +18,7 @@ CHANGE = "recruitment.change_recruitmentcase"
 APPROVE = "recruitment.approve_recruitmentcase"
 LEAD_DAYS = 7  # §4.4 warning lead time (settings.RECRUITMENT_LEAD_DAYS)
 BOARD_LIMIT = 200
+MEMBER_SECRETS = ("member__id_number_cipher", "member__phone_cipher", "member__address_cipher")
 
 # Board columns: the four stages, then the side states still open.
 COLUMNS = [
@@ -144,7 +145,8 @@ def filtered(user, params, today: date):
     org = params.get("org_obj")
     if org is not None:
         qs = qs.filter(org__path__in_subtree=org.path)
-    return qs.order_by("next_due", "pk")
+    # A list never reads the person's ciphertexts (ID number, phone, address): leave them in the table.
+    return qs.defer(*MEMBER_SECRETS).order_by("next_due", "pk")
 
 
 def counts_per_org(user, org=None) -> list[dict]:
@@ -177,8 +179,15 @@ def totals(user, today: date, org=None) -> dict:
     )
 
 
+OVERDUE_FIELDS = ("state", "awaiting", "next_due", "next_rule", "next_label", "has_violation", "org_id", "member_id",
+                  "member__name", "org__name", "org__short_name")  # fmt: skip
+
+
 def overdue(user, today: date, limit: int = 500):
-    return list(visible(user).filter(is_open=True, next_due__lt=today).order_by("next_due", "pk")[:limit])
+    """The open cases past their deadline, most overdue first: only the columns a list shows (a member row
+    carries its ciphertexts, which an overdue list never reads)."""
+    qs = visible(user).filter(is_open=True, next_due__lt=today).only(*OVERDUE_FIELDS)
+    return list(qs.order_by("next_due", "pk")[:limit])
 
 
 def cases_of_member(member) -> list[RecruitmentCase]:
