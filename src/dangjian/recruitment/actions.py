@@ -522,6 +522,35 @@ def follow_roster(member_id: int, org_id: int, on: date) -> RecruitmentCase | No
     return case
 
 
+def follow_roster_exit(member_id: int, on: date) -> RecruitmentCase | None:
+    """§4.1 TRANSFERRED_OUT: the person's 组织关系 went to an org outside the system (the letter's receipt was
+    recorded, the roster record left the roster): the open case is closed as transferred out with the dossier,
+    through the state machine's own ``transfer_out`` step. Called from the post_save of members.StatusChange."""
+    case = (
+        RecruitmentCase.objects.select_for_update()
+        .select_related("org", "member")
+        .filter(member_id=member_id, is_open=True)
+        .first()
+    )
+    if case is None:
+        return None
+    reason = "组织关系转出系统外（介绍信回执已登记）"
+    try:
+        new = rules.advance(case.as_rules_dict(), "transfer_out", {"on": on, "reason": reason}, today=max(on, _today()))
+    except rules.Refused:
+        return None
+    before = snapshot(case)
+    refresh(case, new)
+    case.version += 1
+    case.save()
+    CaseStep.objects.create(
+        case=case, event="transfer_out", on=on, data={"reason": reason, "follow": True}, note=reason, org=case.org
+    )
+    audit.record("recruitment.transfer_out.follow", obj=case, org_path=case.org.path, before=before,
+                 after=snapshot(case))  # fmt: skip
+    return case
+
+
 def set_local_option(
     org: Org,
     code: str,

@@ -11,11 +11,12 @@ class RecruitmentConfig(AppConfig):
 
         from dangjian.core import todos
         from dangjian.core.nav import NavItem, register
-        from dangjian.members.models import Placement
+        from dangjian.members.models import Placement, StatusChange
         from dangjian.recruitment.indicators import register_indicators
         from dangjian.recruitment.todos import recruitment_todos
 
         post_save.connect(_follow_placement, sender=Placement, dispatch_uid="recruitment_follow_placement")
+        post_save.connect(_follow_exit, sender=StatusChange, dispatch_uid="recruitment_follow_exit")
         register_indicators()  # the pipeline figures of the statistics dashboard and `dangjian stats show`
 
         register(
@@ -57,3 +58,13 @@ def _follow_placement(sender, instance, created, raw=False, **kwargs):
         from dangjian.recruitment.actions import follow_roster
 
         follow_roster(instance.member_id, instance.org_id, instance.valid_from)
+
+
+def _follow_exit(sender, instance, created, raw=False, **kwargs):
+    """A roster record transferred to an org outside the system: its open case is transferred out with it."""
+    from dangjian.members.transfer_actions import EXTERNAL_OUT_KIND
+
+    if created and not raw and instance.kind == EXTERNAL_OUT_KIND:
+        from dangjian.recruitment.actions import follow_roster_exit
+
+        follow_roster_exit(instance.member_id, instance.on)

@@ -183,3 +183,21 @@ def test_local_option_bounds(orgs, personas, code, value, rule):
                                  effective_from=date(2026, 1, 1))  # fmt: skip
     assert caught.value.rule_id == rule
     assert not LocalOption.objects.exists()
+
+
+def test_a_transfer_out_of_the_system_closes_the_case_as_transferred_out(applicant, drive, personas):
+    case = drive(applicant, "oath")
+    member = Member.objects.get(pk=case.member_id)
+    letter = transfers.start_transfer(
+        member,
+        actor=personas["town_secretary"],
+        to_org_name="外省某党支部",
+        reason="工作调动",
+        issued_on=date(2028, 2, 1),
+    )
+    transfers.confirm_external_receipt(letter, actor=personas["town_secretary"], on=date(2028, 2, 20))
+    case = RecruitmentCase.objects.get(pk=case.pk)
+    assert case.state == "transferred_out"
+    assert not case.is_open
+    assert case.closed_date == date(2028, 2, 20)
+    assert case.steps.filter(event="transfer_out").count() == 1
