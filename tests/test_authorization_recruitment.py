@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from dangjian.accounts import actions as account_actions
 from dangjian.core.models import AuditEvent
 from dangjian.recruitment import actions
-from dangjian.recruitment.models import CaseStep, LocalOption, RecruitmentCase
+from dangjian.recruitment.models import CaseImport, CaseStep, LocalOption, RecruitmentCase
 
 DOCS = ["application_letter", "talk_record"]
 
@@ -27,6 +27,11 @@ def case_target(orgs, inside, awaiting=False):
     return case
 
 
+def import_target(orgs, inside):
+    org = orgs["village2"] if inside else orgs["village3"]
+    return CaseImport.objects.create(digest="0" * 64, filename="cases.xlsx", stored_file="", org=org, state="committed")
+
+
 def awaiting_target(orgs, inside):
     return case_target(orgs, inside, awaiting=True)
 
@@ -40,7 +45,10 @@ def decide_payload(case):
 
 
 def transfer_payload(case):
-    return {"to_org": case.org_id, "on": "2026-06-05"}
+    from dangjian.orgs.models import Org
+
+    other = Org.objects.filter(kind="branch").exclude(pk=case.org_id).order_by("path").first()
+    return {"to_org": other.pk, "on": "2026-06-05"}
 
 
 # (url name, method, target builder, url args, payload builder)
@@ -51,6 +59,10 @@ VIEWS = [
     ("recruitment:decide", "get", awaiting_target, (), None),
     ("recruitment:decide", "post", awaiting_target, (), decide_payload),
     ("recruitment:transfer", "get", case_target, (), None),
+    ("recruitment:import_batch", "get", import_target, (), None),
+    ("recruitment:import_report", "get", import_target, (), None),
+    ("recruitment:import_commit", "post", import_target, (), None),
+    ("recruitment:import_rollback", "post", import_target, (), None),
 ]
 IDS = [f"{v[0]}-{v[1]}" for v in VIEWS]
 LISTS = [
@@ -60,6 +72,8 @@ LISTS = [
     "recruitment:overview",
     "recruitment:options",
     "recruitment:import",
+    "recruitment:import_template",
+    "recruitment:quota",
 ]
 
 
@@ -68,6 +82,7 @@ def state():
         list(RecruitmentCase.objects.order_by("pk").values_list("pk", "state", "awaiting", "version", "org_id")),
         CaseStep.objects.count(),
         LocalOption.objects.count(),
+        list(CaseImport.objects.order_by("pk").values_list("pk", "state")),
         AuditEvent.objects.exclude(action__startswith="auth.").count(),
     )
 

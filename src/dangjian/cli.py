@@ -108,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_manage(argv[1:])
     if argv[:2] == ["import", "roster"]:
         return cmd_manage(["import_roster", *argv[2:]])
+    if argv[:2] == ["import", "recruitment"]:
+        return cmd_manage(["import_recruitment", *argv[2:]])
     if argv[:2] == ["stats", "show"]:
         return cmd_manage(["stats_show", *argv[2:]])
     if argv[:1] in (["backup"], ["restore"], ["break_glass"]):
@@ -131,7 +133,11 @@ def main(argv: list[str] | None = None) -> int:
     serve.set_defaults(func=cmd_serve)
 
     sub.add_parser("manage", help="运行任意管理命令，例如 dangjian manage check_tree")
-    sub.add_parser("import", help="dangjian import roster FILE [--as 账号] [--commit]：从命令行导入党员名册")
+    sub.add_parser(
+        "import",
+        help="dangjian import roster FILE [--as 账号] [--commit]：导入党员名册；"
+        "dangjian import recruitment FILE [--as 账号] [--commit | --rollback 批次]：导入发展党员档案",
+    )
     sub.add_parser("stats", help="dangjian stats show 组织代码或全称 [--as-of 日期] [--format json|table]：统计指标")
 
     sub.add_parser("backup", help="dangjian backup [--dir 目录] [--encrypt]：备份数据库（附校验清单）")

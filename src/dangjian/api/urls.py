@@ -11,7 +11,7 @@ from dangjian.members.transfer_api import MobileRecordViewSet, TransferViewSet
 from dangjian.orglife.api import MeetingViewSet, OrglifeOrgViewSet
 from dangjian.orgs.api import OrgViewSet
 from dangjian.points.api import PointEntryViewSet, PointRuleSetViewSet
-from dangjian.recruitment.api import RecruitmentCaseViewSet
+from dangjian.recruitment.api import CaseImportViewSet, RecruitmentCaseViewSet, RecruitmentQuotaViewSet
 from dangjian.stats.api import StatsViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -24,6 +24,8 @@ router.register("mobile-records", MobileRecordViewSet, basename="mobilerecord")
 router.register("meetings", MeetingViewSet, basename="meeting")
 router.register("dues-bills", DuesBillViewSet, basename="duesbill")
 router.register("recruitment-cases", RecruitmentCaseViewSet, basename="recruitmentcase")
+router.register("recruitment-quotas", RecruitmentQuotaViewSet, basename="recruitmentquota")
+router.register("recruitment-imports", CaseImportViewSet, basename="caseimport")
 router.register("stats", StatsViewSet, basename="stats")
 router.register("orglife-orgs", OrglifeOrgViewSet, basename="orglifeorg")
 router.register("dues-hardship", DuesHardshipViewSet, basename="dueshardship")

@@ -234,9 +234,29 @@ def generate_recruitment(today: date, seed: int = 20260511) -> int:
                 )
         Vote.objects.bulk_create(votes, batch_size=5000)
         CasePerson.objects.bulk_create(persons, batch_size=5000)
+        _quotas(today)
         audit.record(
             "recruitment.bulk_create",
             object_type="recruitment.recruitmentcase",
             object_repr=f"演示数据：{len(cases)} 份发展党员档案",
         )
     return len(cases)
+
+
+def _quotas(today: date) -> None:
+    """DEV-P8 demo quotas for this year: the top org and each org right under it, set a little above or below
+    the intake so that the overview shows both states."""
+    from dangjian.orgs.models import Org
+    from dangjian.recruitment.models import LocalOption
+
+    top = list(Org.objects.filter(parent__isnull=True))
+    orgs = top + list(Org.objects.filter(parent__in=top).exclude(kind__in=["branch", "joint_branch"]))
+    approved = RecruitmentCase.objects.filter(approval_date__year=today.year)
+    rows = []
+    for i, org in enumerate(orgs):
+        intake = approved.filter(org__path__in_subtree=org.path).count()
+        value = max(1, round(intake * (1.2 if i % 2 == 0 else 0.8)))
+        rows.append(
+            LocalOption(org=org, code="DEV-P8", value=value, effective_from=date(today.year, 1, 1), note="演示数据")
+        )
+    LocalOption.objects.bulk_create(rows)

@@ -24,7 +24,7 @@ from dangjian.core.scope import restrict, user_may_act_on_path
 from dangjian.core.tree import ancestor_paths
 from dangjian.members import actions as member_actions
 from dangjian.members.choices import MemberStatus, Stage
-from dangjian.members.models import Member
+from dangjian.members.models import Member, Placement, RecordKind, RewardPunishment
 from dangjian.orgs.models import Org
 from dangjian.recruitment import rules
 from dangjian.recruitment.models import (
@@ -211,6 +211,48 @@ def start_new_applicant(
 # ------------------------------------------------------------------------------------------------ steps
 
 
+def sanction_months() -> dict:
+    """DEV-09 (U): how long each sanction bars an introducer; settings.RECRUITMENT_SANCTION_MONTHS overrides
+    the defaults of rules.SANCTION_MONTHS_DEFAULT (a kind → months, None for good)."""
+    return {**rules.SANCTION_MONTHS_DEFAULT, **getattr(settings, "RECRUITMENT_SANCTION_MONTHS", {})}
+
+
+def roster_sanctions(members: Iterable[Member], on: date) -> dict[int, tuple[str, str, date]]:
+    """DEV-09: per member id, the sanction recorded on the roster (奖惩情况, kind 处分) that bars an introducer
+    on `on`, as rules.sanction_in_force returns it."""
+    ids = [m.pk for m in members]
+    records: dict[int, list] = {i: [] for i in ids}
+    rows = RewardPunishment.objects.filter(member_id__in=ids, kind=RecordKind.PUNISHMENT).values_list(
+        "member_id", "title", "on"
+    )
+    for member_id, title, decided in rows:
+        records[member_id].append((title, decided))
+    table = sanction_months()
+    out = {}
+    for member_id, recs in records.items():
+        found = rules.sanction_in_force(recs, on, table)
+        if found is not None:
+            out[member_id] = found
+    return out
+
+
+def _person_facts(members: list[Member], declared: Mapping, on: date, *, check_roster: bool) -> list[dict]:
+    """The plain facts `rules.person_problems` judges: stage, status and the more severe of the sanction the
+    form declares and the one the roster records (DEV-09)."""
+    recorded = roster_sanctions(members, on) if check_roster else {}
+    out = []
+    for m in members:
+        sanction, source = declared.get(str(m.pk), "") or "", ""
+        if m.pk in recorded:
+            kind, title, decided = recorded[m.pk]
+            rank = rules.SANCTION_SEVERITY.index
+            if not sanction or sanction not in rules.SANCTION_SEVERITY or rank(kind) >= rank(sanction):
+                sanction, source = kind, f"名册记载：{decided:%Y年%m月%d日}「{title}」"
+        out.append({"name": m.name, "stage": m.stage, "status": m.status, "sanction": sanction,
+                    "sanction_source": source})  # fmt: skip
+    return out
+
+
 def _people(case: RecruitmentCase, actor, ids: Iterable, sanctions: Mapping) -> list[Member]:
     try:
         wanted = [int(i) for i in ids]
@@ -249,10 +291,7 @@ def record_step(
     if event in ("assign_mentors", "assign_introducers"):
         sanctions = {str(k): v for k, v in (data.get("sanctions") or {}).items()}
         members = _people(case, actor, data.get("people") or [], sanctions)
-        payload["people"] = [
-            {"name": m.name, "stage": m.stage, "status": m.status, "sanction": sanctions.get(str(m.pk), "")}
-            for m in members
-        ]
+        payload["people"] = _person_facts(members, sanctions, on, check_roster=event == "assign_introducers")
     version = expected_version if expected_version is not None else case.version
     with transaction.atomic():
         locked = RecruitmentCase.objects.select_for_update().select_related("member", "org").get(pk=case.pk)
@@ -284,7 +323,7 @@ def record_step(
             CasePerson.objects.bulk_create(
                 [CasePerson(case=locked, role=role, member=m, assigned_on=on) for m in members]
             )
-        if event in ("assembly", "conversion_meeting"):
+        if event in ("assembly", "conversion_meeting", "revote"):
             v = {
                 k: int(payload["vote"].get(k) or 0)
                 for k in ("due", "present", "written", "in_favour", "against", "abstain")
@@ -399,41 +438,131 @@ def decide(
 
 def transfer_case(case: RecruitmentCase, to_org: Org, *, actor, on: date, note: str = "") -> RecruitmentCase:
     """§4.1 TRANSFERRED_OUT inside the system: the case moves with its whole history; training time and the
-    activist date carry on (细则第十二条、第三十四条). Needs change rights on both orgs."""
+    activist date carry on (细则第十二条、第三十四条). Needs change rights on both orgs.
+
+    The roster never disagrees with the case (REL-01): for a person who is not yet a Party member (applicant,
+    activist, candidate) the roster placement moves with the case through `members.actions.place` (needs
+    members.change_member on both orgs). A probationary member's relationship moves only by 组织关系转接
+    (介绍信, rules.md §7, REL-02…04): the case is then refused here and follows by itself when the receiving
+    org accepts the letter (`follow_roster`); moving it to the org the roster already holds is allowed."""
     _require(actor, CHANGE, case.org)
     _require(actor, CHANGE, to_org)
     if to_org.is_dissolved or to_org.kind not in ("branch", "joint_branch", "general_branch"):
         raise RuleViolation("DEV-XFER", "只能转入正常的党支部（总支）", field="to_org")
     if not case.is_open or case.awaiting:
         raise RuleViolation("DEV-XFER", "已办结或待上级党委办理的档案不能转接", field="to_org")
+    if to_org.pk == case.org_id:
+        raise RuleViolation("DEV-XFER", "转入党组织与现党组织相同", field="to_org")
     if on > _today():
         raise RuleViolation("DEV-DATA", "日期不能晚于今天", field="on")
+    member = Member.objects.select_related("org").get(pk=case.member_id)
+    move_roster = member.org_id != to_org.pk
+    if move_roster and member.is_member:
+        raise RuleViolation(
+            "REL-02",
+            f"{member.name}已是{member.get_stage_display()}，组织关系须通过“组织关系转接”开具党员组织关系介绍信办理；"
+            "接收党组织接收后，发展档案自动随转，培养考察时间连续计算",
+            field="to_org",
+        )
+    if move_roster:
+        for org in (member.org, to_org):
+            _require(actor, "members.change_member", org, "您没有调整该人员所在党组织的权限，操作未执行。")
+        placed = Placement.objects.filter(member=member, valid_to__isnull=True).values_list("valid_from", flat=True)
+        since = placed.first()
+        if since is not None and on < since:
+            raise RuleViolation("DATES_OUT_OF_ORDER", f"转接日期不能早于编入现党组织的日期（{since:%Y年%m月%d日}）",
+                                field="on")  # fmt: skip
     with transaction.atomic():
-        locked = RecruitmentCase.objects.select_for_update().select_related("org").get(pk=case.pk)
-        before = snapshot(locked)
-        from_org = locked.org
-        locked.org = to_org
-        locked.version += 1
-        refresh(locked)
-        locked.save()
-        CaseStep.objects.create(
-            case=locked,
-            event="transfer",
-            on=on,
-            data={"from": from_org.pk, "from_name": from_org.name},
-            note=note.strip(),
-            org=to_org,
-            actor=_user(actor),
-        )
+        locked = RecruitmentCase.objects.select_for_update().select_related("org", "member").get(pk=case.pk)
+        if locked.org_id != case.org_id:
+            raise ConcurrentEdit()
+        _move(locked, to_org, actor=actor, on=on, note=note, action="recruitment.transfer")
+        if move_roster:
+            member_actions.place(
+                member, to_org, actor=actor, on=on, reason="发展档案转接（入党申请人/积极分子/发展对象）"
+            )
         _verify(actor, locked.pk)
-        audit.record(
-            "recruitment.transfer", actor=actor, obj=locked, org_path=to_org.path, before=before, after=snapshot(locked)
-        )
     return locked
 
 
-def set_local_option(org: Org, code: str, value: int, *, actor, effective_from: date, note: str = "") -> LocalOption:
-    """§4.5: switch on a local practice for `org`'s subtree from a date."""
+def _move(locked: RecruitmentCase, to_org: Org, *, actor, on: date, note: str, action: str, follow: bool = False):
+    before = snapshot(locked)
+    from_org = locked.org
+    locked.org = to_org
+    locked.version += 1
+    refresh(locked)
+    locked.save()
+    CaseStep.objects.create(
+        case=locked,
+        event="transfer",
+        on=on,
+        data={"from": from_org.pk, "from_name": from_org.name, "follow": follow},
+        note=note.strip(),
+        org=to_org,
+        actor=_user(actor),
+    )
+    audit.record(action, actor=actor, obj=locked, org_path=to_org.path, before=before, after=snapshot(locked))
+
+
+def follow_roster(member_id: int, org_id: int, on: date) -> RecruitmentCase | None:
+    """REL-01: the person's roster placement moved (an accepted 组织关系转接, or any other placement): the open
+    case moves to the same org with its history (a "transfer" step noting that it followed the roster).
+    Called from the post_save of members.Placement, inside the transaction that moved the person."""
+    case = (
+        RecruitmentCase.objects.select_for_update()
+        .select_related("org", "member")
+        .filter(member_id=member_id, is_open=True)
+        .exclude(org_id=org_id)
+        .first()
+    )
+    if case is None:
+        return None
+    to_org = Org.objects.get(pk=org_id)
+    _move(case, to_org, actor=None, on=on, note="随组织关系转接转入", action="recruitment.transfer.follow", follow=True)
+    return case
+
+
+def follow_roster_exit(member_id: int, on: date) -> RecruitmentCase | None:
+    """§4.1 TRANSFERRED_OUT: the person's 组织关系 went to an org outside the system (the letter's receipt was
+    recorded, the roster record left the roster): the open case is closed as transferred out with the dossier,
+    through the state machine's own ``transfer_out`` step. Called from the post_save of members.StatusChange."""
+    case = (
+        RecruitmentCase.objects.select_for_update()
+        .select_related("org", "member")
+        .filter(member_id=member_id, is_open=True)
+        .first()
+    )
+    if case is None:
+        return None
+    reason = "组织关系转出系统外（介绍信回执已登记）"
+    try:
+        new = rules.advance(case.as_rules_dict(), "transfer_out", {"on": on, "reason": reason}, today=max(on, _today()))
+    except rules.Refused:
+        return None
+    before = snapshot(case)
+    refresh(case, new)
+    case.version += 1
+    case.save()
+    CaseStep.objects.create(
+        case=case, event="transfer_out", on=on, data={"reason": reason, "follow": True}, note=reason, org=case.org
+    )
+    audit.record("recruitment.transfer_out.follow", obj=case, org_path=case.org.path, before=before,
+                 after=snapshot(case))  # fmt: skip
+    return case
+
+
+def set_local_option(
+    org: Org,
+    code: str,
+    value: int,
+    *,
+    actor,
+    effective_from: date,
+    note: str = "",
+    expected_version: int | None = None,
+) -> LocalOption:
+    """§4.5: switch on a local practice for `org`'s subtree from a date. Changing a setting of the same org,
+    rule and date checks the version the editor read (`expected_version`) and raises it by one."""
     _require(actor, OPTIONS, org)
     if code not in rules.LOCAL_OPTION_LABELS:
         raise RuleViolation("DEV-P", f"未知的本地规定：{code}", field="code")
@@ -442,18 +571,49 @@ def set_local_option(org: Org, code: str, value: int, *, actor, effective_from: 
         raise RuleViolation(code, f"取值应在0至{limit}之间", field="value")
     if code == "DEV-P6" and int(value) < rules.NOTICE_MIN_WORKING_DAYS:
         raise RuleViolation("DEV-P6", "公示期不得少于5个工作日（细则2026第十三条）", field="value")
+    if code == "DEV-P6X" and 0 < int(value) < rules.NOTICE_MIN_WORKING_DAYS:
+        raise RuleViolation("DEV-P6", "公示期不得少于5个工作日；0表示不要求此项公示", field="value")
+    if code == "DEV-P5" and int(value) >= rules.APPROVAL_MAX_MONTHS:
+        raise RuleViolation("DEV-P5", "复议期限应少于六个月（超过六个月须重新履行接收手续）", field="value")
     with transaction.atomic():
-        option, _ = LocalOption.objects.update_or_create(
-            org=org,
-            code=code,
-            effective_from=effective_from,
-            defaults={"value": int(value), "note": note.strip(), "created_by": _user(actor)},
+        option = (
+            LocalOption.objects.select_for_update().filter(org=org, code=code, effective_from=effective_from).first()
         )
+        before = None
+        if option is None:
+            option = LocalOption(org=org, code=code, effective_from=effective_from, value=int(value))
+        else:
+            if expected_version is not None and option.version != expected_version:
+                raise ConcurrentEdit()
+            before = {"value": option.value, "version": option.version}
+            option.version += 1
+        option.value, option.note, option.created_by = int(value), note.strip(), _user(actor)
+        option.save()
         audit.record(
-            "recruitment.option",
+            "recruitment.quota" if code == rules.QUOTA_CODE else "recruitment.option",
             actor=actor,
             obj=option,
             org_path=org.path,
-            after={"code": code, "value": int(value), "effective_from": effective_from},
+            before=before,
+            after={"code": code, "value": int(value), "effective_from": effective_from, "version": option.version},
         )
     return option
+
+
+def set_quota(
+    org: Org, year: int, quota: int, *, actor, note: str = "", expected_version: int | None = None
+) -> LocalOption:
+    """DEV-P8 (P): the year's development quota for `org`'s subtree (年度发展党员计划指标), kept as the DEV-P8
+    local option effective 1 January of `year`; a second setting of the same year is a versioned change."""
+    if not 2000 <= int(year) <= 2100:
+        raise RuleViolation("DEV-P8", "年度应在2000至2100之间", field="year")
+    existing = (
+        LocalOption.objects.filter(org=org, code=rules.QUOTA_CODE, effective_from__year=year)
+        .order_by("-effective_from")
+        .first()
+    )
+    effective = existing.effective_from if existing else date(int(year), 1, 1)
+    return set_local_option(
+        org, rules.QUOTA_CODE, quota, actor=actor, effective_from=effective, note=note,
+        expected_version=expected_version if existing else None,
+    )  # fmt: skip

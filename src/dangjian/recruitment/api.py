@@ -8,6 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.mixins import ListModelMixin, RetrieveModelMixin
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from dangjian.api.base import ScopedGenericViewSet
@@ -16,8 +17,8 @@ from dangjian.core.scope import restrict
 from dangjian.members.choices import Sex
 from dangjian.members.models import Member
 from dangjian.orgs.models import Org
-from dangjian.recruitment import actions, queries, rules
-from dangjian.recruitment.models import CaseState, Queue, RecruitmentCase
+from dangjian.recruitment import actions, importer, queries, rules
+from dangjian.recruitment.models import CaseImport, CaseState, LocalOption, Queue, RecruitmentCase
 
 EVENT_CHOICES = [(e, label) for e, (_n, label) in rules.EVENTS.items() if e != "apply"]
 
@@ -223,6 +224,8 @@ class RecruitmentCaseViewSet(ListModelMixin, RetrieveModelMixin, ScopedGenericVi
                 qs = qs.filter(is_open=True, next_due__lt=today)
             if p.get("broken") in ("1", "true"):
                 qs = qs.filter(has_violation=True)
+            if p.get("rule") in rules.CODE_MESSAGES:
+                qs = qs.filter(has_violation=True, violations__icontains=f'"{p["rule"]}"')
             if p.get("org", "").isdigit():
                 org = restrict(Org.objects.all(), self.request.user, "view").filter(pk=int(p["org"])).first()
                 qs = qs.filter(org__path__in_subtree=org.path) if org else qs.none()
@@ -233,6 +236,7 @@ class RecruitmentCaseViewSet(ListModelMixin, RetrieveModelMixin, ScopedGenericVi
             OpenApiParameter("state", OpenApiTypes.STR, enum=list(CaseState.values), description="阶段"),
             OpenApiParameter("overdue", OpenApiTypes.BOOL, description="只看逾期"),
             OpenApiParameter("broken", OpenApiTypes.BOOL, description="只看有违规"),
+            OpenApiParameter("rule", OpenApiTypes.STR, enum=sorted(rules.CODE_MESSAGES), description="违反的规则"),
             OpenApiParameter("org", OpenApiTypes.INT, description="党组织编号（含下级）"),
         ]
     )
@@ -339,3 +343,139 @@ class RecruitmentCaseViewSet(ListModelMixin, RetrieveModelMixin, ScopedGenericVi
         org = restrict(Org.objects.all(), request.user, "view").filter(pk=int(raw)).first() if raw.isdigit() else None
         page = self.paginate_queryset(queries.counts_per_org(request.user, org))
         return self.get_paginated_response(OrgCountsSerializer(page, many=True).data)
+
+
+class QuotaSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    org_id = serializers.IntegerField()
+    org_name = serializers.CharField()
+    year = serializers.IntegerField()
+    quota = serializers.IntegerField(help_text="发展党员计划指标（人）")
+    intake = serializers.IntegerField(help_text="该党组织及其下级本年度批准接收的预备党员人数")
+    state = serializers.ChoiceField(choices=list(rules.QUOTA_STATES.items()), help_text="under/met/over")
+    state_label = serializers.CharField()
+    gap = serializers.IntegerField(help_text="距指标尚差人数")
+    excess = serializers.IntegerField(help_text="超出指标人数")
+    version = serializers.IntegerField()
+    note = serializers.CharField()
+
+
+class QuotaSetSerializer(serializers.Serializer):
+    org = serializers.IntegerField(help_text="党组织编号（指标适用于其及下级）")
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    quota = serializers.IntegerField(min_value=0, max_value=rules.LOCAL_OPTION_MAX["DEV-P8"])
+    note = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    version = serializers.IntegerField(
+        required=False, help_text="修改已设置的指标时：读取时的版本号；他人已修改时返回 409"
+    )
+
+
+def _year_param(request) -> int:
+    raw = request.query_params.get("year", "")
+    if not raw:
+        return timezone.localdate().year
+    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
+        raise serializers.ValidationError({"year": "年度应为2000至2100之间的整数"})
+    return int(raw)
+
+
+class RecruitmentQuotaViewSet(ScopedGenericViewSet):
+    """年度发展党员计划指标（DEV-P8，地方规定）：列表（本年或 year 指定年度，含批准接收人数和完成情况）；
+    设置或修改（按版本号）。"""
+
+    queryset = LocalOption.objects.select_related("org")
+    serializer_class = QuotaSerializer
+    action_verbs = {"list": "recruitment.view_recruitmentcase", "create": "change"}
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("year", OpenApiTypes.INT, description="年度（默认本年）"),
+            OpenApiParameter("org", OpenApiTypes.INT, description="党组织编号（含下级）"),
+        ],
+        responses={200: QuotaSerializer(many=True)},
+    )
+    def list(self, request):
+        self.get_queryset()
+        year = _year_param(request)
+        raw = request.query_params.get("org", "")
+        org = restrict(Org.objects.all(), request.user, "view").filter(pk=int(raw)).first() if raw.isdigit() else None
+        if raw and org is None:
+            return Response([])
+        return Response(QuotaSerializer(queries.quotas(request.user, year, org), many=True).data)
+
+    @extend_schema(request=QuotaSetSerializer, responses={201: QuotaSerializer})
+    def create(self, request):
+        self.get_queryset()
+        data = QuotaSetSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        org = restrict(Org.objects.all(), request.user, actions.OPTIONS).filter(pk=d["org"]).first()
+        if org is None:
+            raise OutOfScope("党组织不存在或不在您的管辖范围内。")
+        actions.set_quota(
+            org, d["year"], d["quota"], actor=request.user, note=d.get("note", ""), expected_version=d.get("version")
+        )
+        row = next(q for q in queries.quotas(request.user, d["year"], org) if q["org_id"] == org.pk)
+        return Response(QuotaSerializer(row).data, status=status.HTTP_201_CREATED)
+
+
+class CaseImportSerializer(serializers.ModelSerializer):
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    report = serializers.ListField(child=serializers.DictField(), read_only=True, help_text="逐行结果")
+
+    class Meta:
+        model = CaseImport
+        fields = [
+            "id", "filename", "digest", "state", "state_display", "total_rows", "error_rows", "warning_rows",
+            "report", "created_at", "committed_at", "rolled_back_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class CaseUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="发展党员档案 xlsx（使用导入模板）")
+
+
+class CaseImportViewSet(ListModelMixin, RetrieveModelMixin, ScopedGenericViewSet):
+    """发展党员档案导入：上传即逐行校验（错误和违规提示）；无错误时确认导入（整批写入或全部不写入）；
+    导入后未办理后续步骤的批次可撤销。"""
+
+    queryset = CaseImport.objects.order_by("-created_at")
+    serializer_class = CaseImportSerializer
+    action_verbs = {
+        "list": queries.CHANGE,
+        "retrieve": queries.CHANGE,
+        "create": queries.CHANGE,
+        "commit": queries.CHANGE,
+        "rollback": queries.CHANGE,
+    }
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request={"multipart/form-data": CaseUploadSerializer}, responses={201: CaseImportSerializer})
+    def create(self, request, *args, **kwargs):
+        self.get_queryset()
+        data = CaseUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        batch = importer.store_upload(data.validated_data["file"], user=request.user)
+        try:
+            importer.run_preview(batch, user=request.user)
+        except importer.ImportFileError as exc:
+            raise RuleViolation("DEV-IMPORT", str(exc)) from exc
+        batch.refresh_from_db()
+        return Response(CaseImportSerializer(batch).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: CaseImportSerializer})
+    @action(detail=True, methods=["post"])
+    def commit(self, request, pk=None):
+        batch = self.get_object()
+        importer.commit(batch, user=request.user)
+        batch.refresh_from_db()
+        return Response(CaseImportSerializer(batch).data)
+
+    @extend_schema(request=None, responses={200: CaseImportSerializer})
+    @action(detail=True, methods=["post"])
+    def rollback(self, request, pk=None):
+        batch = self.get_object()
+        importer.rollback(batch, user=request.user)
+        batch.refresh_from_db()
+        return Response(CaseImportSerializer(batch).data)

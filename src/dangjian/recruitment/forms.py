@@ -58,7 +58,7 @@ class StepForm(StyledFormMixin, forms.Form):
             extra["sanction_2"] = forms.ChoiceField(
                 label="介绍人二党纪处分情况", choices=SANCTION_CHOICES, required=False
             )
-        elif event == "publish_notice":
+        elif event in ("publish_notice", "activist_notice", "acceptance_notice", "conversion_notice"):
             self.fields["on"].label = "公示开始日期"
             extra["notice_end"] = forms.DateField(label="公示结束日期", widget=DATE_WIDGET)
         elif event == "confirm_candidate":
@@ -72,7 +72,7 @@ class StepForm(StyledFormMixin, forms.Form):
             extra["hours"] = forms.IntegerField(label="培训学时", min_value=0, max_value=500, required=False)
         elif event == "request_prereview":
             extra["leaving_soon"] = forms.BooleanField(label="三个月内将离开工作、学习单位", required=False)
-        elif event in ("assembly", "conversion_meeting"):
+        elif event in ("assembly", "conversion_meeting", "revote"):
             if event == "conversion_meeting":
                 extra["outcome"] = forms.ChoiceField(label="讨论结果", choices=OUTCOME_CHOICES)
                 extra["months"] = forms.IntegerField(
@@ -111,7 +111,7 @@ class StepForm(StyledFormMixin, forms.Form):
                 if p is not None and d.get(f"sanction_{i}")
             }
             return out
-        if self.event in ("assembly", "conversion_meeting"):
+        if self.event in ("assembly", "conversion_meeting", "revote"):
             out["vote"] = {k: d.pop(k) or 0 for k in rules.VOTE_KEYS}
         if self.event in ("void", "transfer_out"):
             out["reason"] = d.pop("reason")
@@ -171,3 +171,12 @@ class OptionForm(StyledFormMixin, forms.Form):
     value = forms.IntegerField(label="取值", min_value=0, max_value=30000)
     effective_from = forms.DateField(label="生效日期", widget=DATE_WIDGET)
     note = forms.CharField(label="依据文件", max_length=255, required=False)
+
+
+class QuotaForm(StyledFormMixin, forms.Form):
+    """DEV-P8: the year's development quota of an org's subtree."""
+
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    quota = forms.IntegerField(label="发展党员计划指标（人）", min_value=0, max_value=rules.LOCAL_OPTION_MAX["DEV-P8"])
+    note = forms.CharField(label="依据文件", max_length=255, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)

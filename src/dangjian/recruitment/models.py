@@ -70,6 +70,14 @@ DATE_LABELS = {
     "oath_date": "入党宣誓日期",
     "last_assessment_date": "最近一次培养考察日期",
     "last_probation_assessment_date": "最近一次预备期考察日期",
+    "last_report_date": "最近一次思想汇报日期",
+    "activist_notice_start": "积极分子公示开始日期",
+    "activist_notice_end": "积极分子公示结束日期",
+    "acceptance_notice_start": "接收预备党员公示开始日期",
+    "acceptance_notice_end": "接收预备党员公示结束日期",
+    "revote_date": "支部大会复议日期",
+    "conversion_notice_start": "转正公示开始日期",
+    "conversion_notice_end": "转正公示结束日期",
     "conversion_application_date": "转正申请日期",
     "conversion_meeting_date": "支部大会讨论转正日期",
     "conversion_approval_date": "上级党委审批转正日期",
@@ -126,6 +134,10 @@ class RecruitmentCase(models.Model):
     has_violation = models.BooleanField("有违规", default=False)
     is_open = models.BooleanField("进行中", default=True)
     version = models.PositiveIntegerField("版本", default=1)
+    import_batch = models.ForeignKey(
+        "recruitment.CaseImport", verbose_name="导入批次", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="cases",
+    )  # fmt: skip
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -270,6 +282,7 @@ class LocalOption(models.Model):
     value = models.PositiveSmallIntegerField("取值")
     effective_from = models.DateField("生效日期")
     note = models.CharField("依据文件", max_length=255, blank=True)
+    version = models.PositiveIntegerField("版本", default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -284,3 +297,41 @@ class LocalOption(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["org", "code", "effective_from"], name="recruitment_one_option_per_day")
         ]
+
+
+class ImportState(models.TextChoices):
+    PREVIEWED = "previewed", "已校验"
+    FAILED = "failed", "有错误"
+    COMMITTED = "committed", "已导入"
+    ROLLED_BACK = "rolled_back", "已撤销"
+
+
+class CaseImport(models.Model):
+    """One uploaded spreadsheet of existing cases: its row-by-row report and, once committed, the cases it
+    wrote (`RecruitmentCase.import_batch`), so that the batch can be rolled back while none has changed."""
+
+    scope_path = "org__path"
+
+    digest = models.CharField("文件摘要（SM3）", max_length=64, db_index=True)
+    filename = models.CharField("文件名", max_length=255)
+    stored_file = models.CharField(max_length=255)
+    org = models.ForeignKey("orgs.Org", verbose_name="导入范围", on_delete=models.PROTECT, related_name="+")
+    state = models.CharField("状态", max_length=16, choices=ImportState.choices, default=ImportState.PREVIEWED)
+    total_rows = models.PositiveIntegerField("数据行数", default=0)
+    error_rows = models.PositiveIntegerField("有错误的行", default=0)
+    warning_rows = models.PositiveIntegerField("有违规提示的行", default=0)
+    report = models.JSONField("逐行结果", default=list, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    committed_at = models.DateTimeField("导入时间", null=True, blank=True)
+    rolled_back_at = models.DateTimeField("撤销时间", null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "发展档案导入批次"
+        verbose_name_plural = "发展档案导入批次"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.filename

@@ -11,13 +11,14 @@ from django.db.models import Count, Q
 
 from dangjian.core.scope import restrict
 from dangjian.recruitment import rules
-from dangjian.recruitment.models import CaseState, CaseStep, RecruitmentCase
+from dangjian.recruitment.models import CaseState, CaseStep, LocalOption, RecruitmentCase
 
 VIEW = "recruitment.view_recruitmentcase"
 CHANGE = "recruitment.change_recruitmentcase"
 APPROVE = "recruitment.approve_recruitmentcase"
 LEAD_DAYS = 7  # §4.4 warning lead time (settings.RECRUITMENT_LEAD_DAYS)
 BOARD_LIMIT = 200
+MEMBER_SECRETS = ("member__id_number_cipher", "member__phone_cipher", "member__address_cipher")
 
 # Board columns: the four stages, then the side states still open.
 COLUMNS = [
@@ -49,8 +50,21 @@ class Card:
     queue_label: str = ""
 
 
-def card(case: RecruitmentCase, today: date) -> Card:
-    events = [e for e in rules.next_events(case.as_rules_dict()) if e not in ("void", "transfer_out")]
+def options_of(case: RecruitmentCase, today: date, memo: dict | None = None) -> dict[str, int]:
+    """§4.5: the local options in force for the case's org today (memoised per org for a list of cases)."""
+    from dangjian.recruitment.actions import options_for
+
+    memo = {} if memo is None else memo
+    if case.org_id not in memo:
+        memo[case.org_id] = options_for(case.org, today)
+    return memo[case.org_id]
+
+
+def card(case: RecruitmentCase, today: date, memo: dict | None = None) -> Card:
+    facts = case.as_rules_dict()
+    events = [
+        e for e in rules.next_events(facts, options_of(case, today, memo), today) if e not in ("void", "transfer_out")
+    ]
     next_step = event_label(events[0]) if events else ""
     queue_label = case.get_awaiting_display() if case.awaiting else ""
     return Card(case, next_step, rules.colour(case.next_due, today, lead_days()), queue_label)
@@ -61,10 +75,10 @@ def board(user, today: date, org=None) -> list[dict]:
     qs = visible(user).filter(is_open=True)
     if org is not None:
         qs = qs.filter(org__path__in_subtree=org.path)
-    out = []
+    out, memo = [], {}
     for key, label, states in COLUMNS:
         rows = list(qs.filter(state__in=states).order_by("next_due", "pk")[:BOARD_LIMIT])
-        out.append({"key": key, "label": label, "cards": [card(c, today) for c in rows], "count": len(rows)})
+        out.append({"key": key, "label": label, "cards": [card(c, today, memo) for c in rows], "count": len(rows)})
     return out
 
 
@@ -92,9 +106,13 @@ def timeline(case: RecruitmentCase) -> list[TimelineRow]:
     return out
 
 
-def next_actions(case: RecruitmentCase) -> list[tuple[str, str, int]]:
-    """(event, label, step number) of the branch events allowed next, in the order of the 25 steps."""
-    return [(e, event_label(e), rules.EVENTS[e][0]) for e in rules.next_events(case.as_rules_dict())]
+def next_actions(case: RecruitmentCase, today: date | None = None) -> list[tuple[str, str, int]]:
+    """(event, label, step number) of the branch events allowed next, with the local options in force."""
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    events = rules.next_events(case.as_rules_dict(), options_of(case, today), today)
+    return [(e, event_label(e), rules.EVENTS[e][0]) for e in events]
 
 
 def queues(user) -> list[dict]:
@@ -119,12 +137,16 @@ def filtered(user, params, today: date):
         qs = qs.filter(is_open=True, next_due__lt=today)
     if params.get("broken"):
         qs = qs.filter(has_violation=True)
+    rule = params.get("rule") or ""
+    if rule in rules.CODE_MESSAGES:
+        qs = qs.filter(has_violation=True, violations__icontains=f'"{rule}"')
     if params.get("open"):
         qs = qs.filter(is_open=True)
     org = params.get("org_obj")
     if org is not None:
         qs = qs.filter(org__path__in_subtree=org.path)
-    return qs.order_by("next_due", "pk")
+    # A list never reads the person's ciphertexts (ID number, phone, address): leave them in the table.
+    return qs.defer(*MEMBER_SECRETS).order_by("next_due", "pk")
 
 
 def counts_per_org(user, org=None) -> list[dict]:
@@ -157,8 +179,15 @@ def totals(user, today: date, org=None) -> dict:
     )
 
 
+OVERDUE_FIELDS = ("state", "awaiting", "next_due", "next_rule", "next_label", "has_violation", "org_id", "member_id",
+                  "member__name", "org__name", "org__short_name")  # fmt: skip
+
+
 def overdue(user, today: date, limit: int = 500):
-    return list(visible(user).filter(is_open=True, next_due__lt=today).order_by("next_due", "pk")[:limit])
+    """The open cases past their deadline, most overdue first: only the columns a list shows (a member row
+    carries its ciphertexts, which an overdue list never reads)."""
+    qs = visible(user).filter(is_open=True, next_due__lt=today).only(*OVERDUE_FIELDS)
+    return list(qs.order_by("next_due", "pk")[:limit])
 
 
 def cases_of_member(member) -> list[RecruitmentCase]:
@@ -167,3 +196,40 @@ def cases_of_member(member) -> list[RecruitmentCase]:
 
 def violation_labels(case: RecruitmentCase) -> list[tuple[str, str]]:
     return [(code, rules.CODE_MESSAGES.get(code, code)) for code in case.violations]
+
+
+def quotas(user, year: int, org=None) -> list[dict]:
+    """DEV-P8: the quotas set in the user's scope for `year` (within `org`'s subtree when given), each with the
+    intake of its subtree that year (预备党员 approved) and its over/under state. One count per quota org."""
+    qs = restrict(LocalOption.objects.select_related("org"), user, VIEW).filter(
+        code=rules.QUOTA_CODE, effective_from__year=year
+    )
+    if org is not None:
+        qs = qs.filter(org__path__in_subtree=org.path)
+    latest: dict[int, LocalOption] = {}
+    for option in qs.order_by("org__path", "-effective_from")[:500]:
+        latest.setdefault(option.org_id, option)
+    cases = restrict(RecruitmentCase.objects.all(), user, VIEW).filter(approval_date__year=year)
+    out = []
+    for option in latest.values():
+        intake = cases.filter(org__path__in_subtree=option.org.path).count()
+        state = rules.quota_state(intake, option.value)
+        out.append({
+            "id": option.pk, "org": option.org, "org_id": option.org_id, "org_name": option.org.name, "year": year,
+            "quota": option.value, "intake": intake, "state": state, "state_label": rules.QUOTA_STATES[state],
+            "gap": max(option.value - intake, 0), "excess": max(intake - option.value, 0),
+            "version": option.version, "note": option.note,
+        })  # fmt: skip
+    return out
+
+
+def archive_documents(case: RecruitmentCase, user) -> list | None:
+    """The scans in the person's 党员档案 (members' uploaded documents) that belong to a recruitment dossier
+    (入党申请书, 谈话记录, 登记表, 政审材料, 培训证明, 入党志愿书, 转正申请书…), or None when the user may not see
+    the person's record. Downloads go through the roster's scoped, audited document view."""
+    from dangjian.members.models import Member, MemberDocument
+
+    if not restrict(Member.objects.filter(pk=case.member_id), user, "view").exists():
+        return None
+    kinds = [*rules.DOCUMENTS.values(), "培养考察登记表"]
+    return list(MemberDocument.objects.filter(member_id=case.member_id, kind__in=kinds).order_by("uploaded_at", "pk"))

@@ -147,6 +147,27 @@ CONVERT, EXTEND, CANCEL = "convert", "extend", "cancel"
 # Introducer sanctions (step 9, 细则第十四条/第十五条).
 SANCTION_PROBATION = "probation"  # 留党察看, rights not restored: cannot introduce (2014 and 2026)
 SANCTIONS_2026_BAR = frozenset({"warning", "serious_warning", "removal_from_post"})  # 影响期内：不宜 (2026 new)
+SANCTION_EXPELLED = "expelled"  # 开除党籍: no longer a member at all
+# How long each sanction bars an introducer, in months from the decision date (rules.md gives no figure: the
+# defaults follow the 纪律处分条例's periods — 警告 1 year, 严重警告 18 months, 撤销党内职务 2 years, 留党察看
+# up to 2 years — and are U: settings.RECRUITMENT_SANCTION_MONTHS overrides them). `None`: bars for good.
+SANCTION_MONTHS_DEFAULT: dict[str, int | None] = {
+    "warning": 12,
+    "serious_warning": 18,
+    "removal_from_post": 24,
+    "probation": 24,
+    "expelled": None,
+}
+# The roster's punishment records carry a free-text title (党内警告, 严重警告处分…): read the kind from it.
+# Longest words first, so that 严重警告 is not read as 警告.
+SANCTION_WORDS = (
+    ("开除党籍", "expelled"),
+    ("留党察看", "probation"),
+    ("撤销党内职务", "removal_from_post"),
+    ("严重警告", "serious_warning"),
+    ("警告", "warning"),
+)
+SANCTION_SEVERITY = ("warning", "serious_warning", "removal_from_post", "probation", "expelled")
 
 # Branch-side events: code → (step number, label). Upper-committee decisions are "decide".
 EVENTS: dict[str, tuple[int, str]] = {
@@ -174,6 +195,12 @@ EVENTS: dict[str, tuple[int, str]] = {
     "conversion_meeting": (23, "支部大会讨论转正"),
     "archive": (25, "材料归档"),
     "reopen": (0, "不批准后重新列为发展对象"),
+    "thought_report": (6, "思想汇报"),
+    "activist_notice": (3, "入党积极分子公示"),
+    "acceptance_notice": (15, "接收预备党员公示"),
+    "revote": (15, "支部大会复议"),
+    "redo_admission": (15, "重新履行接收手续"),
+    "conversion_notice": (23, "预备党员转正公示"),
     "void": (0, "认定违规发展、不予承认"),
     "transfer_out": (0, "转出（带档案）"),
 }
@@ -208,6 +235,7 @@ DOCUMENTS = {
     "application_form": "入党志愿书",
     "conversion_letter": "转正申请书",
     "probation_form": "预备党员教育考察登记表",
+    "thought_report": "思想汇报",
 }
 REQUIRED_DOCUMENTS = {
     "apply": ("application_letter",),
@@ -216,21 +244,28 @@ REQUIRED_DOCUMENTS = {
     "training": ("training_certificate",),
     "fill_form": ("application_form",),
     "conversion_application": ("conversion_letter",),
+    "thought_report": ("thought_report",),
 }
 
 # §4.5 local options (P): code → national default (None / 0 = off). Values are whole numbers.
 LOCAL_OPTION_DEFAULTS: dict[str, int] = {
     "DEV-P1": 0,  # months between application and activist confirmation (common: 6)
+    "DEV-P2": 0,  # months between an activist's written 思想汇报 (common: 3, quarterly): a reminder
     "DEV-P3": 0,  # months allowed for the pre-review after submission (common: 1): a warning
     "DEV-P4": 0,  # months a political review stays valid (common: 12)
+    "DEV-P5": 0,  # months after the branch resolution without approval → the branch re-votes (复议) (common: 3)
     "DEV-P6": 5,  # working days of the 公示 (national minimum 5; some localities 7)
+    "DEV-P6X": 0,  # working days of the extra 公示 at activist, acceptance and conversion (0: none; else ≥5)
     "DEV-P7": 0,  # months before a candidate who failed the branch vote may be re-submitted (common: 6)
 }
 LOCAL_OPTION_LABELS = {
     "DEV-P1": "递交申请书至确定为入党积极分子的最短间隔（月）",
+    "DEV-P2": "入党积极分子书面思想汇报间隔（月，提醒；按季度为3）",
     "DEV-P3": "上级党委预审期限（月，提示）",
     "DEV-P4": "政审结论有效期（月）",
+    "DEV-P5": "支部大会决议后未经审批须复议的期限（月；超过六个月须重新履行接收手续）",
     "DEV-P6": "发展对象公示期（工作日，不少于5）",
+    "DEV-P6X": "确定积极分子、接收预备党员、转正前也须公示（工作日，0为不要求，否则不少于5）",
     "DEV-P7": "支部大会未通过后再次提交的最短间隔（月）",
     "DEV-P8": "年度发展党员计划指标（人，生效日期所在年度，只适用于设置的党组织本身）",
 }
@@ -238,6 +273,19 @@ LOCAL_OPTION_LABELS = {
 LOCAL_OPTION_MAX = {"DEV-P8": 30000}
 LOCAL_OPTION_MAX_DEFAULT = 24
 NOTICE_MIN_WORKING_DAYS = 5  # step 7 (细则2026 第十三条)
+QUOTA_CODE = "DEV-P8"
+QUOTA_STATES = {"none": "未设指标", "under": "未完成指标", "met": "完成指标", "over": "超出指标"}
+
+
+def quota_state(intake: int, quota: int | None) -> str:
+    """DEV-P8 (P): the year's intake (预备党员 approved in the year) against the quota of the subtree."""
+    if quota is None:
+        return "none"
+    if intake < quota:
+        return "under"
+    return "met" if intake == quota else "over"
+
+
 PROBATION_YEARS = 1  # step 22 (第三十一条)
 LEAVING_MONTHS = 3  # step 13 (第十八条)
 
@@ -344,11 +392,48 @@ def person_problems(person: Mapping[str, object], role: str, version: str) -> st
         return f"{name}党籍状态不正常，不能担任{role}"
     if role == "入党介绍人":
         sanction = person.get("sanction") or ""
+        source = f"（{person['sanction_source']}）" if person.get("sanction_source") else ""
+        if sanction == SANCTION_EXPELLED:
+            return f"{name}受开除党籍处分{source}，不能担任入党介绍人（细则第十五条）"
         if sanction == SANCTION_PROBATION:
-            return f"{name}受留党察看处分、尚未恢复党员权利，不能担任入党介绍人（细则第十五条）"
+            return f"{name}受留党察看处分、尚未恢复党员权利{source}，不能担任入党介绍人（细则第十五条）"
         if version == "2026" and sanction in SANCTIONS_2026_BAR:
-            return f"{name}处于党纪处分影响期内，不宜担任入党介绍人（细则2026第十四条）"
+            return f"{name}处于党纪处分影响期内{source}，不宜担任入党介绍人（细则2026第十四条）"
     return None
+
+
+def sanction_kind(title: str) -> str | None:
+    """DEV-09: the kind of Party sanction a roster punishment record names (None: not a 党纪处分)."""
+    for word, kind in SANCTION_WORDS:
+        if word in (title or ""):
+            return kind
+    return None
+
+
+def sanction_months(kind: str, title: str = "", table: Mapping[str, int | None] | None = None) -> int | None:
+    """DEV-09: months a sanction of `kind` bars an introducer (None: for good). 留党察看一年 is one year."""
+    if kind == SANCTION_PROBATION and "一年" in (title or ""):
+        return 12
+    months = {**SANCTION_MONTHS_DEFAULT, **(table or {})}
+    return months.get(kind)
+
+
+def sanction_in_force(records, on: date, table: Mapping[str, int | None] | None = None) -> tuple[str, str, date] | None:
+    """DEV-09 (细则第十四条、第十五条): the most severe Party sanction among `records` (title, decision date)
+    still barring an introducer on `on`, as (kind, title, decision date); None when none bars. A sanction bars
+    from its decision date until `sanction_months` later (exclusive)."""
+    best = None
+    for title, decided in records:
+        kind = sanction_kind(title)
+        if kind is None or decided is None or decided > on:
+            continue
+        months = sanction_months(kind, title, table)
+        if months is not None and on >= add_months(decided, months):
+            continue
+        rank = SANCTION_SEVERITY.index(kind)
+        if best is None or rank > best[0]:
+            best = (rank, (kind, title, decided))
+    return best[1] if best else None
 
 
 COMMITTEE_KINDS = frozenset({"local_committee", "committee", "working_committee", "joint_committee"})
@@ -459,7 +544,8 @@ def advance(
         raise Refused(f"DEV-{EVENTS[event][0]:02d}", "本步骤须上传或登记材料：" + "、".join(missing), "documents")
     version = rule_version_for(on)
     if event != "decide":
-        _need(not awaiting or event in ("void", "transfer_out", "upper_talk"),
+        _need(not awaiting or event in ("void", "transfer_out", "upper_talk")
+              or (awaiting == APPROVAL and event in ("revote", "redo_admission")),
               "DEV-STATE", "已报上级党委，等待上级党委办理，暂不能登记下一步")  # fmt: skip
 
     def need_state(*allowed, step):
@@ -481,7 +567,45 @@ def advance(
         if months:
             _need(on >= add_months(applied, months), "DEV-P1",  # type: ignore[arg-type]
                   f"本地规定递交申请书{months}个月后方可确定为入党积极分子（DEV-P1）", "on")  # fmt: skip
+        _notice_done(case, "activist", on, data, opts)
         new.update(state=ACTIVIST, activist_date=on)
+    elif event == "activist_notice":
+        need_state(APPLICANT, step=3)
+        _need(case.get("talk_date") is not None, "DEV-03", "须先由党组织派人谈话")
+        _notice(new, "activist", data, on, opts, holidays, workdays)
+    elif event == "thought_report":
+        need_state(ACTIVIST, CANDIDATE, step=6)
+        _need(on >= case["activist_date"], "DATES_OUT_OF_ORDER", "思想汇报不能早于确定为入党积极分子", "on")  # type: ignore[operator]
+        new["last_report_date"] = _later(case.get("last_report_date"), on)
+    elif event == "acceptance_notice":
+        need_state(CANDIDATE, step=15)
+        _need(case.get("prereview_date") is not None, "DEV-13", "须经上级党委预审同意后方可公示")
+        _need(on >= case["prereview_date"], "DATES_OUT_OF_ORDER", "公示不能早于预审通过", "on")  # type: ignore[operator]
+        _notice(new, "acceptance", data, on, opts, holidays, workdays)
+    elif event == "conversion_notice":
+        need_state(PROBATIONARY, EXTENDED, step=23)
+        _need(on >= case["approval_date"], "DATES_OUT_OF_ORDER", "公示不能早于上级党委批准", "on")  # type: ignore[operator]
+        _notice(new, "conversion", data, on, opts, holidays, workdays)
+    elif event == "revote":
+        need_state(ACCEPTED, step=15)
+        months = opts["DEV-P5"]
+        _need(months, "DEV-P5", "本地未规定支部大会复议（DEV-P5）")
+        limit = add_months(case["acceptance_date"], months)  # type: ignore[arg-type]
+        _need(on > limit, "DEV-P5", f"支部大会决议后{months}个月内（{limit:%Y年%m月%d日}前）报批的无须复议", "on")
+        overdue = add_months(case["acceptance_date"], APPROVAL_MAX_MONTHS)  # type: ignore[arg-type]
+        _need(on <= overdue, "APPROVAL_OVERDUE", "支部大会决议已超过六个月，应重新履行接收手续，不能复议", "on")
+        vote = dict(data.get("vote") or {})
+        check_vote(vote)
+        if vote_passes(int(vote["due"]), int(vote["in_favour"])):
+            new["revote_date"] = on
+        else:
+            new.update(_back_to_candidate(), failed_vote_date=on)
+    elif event == "redo_admission":
+        need_state(ACCEPTED, step=15)
+        overdue = add_months(case["acceptance_date"], APPROVAL_MAX_MONTHS)  # type: ignore[arg-type]
+        _need(on > overdue, "APPROVAL_OVERDUE",
+              f"支部大会决议后六个月内（{overdue:%Y年%m月%d日}前）仍可报上级党委审批", "on")  # fmt: skip
+        new.update(_back_to_candidate())
     elif event == "file_activist":
         need_state(ACTIVIST, step=4)
         _need(case.get("filed_date") is None, "DEV-04", "已报上级党委备案")
@@ -582,6 +706,7 @@ def advance(
             case.get("political_review_date") is not None, "NO_POLITICAL_REVIEW", CODE_MESSAGES["NO_POLITICAL_REVIEW"]
         )
         _need(_trained(case), "TRAINING_INSUFFICIENT", CODE_MESSAGES["TRAINING_INSUFFICIENT"])
+        _notice_done(case, "acceptance", on, data, opts)
         if version == "2026":
             limit = add_months(case["prereview_date"], ASSEMBLY_MONTHS)  # type: ignore[arg-type]
             late = f"支部党员大会应在预审通过后一个月内（{limit:%Y年%m月%d日}前）召开；已超期，应重新报预审"
@@ -589,17 +714,17 @@ def advance(
         vote = dict(data.get("vote") or {})
         check_vote(vote)
         if vote_passes(int(vote["due"]), int(vote["in_favour"])):
-            new.update(state=ACCEPTED, acceptance_date=on, awaiting=APPROVAL, failed_vote_date=None)
+            new.update(state=ACCEPTED, acceptance_date=on, awaiting=APPROVAL, failed_vote_date=None, revote_date=None)
         else:
-            new.update(failed_vote_date=on, prereview_date=None, form_date=None, committee_review_date=None)
+            new.update(failed_vote_date=on, prereview_date=None, form_date=None, committee_review_date=None,
+                       acceptance_notice_start=None, acceptance_notice_end=None)  # fmt: skip
     elif event == "upper_talk":
         need_state(ACCEPTED, step=16)
         _need(on >= case["acceptance_date"], "DATES_OUT_OF_ORDER", "谈话不能早于支部大会")  # type: ignore[operator]
         new["upper_talk_date"] = on
     elif event == "reopen":
         _need(state == NOT_APPROVED, "DEV-17", "只有上级党委不批准的档案才能重新列为发展对象")
-        new.update(state=CANDIDATE, acceptance_date=None, upper_talk_date=None, prereview_date=None, form_date=None,
-                   committee_review_date=None, awaiting="")  # fmt: skip
+        new.update(_back_to_candidate())
     elif event == "place_in_group":
         need_state(PROBATIONARY, EXTENDED, step=19)
         new["placed_date"] = on
@@ -626,6 +751,7 @@ def advance(
             _need(on >= end, "DEV-22", f"预备期至{end:%Y年%m月%d日}届满，届满后方可讨论转正或延长预备期", "on")  # type: ignore[str-format]
         if outcome == CONVERT:
             _need(case.get("conversion_application_date") is not None, "DEV-22", "须先由本人提出书面转正申请")
+            _notice_done(case, "conversion", on, data, opts)
         if outcome == EXTEND:
             _need(not case.get("extension_months"), "DEV-23", "预备期只能延长一次（细则第三十二条）")
             months = data.get("months")
@@ -648,7 +774,7 @@ def advance(
         _need((data.get("reason") or "").strip(), "DEV-XFER", "请填写转往的党组织", "reason")
         new.update(state=TRANSFERRED_OUT, awaiting="", closed_date=on)
     elif event == "decide":
-        new = _decide(case, new, data, on)
+        new = _decide(case, new, data, on, opts)
     else:
         raise Refused("DEV-STATE", f"未知的步骤：{event}")
 
@@ -661,12 +787,48 @@ def advance(
     return new
 
 
+def _back_to_candidate() -> dict:
+    """Back to 发展对象 before the committee review: the admission procedure is done again (reopen after
+    NOT_APPROVED; a failed 复议; a resolution left unapproved beyond six months). A new assembly then sets a new
+    acceptance date, from which the probation runs (DEV-P5)."""
+    keys = ("acceptance_date", "upper_talk_date", "prereview_date", "form_date", "committee_review_date",
+            "revote_date", "acceptance_notice_start", "acceptance_notice_end")  # fmt: skip
+    return {"state": CANDIDATE, "awaiting": "", **dict.fromkeys(keys)}
+
+
+NOTICE_LABELS = {"activist": "确定为入党积极分子", "acceptance": "支部大会讨论接收", "conversion": "讨论转正"}
+
+
+def _notice(new: dict, kind: str, data, on: date, opts, holidays, workdays) -> None:
+    """DEV-P6 (P): a 公示 at activist confirmation, acceptance or conversion; at least DEV-P6X working days
+    (never fewer than 5)."""
+    end = _date(data, "notice_end")
+    need_days = max(opts.get("DEV-P6X") or 0, NOTICE_MIN_WORKING_DAYS)
+    got = working_days(on, end, holidays, workdays)
+    _need(got >= need_days, "DEV-P6", f"公示期为{got}个工作日，应不少于{need_days}个工作日", "notice_end")
+    new.update({f"{kind}_notice_start": on, f"{kind}_notice_end": end})
+
+
+def _notice_done(case: Mapping[str, object], kind: str, on: date, data, opts) -> None:
+    """DEV-P6 (P): where the extra notices are in force, the step waits for its notice to end unblocked."""
+    days = opts.get("DEV-P6X") or 0
+    if not days:
+        return
+    end = case.get(f"{kind}_notice_end")
+    what = NOTICE_LABELS[kind]
+    _need(
+        end is not None, "DEV-P6", f"本地规定{what}前须公示不少于{max(days, NOTICE_MIN_WORKING_DAYS)}个工作日（DEV-P6）"
+    )
+    _need(on > end and not data.get("notice_blocked"), "DEV-P6",  # type: ignore[operator]
+          f"公示期满且公示结果不影响{what}后方可办理（DEV-P6）", "on")  # fmt: skip
+
+
 def _trained(case: Mapping[str, object]) -> bool:
     days, hours = case.get("training_days") or 0, case.get("training_hours") or 0
     return days >= TRAINING_MIN_DAYS or hours >= TRAINING_MIN_HOURS  # type: ignore[operator]
 
 
-def _decide(case: Mapping[str, object], new: dict, data: Mapping[str, object], on: date) -> dict:
+def _decide(case: Mapping[str, object], new: dict, data: Mapping[str, object], on: date, opts) -> dict:
     """The upper committee's decisions on its queues: approve or return with a reason."""
     queue = data.get("queue")
     awaiting = case.get("awaiting") or ""
@@ -700,6 +862,13 @@ def _decide(case: Mapping[str, object], new: dict, data: Mapping[str, object], o
         if approve:
             _need(data.get("approver_ok", False), "RUR-12", RUR12_MESSAGE)
             _need(case.get("upper_talk_date") is not None, "DEV-16", "审批前须由上级党委派人谈话")
+            months = opts.get("DEV-P5") or 0
+            if months:
+                limit = add_months(case["acceptance_date"], months)  # type: ignore[arg-type]
+                revoted = case.get("revote_date")
+                _need(on <= limit or (revoted is not None and revoted > limit), "DEV-P5",
+                      f"支部大会决议后{months}个月内（{limit:%Y年%m月%d日}前）未经审批，须由支部大会复议后再审批（DEV-P5）",
+                      "on")  # fmt: skip
             new.update(state=PROBATIONARY, approval_date=on, awaiting="")
         else:
             new.update(state=NOT_APPROVED, awaiting="", not_approved_date=on)
@@ -713,7 +882,8 @@ def _decide(case: Mapping[str, object], new: dict, data: Mapping[str, object], o
             elif outcome == EXTEND:
                 new.update(state=EXTENDED, extension_months=case.get("pending_extension_months"),
                            conversion_meeting_date=None, conversion_approval_date=None,
-                           conversion_application_date=None)  # fmt: skip
+                           conversion_application_date=None, conversion_notice_start=None,
+                           conversion_notice_end=None)  # fmt: skip
             else:
                 new.update(state=CANCELLED, closed_date=on)
         else:
@@ -725,20 +895,41 @@ def _decide(case: Mapping[str, object], new: dict, data: Mapping[str, object], o
 # ---------------------------------------------------------------------------------------- next steps & deadlines
 
 
-def next_events(case: Mapping[str, object]) -> list[str]:
-    """The branch events that may come next from the case's state (§4.3), before date guards."""
+def next_events(
+    case: Mapping[str, object], options: Mapping[str, int] | None = None, today: date | None = None
+) -> list[str]:
+    """The branch events that may come next from the case's state (§4.3), before date guards. With the local
+    `options` in force the DEV-P2/P5/P6 steps appear; with `today`, the steps a passed deadline opens."""
+    opts = {**LOCAL_OPTION_DEFAULTS, **(options or {})}
+    notices = bool(opts["DEV-P6X"])
     state, awaiting = case.get("state"), case.get("awaiting") or ""
     if state in TERMINAL:
         return ["archive"] if state == FULL and case.get("archived_date") is None else []
     if awaiting:
-        return ["upper_talk"] if awaiting == APPROVAL and case.get("upper_talk_date") is None else []
+        if awaiting != APPROVAL:
+            return []
+        out = ["upper_talk"] if case.get("upper_talk_date") is None else []
+        accepted = case.get("acceptance_date")
+        if today is not None and accepted is not None:
+            if opts["DEV-P5"] and case.get("revote_date") is None and today > add_months(accepted, opts["DEV-P5"]):  # type: ignore[arg-type]
+                out.append("revote")
+            if today > add_months(accepted, APPROVAL_MAX_MONTHS):  # type: ignore[arg-type]
+                out.append("redo_admission")
+        return out
     out: list[str] = []
     if state == APPLICANT:
-        out = ["confirm_activist"] if case.get("talk_date") else ["talk"]
+        if not case.get("talk_date"):
+            out = ["talk"]
+        elif notices and case.get("activist_notice_end") is None:
+            out = ["activist_notice"]
+        else:
+            out = ["confirm_activist"]
     elif state == ACTIVIST:
         if case.get("filed_date") is None:
             out.append("file_activist")
         out += ["assign_mentors", "assess", "training"]
+        if opts["DEV-P2"]:
+            out.append("thought_report")
         if case.get("filed_date") is not None:
             if case.get("consent_date") is not None:
                 out.append("confirm_candidate" if case.get("notice_end") else "publish_notice")
@@ -748,7 +939,12 @@ def next_events(case: Mapping[str, object]) -> list[str]:
                 out.append("propose_candidate")
     elif state == CANDIDATE:
         if case.get("prereview_date") is not None:
-            out = ["assembly"] if case.get("form_date") else ["fill_form"]
+            if not case.get("form_date"):
+                out = ["fill_form"]
+            elif notices and case.get("acceptance_notice_end") is None:
+                out = ["acceptance_notice"]
+            else:
+                out = ["assembly"]
         else:
             if case.get("introducer_count") != 2:
                 out.append("assign_introducers")
@@ -765,6 +961,8 @@ def next_events(case: Mapping[str, object]) -> list[str]:
         out.append("probation_assess")
         if case.get("conversion_application_date") is None:
             out.append("conversion_application")
+        if notices and case.get("conversion_notice_end") is None:
+            out.append("conversion_notice")
         out.append("conversion_meeting")
     elif state == NOT_APPROVED:
         out = ["reopen"]
@@ -781,12 +979,18 @@ def deadline(case: Mapping[str, object], options: Mapping[str, int] | None = Non
     if state == ACTIVIST and case.get("activist_date"):
         last = case.get("last_assessment_date") or case["activist_date"]
         due.append((add_months(last, 6), "DEV-06", "半年培养考察"))  # type: ignore[arg-type]
+        if opts["DEV-P2"]:
+            last = case.get("last_report_date") or case["activist_date"]
+            due.append((add_months(last, opts["DEV-P2"]), "DEV-P2", "思想汇报"))  # type: ignore[arg-type]
     if state == CANDIDATE and case.get("prereview_date") and _version_on(case["prereview_date"]) == "2026":  # type: ignore[arg-type]
         due.append((add_months(case["prereview_date"], ASSEMBLY_MONTHS), "ASSEMBLY_LATE", "召开支部党员大会"))  # type: ignore[arg-type]
     if awaiting == PREREVIEW and opts["DEV-P3"] and case.get("prereview_submitted_date"):
         due.append((add_months(case["prereview_submitted_date"], opts["DEV-P3"]), "DEV-P3", "上级党委预审"))  # type: ignore[arg-type]
     if awaiting == APPROVAL and case.get("acceptance_date"):
-        due.append((add_months(case["acceptance_date"], APPROVAL_MONTHS), "APPROVAL_LATE", "上级党委审批"))  # type: ignore[arg-type]
+        if opts["DEV-P5"] and case.get("revote_date") is None:
+            due.append((add_months(case["acceptance_date"], opts["DEV-P5"]), "DEV-P5", "上级党委审批（逾期须复议）"))  # type: ignore[arg-type]
+        else:
+            due.append((add_months(case["acceptance_date"], APPROVAL_MONTHS), "APPROVAL_LATE", "上级党委审批"))  # type: ignore[arg-type]
     if state in ON_PROBATION:
         if case.get("oath_date") is None and case.get("approval_date") and _version_on(case["approval_date"]) == "2026":  # type: ignore[arg-type]
             due.append((add_months(case["approval_date"], OATH_MONTHS), "OATH_LATE", "入党宣誓"))  # type: ignore[arg-type]

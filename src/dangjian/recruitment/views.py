@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
@@ -17,8 +18,8 @@ from dangjian.members.choices import MemberStatus, Stage
 from dangjian.members.models import Member
 from dangjian.orgs.models import Org
 from dangjian.recruitment import actions, importer, queries, rules
-from dangjian.recruitment.forms import DecisionForm, OptionForm, StartForm, StepForm, TransferForm
-from dangjian.recruitment.models import CaseState, LocalOption, RecruitmentCase
+from dangjian.recruitment.forms import DecisionForm, OptionForm, QuotaForm, StartForm, StepForm, TransferForm
+from dangjian.recruitment.models import CaseImport, CaseState, ImportState, LocalOption, RecruitmentCase
 
 DOMAIN_ERRORS = (RuleViolation, ConcurrentEdit, OutOfScope)
 PER_PAGE = 50
@@ -142,6 +143,7 @@ class CaseDetailView(ScopedView):
                 case.awaiting and approver and user_may_act_on_path(request.user, queries.APPROVE, approver.path)
             ),
             "can_change": can_change,
+            "archive": queries.archive_documents(case, request.user),
         }
         return render(request, "recruitment/case.html", context)
 
@@ -285,19 +287,23 @@ class OverviewView(ScopedView):
         self.check_permission()
         today = timezone.localdate()
         org = _org_param(request)
-        params = {k: request.GET.get(k, "") for k in ("state", "overdue", "broken", "open")}
+        params = {k: request.GET.get(k, "") for k in ("state", "overdue", "broken", "open", "rule")}
         params["org_obj"] = org
         page = Paginator(queries.filtered(request.user, params, today), PER_PAGE).get_page(request.GET.get("page"))
+        memo: dict = {}
         counts = Paginator(queries.counts_per_org(request.user, org), PER_PAGE).get_page(request.GET.get("cpage"))
         query = request.GET.copy()
         query.pop("page", None)
         context = {
             "page": page,
-            "cards": [queries.card(c, today) for c in page.object_list],
+            "cards": [queries.card(c, today, memo) for c in page.object_list],
             "counts": counts,
             "totals": queries.totals(request.user, today, org),
-            "quota": actions.quota_for(org, today.year) if org else None,
+            "quotas": queries.quotas(request.user, today.year, org),
+            "can_quota": has_permission(request.user, actions.OPTIONS),
+            "year": today.year,
             "states": CaseState.choices,
+            "rule_codes": sorted(rules.CODE_MESSAGES.items()),
             "params": params,
             "org": org,
             "query": query.urlencode(),
@@ -341,6 +347,58 @@ class OptionsView(ScopedView):
         return render(self.request, "recruitment/options.html", context, status=status)
 
 
+class QuotaView(ScopedView):
+    """DEV-P8: the county sets each subtree's yearly development quota and sees the intake against it."""
+
+    queryset = LocalOption.objects.select_related("org")
+    action = "change"
+
+    def year(self):
+        raw = self.request.GET.get("year", "")
+        return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else timezone.localdate().year
+
+    def get(self, request):
+        self.check_permission()
+        year = self.year()
+        initial = {"year": year}
+        org = _org_param(request)
+        if org is not None:
+            current = next((q for q in queries.quotas(request.user, year, org) if q["org_id"] == org.pk), None)
+            if current:
+                initial.update(quota=current["quota"], version=current["version"], note=current["note"])
+        return self.render(QuotaForm(initial=initial), year, org)
+
+    def post(self, request):
+        self.check_permission()
+        form = QuotaForm(request.POST)
+        org = _org_param_post(request)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                if org is None:
+                    raise OutOfScope("请选择党组织。")
+                actions.set_quota(
+                    org, d["year"], d["quota"], actor=request.user, note=d["note"], expected_version=d.get("version")
+                )
+            except DOMAIN_ERRORS as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, f"已设置{org.name}{d['year']}年发展党员计划指标。")
+                return redirect(f"{reverse('recruitment:quota')}?year={d['year']}")
+        year = form.cleaned_data.get("year") if form.is_valid() else self.year()
+        return self.render(form, year or self.year(), org, status=400)
+
+    def render(self, form, year, org=None, status=200):
+        context = {
+            "form": form,
+            "year": year,
+            "chosen": org,
+            "rows": queries.quotas(self.request.user, year),
+            "orgs": restrict(Org.objects.active(), self.request.user, actions.OPTIONS).order_by("path")[:500],
+        }
+        return render(self.request, "recruitment/quota.html", context, status=status)
+
+
 def _org_param_post(request):
     raw = request.POST.get("org", "")
     if not raw.isdigit():
@@ -348,44 +406,117 @@ def _org_param_post(request):
     return restrict(Org.objects.all(), request.user, actions.OPTIONS).filter(pk=int(raw)).first()
 
 
+IMPORT_PERM = "recruitment.change_recruitmentcase"
+
+
+def _xlsx(data: bytes, filename: str):
+    import io
+
+    from django.http import FileResponse
+
+    content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return FileResponse(io.BytesIO(data), as_attachment=True, filename=filename, content_type=content_type)
+
+
 class ImportView(ScopedView):
-    """Upload a spreadsheet of existing cases: preview with errors and rule warnings; commit all or nothing."""
+    """Upload a spreadsheet of existing cases: every row is checked at once (errors and rule warnings, row by
+    row, on the batch page); the batch is then committed all or nothing, and can be rolled back."""
 
-    queryset = RecruitmentCase.objects.all()
-    action = "change"
+    queryset = CaseImport.objects.select_related("created_by")
+    action = IMPORT_PERM
 
-    def get(self, request):
+    def get(self, request, error: str = "", status: int = 200):
         self.check_permission()
-        return render(request, "recruitment/import.html", {"columns": list(importer.COLUMNS)})
+        context = {
+            "columns": list(importer.COLUMNS),
+            "required": importer.REQUIRED,
+            "batches": self.get_queryset().order_by("-created_at")[:20],
+            "error": error,
+        }
+        return render(request, "recruitment/import.html", context, status=status)
 
     def post(self, request):
-        import tempfile
-        from pathlib import Path
-
         self.check_permission()
         upload = request.FILES.get("file")
-        context: dict = {"columns": list(importer.COLUMNS)}
         if upload is None:
-            context["error"] = "请选择要导入的 xlsx 文件。"
-            return render(request, "recruitment/import.html", context, status=400)
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "upload.xlsx"
-            with path.open("wb") as fh:
-                for chunk in upload.chunks():
-                    fh.write(chunk)
-            try:
-                if request.POST.get("commit"):
-                    n = importer.commit(path, user=request.user)
-                    messages.success(request, f"已导入 {n} 份发展党员档案。")
-                    return redirect("recruitment:overview")
-                context["rows"] = importer.preview(path, user=request.user)
-            except importer.ImportFileError as exc:
-                context["error"] = str(exc)
-            except DOMAIN_ERRORS as exc:
-                context["error"] = str(exc)
-                context["rows"] = importer.preview(path, user=request.user)
-        status = 400 if "error" in context else 200
-        rows = context.get("rows") or []
-        context["error_rows"] = sum(1 for r in rows if r.errors)
-        context["warning_rows"] = sum(1 for r in rows if r.warnings)
-        return render(request, "recruitment/import.html", context, status=status)
+            return self.get(request, "请选择要导入的 xlsx 文件。", 400)
+        try:
+            batch = importer.store_upload(upload, user=request.user)
+            importer.run_preview(batch, user=request.user)
+        except importer.ImportFileError as exc:
+            return self.get(request, str(exc), 400)
+        except DOMAIN_ERRORS as exc:
+            return self.get(request, str(exc), 400)
+        return redirect("recruitment:import_batch", pk=batch.pk)
+
+
+class ImportTemplateView(ScopedView):
+    queryset = CaseImport.objects.all()
+    action = IMPORT_PERM
+
+    def get(self, request):
+        import io
+
+        self.check_permission()
+        buffer = io.BytesIO()
+        importer.write_template(buffer)
+        return _xlsx(buffer.getvalue(), "发展党员档案导入模板.xlsx")
+
+
+class ImportBatchView(ScopedView):
+    queryset = CaseImport.objects.select_related("created_by", "org")
+    action = IMPORT_PERM
+
+    def get(self, request, pk):
+        batch = self.get_object(pk=pk)
+        rows = Paginator(batch.report, 100).get_page(request.GET.get("page"))
+        context = {
+            "batch": batch,
+            "rows": rows,
+            "can_commit": batch.state == ImportState.PREVIEWED and batch.error_rows == 0,
+            "can_rollback": batch.state == ImportState.COMMITTED,
+        }
+        return render(request, "recruitment/import_batch.html", context)
+
+
+class ImportCommitView(ScopedView):
+    queryset = CaseImport.objects.all()
+    action = IMPORT_PERM
+
+    def post(self, request, pk):
+        batch = self.get_object(pk=pk)
+        try:
+            n = importer.commit(batch, user=request.user)
+        except DOMAIN_ERRORS as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"已导入 {n} 份发展党员档案。")
+        return redirect("recruitment:import_batch", pk=batch.pk)
+
+
+class ImportRollbackView(ScopedView):
+    queryset = CaseImport.objects.all()
+    action = IMPORT_PERM
+
+    def post(self, request, pk):
+        batch = self.get_object(pk=pk)
+        try:
+            n = importer.rollback(batch, user=request.user)
+        except DOMAIN_ERRORS as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"已撤销本批导入：删除 {n} 份发展党员档案。")
+        return redirect("recruitment:import_batch", pk=batch.pk)
+
+
+class ImportReportView(ScopedView):
+    queryset = CaseImport.objects.all()
+    action = IMPORT_PERM
+
+    def get(self, request, pk):
+        import io
+
+        batch = self.get_object(pk=pk)
+        buffer = io.BytesIO()
+        importer.write_report(buffer, batch)
+        return _xlsx(buffer.getvalue(), f"发展档案导入结果-{batch.pk}.xlsx")

@@ -110,10 +110,12 @@ def test_step_out_of_order_is_refused(applicant, personas):
 
 
 def test_missing_document_is_refused(applicant, personas):
+    before = state()
     with pytest.raises(RuleViolation) as caught:
         actions.record_step(applicant, "talk", actor=personas["village_secretary"], on=date(2026, 6, 10))
     assert caught.value.rule_id == "DEV-02"
     assert "谈话记录" in caught.value.message
+    assert state() == before
 
 
 def test_prereview_by_a_general_branch_is_refused_RUR_12(orgs, personas, drive, people, helper):

@@ -143,3 +143,58 @@ def test_transfer_and_counts(api_for, applicant, orgs):
     counts = client.get("/api/v1/recruitment-cases/counts/").json()
     assert counts["results"][0]["counts"] == {"applicant": 1}
     assert RecruitmentCase.objects.get(pk=applicant.pk).application_date == date(2026, 6, 1)
+
+
+def test_quota_set_list_versioned_and_scoped(api_for, orgs):
+    from dangjian.recruitment.models import LocalOption
+
+    admin = api_for("county_admin")
+    body = {"org": orgs["town"].pk, "year": 2029, "quota": 2}
+    created = admin.post("/api/v1/recruitment-quotas/", body, format="json")
+    assert created.status_code == 201, created.json()
+    row = created.json()
+    assert (row["quota"], row["intake"], row["state"], row["gap"], row["version"]) == (2, 0, "under", 2, 1)
+    changed = admin.post("/api/v1/recruitment-quotas/", {**body, "quota": 0, "version": 1}, format="json")
+    assert changed.json()["state"] == "met"
+    stale = admin.post("/api/v1/recruitment-quotas/", {**body, "quota": 9, "version": 1}, format="json")
+    assert stale.status_code == 409
+    listed = admin.get("/api/v1/recruitment-quotas/?year=2029").json()
+    assert [(q["org_id"], q["quota"]) for q in listed] == [(orgs["town"].pk, 0)]
+    assert admin.get("/api/v1/recruitment-quotas/?year=abc").status_code == 400
+    # a branch secretary may read the quotas of its scope (none: the quota is on the town) but not set one
+    secretary = api_for("village_secretary")
+    assert secretary.get("/api/v1/recruitment-quotas/").json() == []
+    refused = secretary.post("/api/v1/recruitment-quotas/", {**body, "org": orgs["village"].pk}, format="json")
+    assert refused.status_code == 403
+    outside = api_for("town_secretary").post(
+        "/api/v1/recruitment-quotas/", {**body, "org": orgs["town2"].pk}, format="json"
+    )
+    assert outside.status_code == 404
+    assert LocalOption.objects.get().value == 0
+
+
+def test_import_upload_commit_rollback_through_the_api(api_for, orgs, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangjian.recruitment.tests.test_import import applicant, workbook
+
+    a = applicant(orgs, "郑一", 31)
+    data = workbook(tmp_path, [["郑一", a, "2023-01-02", "2023-03-01", "", ""]])
+    client = api_for("village_secretary")
+    created = client.post(
+        "/api/v1/recruitment-imports/", {"file": SimpleUploadedFile("c.xlsx", data)}, format="multipart"
+    )
+    assert created.status_code == 201, created.json()
+    batch = created.json()
+    assert batch["report"][0]["warnings"][0][0] == "TALK_LATE"
+    committed = client.post(f"/api/v1/recruitment-imports/{batch['id']}/commit/")
+    assert committed.json()["state"] == "committed"
+    assert RecruitmentCase.objects.count() == 1
+    assert client.post(f"/api/v1/recruitment-imports/{batch['id']}/commit/").status_code == 400
+    outside = api_for("security_admin").post(f"/api/v1/recruitment-imports/{batch['id']}/rollback/")
+    assert outside.status_code == 403
+    rolled = client.post(f"/api/v1/recruitment-imports/{batch['id']}/rollback/")
+    assert rolled.json()["state"] == "rolled_back"
+    assert not RecruitmentCase.objects.exists()
+    bad = client.post("/api/v1/recruitment-imports/", {"file": SimpleUploadedFile("c.xlsx", b"x")}, format="multipart")
+    assert bad.status_code == 400

@@ -479,6 +479,152 @@ def test_next_events_follow_the_state():
     assert rules.next_events(walk("full")) == ["archive"]
 
 
+# ---------------------------------------------------------------------------------------- DEV-P2, P5, P6
+
+
+def local(case, event, on, options, **data):
+    return advance(case, event, {"on": on, "documents": ALL_DOCS, **data}, today=TODAY, options=options)
+
+
+def test_DEV_P2_quarterly_thought_report_is_a_deadline_and_a_step():
+    case = walk("filed")
+    assert rules.deadline(case, {"DEV-P2": 3})[0::2] == ("DEV-P2", date(2026, 10, 31))
+    assert "thought_report" in rules.next_events(case, {"DEV-P2": 3})
+    assert "thought_report" not in rules.next_events(case)
+    case = local(case, "thought_report", date(2026, 10, 20), {"DEV-P2": 3})
+    assert case["last_report_date"] == date(2026, 10, 20)
+    assert rules.deadline(case, {"DEV-P2": 3})[0::2] == ("DEV-P2", date(2027, 1, 20))
+    with pytest.raises(Refused) as caught:
+        advance(case, "thought_report", {"on": date(2026, 11, 1), "documents": []}, today=TODAY)
+    assert caught.value.rule_id == "DEV-06"  # the written report is the step's document
+
+
+P5 = {"DEV-P5": 3}
+
+
+def test_DEV_P5_unapproved_beyond_three_months_needs_a_revote():
+    case = walk("upper_talk")
+    assert rules.deadline(case, P5)[0::2] == ("DEV-P5", date(2028, 2, 10))
+    with pytest.raises(Refused) as caught:
+        local(case, "decide", date(2028, 3, 1), P5, queue="approval", approve=True, approver_ok=True)
+    assert caught.value.rule_id == "DEV-P5"
+    with pytest.raises(Refused) as caught:
+        local(case, "revote", date(2028, 1, 5), P5, vote=VOTE)  # still within three months
+    assert caught.value.rule_id == "DEV-P5"
+    assert "revote" in rules.next_events(case, P5, date(2028, 2, 20))
+    case = local(case, "revote", date(2028, 2, 20), P5, vote=VOTE)
+    assert case["revote_date"] == date(2028, 2, 20)
+    case = local(case, "decide", date(2028, 3, 1), P5, queue="approval", approve=True, approver_ok=True)
+    assert case["state"] == "probationary"
+    assert case["acceptance_date"] == date(2027, 11, 10)  # the probation still runs from the first resolution
+    assert rules.invariant_problems(case) == []
+
+
+def test_DEV_P5_failed_revote_returns_to_candidate():
+    case = local(walk("upper_talk"), "revote", date(2028, 2, 20), P5, vote={**VOTE, "in_favour": 4, "against": 4})
+    assert case["state"] == "candidate"
+    assert case["acceptance_date"] is None
+    assert case["awaiting"] == ""
+
+
+def test_DEV_P5_beyond_six_months_redo_admission_and_probation_from_the_new_assembly():
+    case = walk("upper_talk")
+    with pytest.raises(Refused) as caught:
+        local(case, "redo_admission", date(2028, 4, 1), P5)
+    assert caught.value.rule_id == "APPROVAL_OVERDUE"
+    with pytest.raises(Refused) as caught:
+        local(case, "revote", date(2028, 5, 20), P5, vote=VOTE)
+    assert caught.value.rule_id == "APPROVAL_OVERDUE"
+    assert "redo_admission" in rules.next_events(case, P5, date(2028, 5, 20))
+    case = local(case, "redo_admission", date(2028, 5, 20), P5)
+    assert case["state"] == "candidate"
+    assert case["acceptance_date"] is None
+    case = step(case, "committee_review", date(2028, 5, 25))
+    case = step(case, "request_prereview", date(2028, 5, 26))
+    case = decide(case, "prereview", date(2028, 6, 1))
+    case = step(case, "fill_form", date(2028, 6, 2))
+    case = step(case, "assembly", date(2028, 6, 10), vote=VOTE)
+    assert case["acceptance_date"] == date(2028, 6, 10)
+    assert rules.probation_end(case) == date(2029, 6, 10)
+    assert rules.invariant_problems(case) == []
+
+
+X = {"DEV-P6X": 7}
+
+
+def test_DEV_P6_extra_notice_before_activist_confirmation():
+    case = walk("talk")
+    assert rules.next_events(case, X) == ["activist_notice", "void", "transfer_out"]
+    with pytest.raises(Refused) as caught:
+        local(case, "confirm_activist", date(2026, 8, 1), X, recommended_by="members")
+    assert caught.value.rule_id == "DEV-P6"
+    with pytest.raises(Refused) as caught:  # 5 working days where the locality asks 7
+        local(case, "activist_notice", date(2026, 7, 20), X, notice_end=date(2026, 7, 24))
+    assert caught.value.rule_id == "DEV-P6"
+    case = local(case, "activist_notice", date(2026, 7, 20), X, notice_end=date(2026, 7, 28))
+    with pytest.raises(Refused):
+        local(case, "confirm_activist", date(2026, 7, 28), X, recommended_by="members")  # notice not over
+    case = local(case, "confirm_activist", date(2026, 7, 31), X, recommended_by="members")
+    assert case["state"] == "activist"
+
+
+def test_DEV_P6_extra_notice_before_acceptance_and_conversion():
+    case = walk("fill_form")
+    assert rules.next_events(case, X)[0] == "acceptance_notice"
+    with pytest.raises(Refused) as caught:
+        local(case, "assembly", date(2027, 11, 10), X, vote=VOTE)
+    assert caught.value.rule_id == "DEV-P6"
+    case = local(case, "acceptance_notice", date(2027, 10, 26), X, notice_end=date(2027, 11, 5))
+    case = local(case, "assembly", date(2027, 11, 10), X, vote=VOTE)
+    assert case["state"] == "accepted"
+    case = walk("conversion_application")
+    with pytest.raises(Refused) as caught:
+        local(case, "conversion_meeting", date(2028, 11, 15), X, outcome="convert", vote=VOTE)
+    assert caught.value.rule_id == "DEV-P6"
+    case = local(case, "conversion_notice", date(2028, 11, 1), X, notice_end=date(2028, 11, 10))
+    case = local(case, "conversion_meeting", date(2028, 11, 15), X, outcome="convert", vote=VOTE)
+    assert case["awaiting"] == "conversion"
+
+
+@pytest.mark.parametrize(
+    ("name", "records", "on", "expected"),
+    [
+        ("DEV-09 no records", [], date(2027, 1, 1), None),
+        ("DEV-09 a reward-like title is no sanction", [("优秀共产党员", date(2026, 7, 1))], date(2027, 1, 1), None),
+        ("DEV-09 warning within a year", [("党内警告", date(2026, 3, 1))], date(2027, 2, 28), "warning"),
+        ("DEV-09 warning after a year", [("党内警告", date(2026, 3, 1))], date(2027, 3, 1), None),
+        (
+            "DEV-09 serious warning 18 months",
+            [("严重警告处分", date(2026, 3, 1))],
+            date(2027, 8, 31),
+            "serious_warning",
+        ),
+        (
+            "DEV-09 removal from post 2 years",
+            [("撤销党内职务", date(2025, 3, 1))],
+            date(2027, 2, 1),
+            "removal_from_post",
+        ),
+        ("DEV-09 留党察看一年 ends after a year", [("留党察看一年", date(2026, 1, 1))], date(2027, 1, 1), None),
+        ("DEV-09 留党察看 two years", [("留党察看", date(2026, 1, 1))], date(2027, 6, 1), "probation"),
+        ("DEV-09 decided later than the day", [("党内警告", date(2027, 3, 1))], date(2027, 1, 1), None),
+        (
+            "DEV-09 the most severe wins",
+            [("党内警告", date(2026, 6, 1)), ("留党察看二年", date(2026, 1, 1))],
+            date(2027, 1, 1),
+            "probation",
+        ),
+    ],
+)
+def test_sanction_in_force_from_roster_records(name, records, on, expected):
+    found = rules.sanction_in_force(records, on)
+    assert (found[0] if found else None) == expected
+
+
+def test_sanction_periods_are_configurable():
+    assert rules.sanction_in_force([("党内警告", date(2026, 3, 1))], date(2026, 10, 1), {"warning": 6}) is None
+
+
 # ---------------------------------------------------------------------------------------- property test
 
 EVENT_NAMES = [e for e in rules.EVENTS if e != "apply"] + ["decide"] * 4
@@ -526,9 +672,12 @@ DATA = st.fixed_dictionaries(
 STEPS = st.lists(st.tuples(st.sampled_from(EVENT_NAMES), st.integers(0, 200), DATA), min_size=5, max_size=80)
 
 
+LOCAL = {"DEV-P1": 6, "DEV-P2": 3, "DEV-P4": 12, "DEV-P5": 3, "DEV-P6": 7, "DEV-P6X": 5, "DEV-P7": 6}
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(start=st.dates(date(2013, 1, 1), date(2028, 1, 1)), steps=STEPS)
-def test_no_sequence_of_allowed_events_reaches_an_invalid_case(start, steps):
+@given(start=st.dates(date(2013, 1, 1), date(2028, 1, 1)), steps=STEPS, options=st.sampled_from([{}, LOCAL]))
+def test_no_sequence_of_allowed_events_reaches_an_invalid_case(start, steps, options):
     case = step({"birth_date": date(1990, 1, 1)}, "apply", start)
     day = start
     for event, gap, data in steps:
@@ -537,7 +686,7 @@ def test_no_sequence_of_allowed_events_reaches_an_invalid_case(start, steps):
         payload["notice_end"] = day + timedelta(days=data.get("notice_days", 7))
         before = dict(case)
         try:
-            case = advance(case, event, payload, today=TODAY)
+            case = advance(case, event, payload, today=TODAY, options=options)
         except Refused as refused:
             problem = refused
         else:

@@ -170,7 +170,45 @@ def test_overview_shows_the_year_quota_of_the_org(client_as, orgs):
     )
     assert response.status_code == 302
     body = client.get(reverse("recruitment:overview") + f"?org={orgs['town'].pk}").content.decode()
-    assert 'id="quota">120<' in body
+    assert 'data-state="under"' in body
+    assert "<td>120</td>" in body
+    assert "未完成指标" in body
+
+
+def test_county_sets_and_changes_a_quota_versioned_and_audited(client_as, orgs, applicant, drive):
+    from dangjian.core.models import AuditEvent
+    from dangjian.recruitment.models import LocalOption
+
+    drive(applicant, "approval")  # one 预备党员 approved in 2028
+    client = client_as("county_admin")
+    url = reverse("recruitment:quota")
+    body = {"org": orgs["town"].pk, "year": 2028, "quota": 1, "note": "县委组织部2028年计划"}
+    assert client.post(url, body).status_code == 302
+    option = LocalOption.objects.get(code="DEV-P8", org=orgs["town"])
+    assert option.effective_from == date(2028, 1, 1)
+    page = client.get(url + "?year=2028").content.decode()
+    assert 'data-state="met"' in page
+    edit = client.get(url + f"?year=2028&org={orgs['town'].pk}").content.decode()
+    assert 'name="version" value="1"' in edit
+    response = client.post(url, {**body, "quota": 0, "version": 1})
+    assert response.status_code == 302
+    assert 'data-state="over"' in client.get(url + "?year=2028").content.decode()
+    stale = client.post(url, {**body, "quota": 5, "version": 1})
+    assert stale.status_code == 400
+    assert "已被他人修改" in stale.content.decode()
+    option.refresh_from_db()
+    assert (option.value, option.version) == (0, 2)
+    assert AuditEvent.objects.filter(action="recruitment.quota").count() == 2
+
+
+def test_a_branch_secretary_cannot_set_a_quota(client_as, orgs):
+    from dangjian.recruitment.models import LocalOption
+
+    response = client_as("village_secretary").post(
+        reverse("recruitment:quota"), {"org": orgs["village"].pk, "year": 2029, "quota": 3}
+    )
+    assert response.status_code == 403
+    assert not LocalOption.objects.exists()
 
 
 def test_start_a_case_for_a_roster_person(client_as, orgs):
@@ -200,3 +238,39 @@ def test_notice_form_says_working_days_are_provisional_without_a_calendar(client
     assert 'id="calendar-provisional"' in client.get(url).content.decode()
     settings.RECRUITMENT_HOLIDAYS = ["2027-10-01"]
     assert 'id="calendar-provisional"' not in client.get(url).content.decode()
+
+
+def test_case_page_lists_the_archive_scans_of_the_dossier(client_as, applicant, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangjian.members import records
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    scan = SimpleUploadedFile("a.pdf", b"%PDF-1.4 test", content_type="application/pdf")
+    records.attach_document(applicant.member, scan, actor=None, kind="入党申请书", title="陈小军入党申请书")
+    body = client_as("village_secretary").get(reverse("recruitment:case", args=[applicant.pk])).content.decode()
+    assert 'id="archive"' in body
+    assert "入党申请书：陈小军入党申请书" in body
+
+
+def test_overview_and_api_filter_by_the_rule_broken(client_as, applicant, personas):
+    from dangjian.accounts import actions as account_actions
+    from dangjian.recruitment import actions
+    from dangjian.recruitment.tests.conftest import DOCS
+
+    actions.record_step(applicant, "talk", actor=personas["village_secretary"], on=date(2026, 7, 15), documents=DOCS)
+    client = client_as("county_admin")
+
+    def listed(rule):
+        body = client.get(reverse("recruitment:overview") + f"?rule={rule}").content.decode()
+        return "陈小军" in body.split('id="cases"')[1].split("</table>")[0]
+
+    assert listed("TALK_LATE")
+    assert not listed("CANDIDATE_TOO_EARLY")
+    from rest_framework.test import APIClient
+
+    _token, raw = account_actions.issue_token(personas["county_admin"], name="t", actor=None)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert api.get("/api/v1/recruitment-cases/?rule=TALK_LATE").json()["count"] == 1
+    assert api.get("/api/v1/recruitment-cases/?rule=OATH_LATE").json()["count"] == 0
