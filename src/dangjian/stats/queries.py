@@ -117,19 +117,6 @@ def threshold_rows(org: Org) -> list[dict]:
 # ------------------------------------------------------------------------------------- dashboard
 
 
-def visible_org(user, raw, *, perm: str = VIEW_ORG) -> Org:
-    """The org named by id `raw` if the user may see it (else Http404); by default the user's top org."""
-    orgs = restrict(Org.objects.all(), user, "view")
-    if raw:
-        org = orgs.filter(pk=raw).first() if str(raw).isdigit() else None
-    else:
-        paths = scope_paths(user, perm)
-        org = orgs.filter(path=paths[0]).first() if paths else None
-    if org is None:
-        raise Http404("党组织不存在或不在您的管辖范围内")
-    return org
-
-
 def may(user, perm: str, org: Org) -> bool:
     return user_may_act_on_path(user, perm, org.path)
 
