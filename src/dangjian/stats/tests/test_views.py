@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from dangjian.members import actions as member_actions
 from dangjian.stats import annual, queries, rules
-from dangjian.stats.indicators import NOT_CONNECTED, REGISTRY, Value, declare, register
+from dangjian.stats.indicators import REGISTRY, Value, declare, register
 from dangjian.stats.models import Threshold
 
 pytestmark = pytest.mark.django_db
@@ -153,6 +153,20 @@ def test_annual_tables_children_sum_to_the_parent_in_every_cell(orgs, people):
     member_actions.change_status(
         people["zhao"], "exited", actor=None, on=date(2025, 5, 1), exit_kind="withdrawal", grounds="本人申请"
     )
+    # 民主评议党员 of 2025: 柳树村 graded and closed (张三丰 合格), 第一党支部 still open (孙小梅 预备: no grade),
+    # 杨庄村 graded 基本合格 and closed; an appraisal of 2024 does not count in 2025
+    from dangjian.orglife import actions as life_actions
+
+    closed = life_actions.open_appraisal(orgs["village"], actor=None, year=2025)
+    life_actions.record_appraisal(
+        closed, {e.pk: {"grade": "qualified"} for e in closed.entries.all() if e.graded}, actor=None
+    )
+    life_actions.close_appraisal(closed, actor=None)
+    other = life_actions.open_appraisal(orgs["village2"], actor=None, year=2025)
+    life_actions.record_appraisal(other, {e.pk: {"grade": "basic"} for e in other.entries.all()}, actor=None)
+    life_actions.close_appraisal(other, actor=None)
+    life_actions.open_appraisal(orgs["general_1"], actor=None, year=2025)
+    life_actions.open_appraisal(orgs["village"], actor=None, year=2024)
     for parent_key in ("county", "town", "general"):
         parent = orgs[parent_key]
         tables = {t.code: t for t in annual.tables(parent, 2025)}
@@ -177,8 +191,13 @@ def test_annual_tables_children_sum_to_the_parent_in_every_cell(orgs, people):
     assert county["exits"].total["total"] == 1
     assert county["exits"].total["exit_withdrawal"] == 1
     assert county["education"].total["edu_"] == 1
-    assert not county["appraisal"].connected
-    assert NOT_CONNECTED in county["appraisal"].note
+    appraisal = county["appraisal"]
+    assert appraisal.connected
+    # 柳树村: 张三丰 (graded 合格) and 李秀英 (预备, not graded); 杨庄村: 王建国 基本合格; 第一党支部: 孙小梅 (预备)
+    assert appraisal.total == {
+        "total": 4, "graded": 2, "grade_excellent": 0, "grade_qualified": 1, "grade_basic": 1,
+        "grade_unqualified": 0, "grade_": 0, "ungraded": 2,
+    }  # fmt: skip
     problems, count = annual.validation_problems(orgs["county"], 2025)
     assert count == 1
     assert problems[0].name == "孙小梅"
