@@ -285,7 +285,7 @@ class OverviewView(ScopedView):
         self.check_permission()
         today = timezone.localdate()
         org = _org_param(request)
-        params = {k: request.GET.get(k, "") for k in ("state", "overdue", "broken", "open")}
+        params = {k: request.GET.get(k, "") for k in ("state", "overdue", "broken", "open", "approved")}
         params["org_obj"] = org
         page = Paginator(queries.filtered(request.user, params, today), PER_PAGE).get_page(request.GET.get("page"))
         counts = Paginator(queries.counts_per_org(request.user, org), PER_PAGE).get_page(request.GET.get("cpage"))

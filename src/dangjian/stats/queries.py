@@ -121,6 +121,27 @@ def may(user, perm: str, org: Org) -> bool:
     return user_may_act_on_path(user, perm, org.path)
 
 
+# The recruitment app's scoped case list (recruitment:overview) and the filters that list the cases behind
+# each pipeline figure (today's data: the list does not go back in time).
+CASE_FILTERS = {
+    "recruitment.applicants": {"state": "applicant", "open": "1"},
+    "recruitment.activists": {"state": "activist", "open": "1"},
+    "recruitment.candidates": {"state": "candidate", "open": "1"},
+    "recruitment.overdue": {"overdue": "1"},
+}
+
+
+def case_list_url(org: Org, code: str, as_of: date) -> str:
+    """The recruitment case list filtered to the cases behind indicator `code` in `org`'s subtree ("" if none)."""
+    if code == "recruitment.developed":
+        params = {"approved": as_of.year}
+    elif code in CASE_FILTERS:
+        params = CASE_FILTERS[code]
+    else:
+        return ""
+    return reverse("recruitment:overview") + "?" + urlencode({"org": org.pk, **params})
+
+
 def _drill(org: Org, as_of: date, dim: str, cell: str) -> str:
     return (
         reverse("stats:drill") + "?" + urlencode({"org": org.pk, "as_of": as_of.isoformat(), "dim": dim, "cell": cell})
@@ -325,11 +346,15 @@ def dashboard(user, org: Org, as_of: date, today: date, *, live: bool = False) -
         if permitted[perm]:
             ind, v = values[code]
             tile(code, ind.label, v.number, v.reason, code, _drill(org, as_of, "indicator", code))
-    recruitment = [
-        {"code": ind.code, "label": ind.label, "value": v.number, "reason": v.reason}
-        for ind, v in values.values()
-        if ind.section == "recruitment" and may(user, ind.permission, org)
-    ]
+    recruitment = []
+    for ind, v in values.values():
+        if ind.section == "recruitment" and may(user, ind.permission, org):
+            shown = v.number is not None
+            recruitment.append({
+                "code": ind.code, "label": ind.label, "value": v.number, "reason": v.reason,
+                "url": _drill(org, as_of, "indicator", ind.code) if shown else "",
+                "cases": case_list_url(org, ind.code, as_of) if shown else "",
+            })  # fmt: skip
     quarter, month = last_ended_quarter(as_of), last_ended_month(as_of)
     return {
         "org": org, "as_of": as_of, "charts": charts, "tiles": tiles, "warnings": warnings,
@@ -379,6 +404,7 @@ def drill(user, org: Org, as_of: date, dim_code: str, cell_code: str, *, live: b
     org_dims = cube.org_dimensions()
     rows = []
     roster = None
+    cases_code = ""  # a recruitment figure: each row links to the case list behind it
     stored = {}
     if not live:
         stored = {r.org_id: r for r in Rollup.objects.filter(org_id__in=[org.pk, *(c.pk for c in children)], day=as_of)}
@@ -389,6 +415,7 @@ def drill(user, org: Org, as_of: date, dim_code: str, cell_code: str, *, live: b
         if indicator is None or not may(user, indicator.permission, org):
             raise Http404
         title, cell_label = indicator.label, ""
+        cases_code = cell_code if case_list_url(org, cell_code, as_of) else ""
         for child in children:
             v = indicator(child, as_of, snapshot=Snapshot(child, as_of, rollup=stored.get(child.pk)))
             rows.append({"org": child, "value": v.number, "reason": v.reason})
@@ -443,12 +470,15 @@ def drill(user, org: Org, as_of: date, dim_code: str, cell_code: str, *, live: b
         if roster is not None:
             params = {"subtree": child.pk, **roster}
             r["roster"] = reverse("members:list") + "?" + urlencode(params)
+        if cases_code:
+            r["cases"] = case_list_url(child, cases_code, as_of)
     total_roster = (
         reverse("members:list") + "?" + urlencode({"subtree": org.pk, **roster}) if roster is not None else ""
     )
     return {"org": org, "as_of": as_of, "title": title, "cell_label": cell_label, "rows": rows, "total": total,
             "dim": dim_code, "cell": cell_code, "roster_note": roster is not None,
-            "total_roster": total_roster}  # fmt: skip
+            "total_roster": total_roster, "cases_note": bool(cases_code),
+            "total_cases": case_list_url(org, cases_code, as_of) if cases_code else ""}  # fmt: skip
 
 
 def has_any(user, perm: str) -> bool:

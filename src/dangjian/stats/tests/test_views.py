@@ -276,3 +276,35 @@ def test_a_transfer_out_of_the_system_is_not_an_exit(orgs, people):
     assert county["exits"].total["total"] == 1
     assert county["exits"].total["exit_death"] == 1
     assert county["basic"].total["total"] == 1  # 张三丰 alone: 李秀英 joins in 2026, 王 and 赵 left in 2025
+
+
+def test_recruitment_figures_drill_down_to_the_case_list(client_as, orgs, people):
+    from dangjian.recruitment import actions as recruitment_actions
+
+    recruitment_actions.start_new_applicant(
+        orgs["village"], actor=None, on=date(2026, 6, 1), documents=["application_letter"],
+        name="陈小军", sex="male", birth_date=date(2000, 5, 4),
+    )  # fmt: skip
+    client = client_as("county_admin")
+    dashboard = client.get(url("stats:dashboard", org=orgs["county"].pk))
+    row = next(r for r in dashboard.context["recruitment"] if r["code"] == "recruitment.applicants")
+    assert row["value"] == 1
+    drill = client.get(row["url"])
+    assert drill.status_code == 200
+    by_org = {r["org"].pk: r for r in drill.context["rows"] if r["org"]}
+    assert by_org[orgs["town"].pk]["value"] == 1
+    assert by_org[orgs["town2"].pk]["value"] == 0
+    town_cases = by_org[orgs["town"].pk]["cases"]
+    assert f"org={orgs['town'].pk}" in town_cases
+    assert "state=applicant" in town_cases
+    listing = client.get(town_cases)
+    assert listing.status_code == 200
+    assert [c.member.name for c in listing.context["page"].object_list] == ["陈小军"]
+    empty = client.get(by_org[orgs["town2"].pk]["cases"])
+    assert list(empty.context["page"].object_list) == []
+    # the town drills again (it has children), and the developed-this-year figure lists that year's admissions
+    town = client.get(by_org[orgs["town"].pk]["drill"])
+    assert {r["org"].pk: r["value"] for r in town.context["rows"] if r["org"]}[orgs["village"].pk] == 1
+    developed = queries.case_list_url(orgs["county"], "recruitment.developed", date(2026, 6, 15))
+    assert "approved=2026" in developed
+    assert list(client.get(developed).context["page"].object_list) == []
