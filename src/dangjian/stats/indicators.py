@@ -236,7 +236,7 @@ def orglife_counts(ids: set[int], as_of: date) -> dict[int, tuple[int, int]]:
     """Branch id → (required, missed) meeting periods of the last quarter ended on or before `as_of`, for the
     branches among `ids` that existed at the quarter's end (the compliance table's figures, all at once)."""
     from dangjian.orglife import rules
-    from dangjian.orglife.models import Exemption, Meeting, MeetingStatus
+    from dangjian.orglife.models import COUNTED_STATUSES, Exemption, Meeting
     from dangjian.orglife.queries import has_committee_map
     from dangjian.orgs.models import BRANCH_KINDS, Org
 
@@ -265,7 +265,7 @@ def orglife_counts(ids: set[int], as_of: date) -> dict[int, tuple[int, int]]:
     held: dict[int, set[tuple[str, str]]] = {}
     for org_id, kind, day in (
         Meeting.objects.filter(
-            ids_q("org_id", branch_ids), status=MeetingStatus.HELD, kind__in=kinds,
+            ids_q("org_id", branch_ids), status__in=COUNTED_STATUSES, kind__in=kinds,
             held_on__gte=period_start, held_on__lte=last,
         )
         .values_list("org_id", "kind", "held_on")
