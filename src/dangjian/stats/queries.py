@@ -155,7 +155,40 @@ class LiveFigures(NamedTuple):
     figures: dict
 
 
+def data_version() -> str:
+    """Changes whenever domain data may have changed: the last audited action (but logins), with its time."""
+    from dangjian.core.models import AuditEvent
+
+    last = (
+        AuditEvent.objects.exclude(action__startswith="auth.")
+        .order_by("-seq")
+        .values_list("seq", "occurred_at")
+        .first()
+    )
+    return f"{last[0]}@{last[1].timestamp()}" if last else ""
+
+
 def live_figures(org: Org, as_of: date) -> LiveFigures:
+    """The member and org figures of `org`'s subtree on `as_of` counted from the details; kept in the cache
+    for `STATS_LIVE_CACHE_SECONDS` (default 300; 0 turns it off) under the data version, so a past day a
+    leader browses (no rollup) is counted once until an audited change happens."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    seconds = getattr(settings, "STATS_LIVE_CACHE_SECONDS", 300)
+    version = data_version() if seconds else ""
+    key = f"stats:live:{org.pk}:{as_of.isoformat()}:{version}"
+    if version:
+        cached = cache.get(key)
+        if cached is not None:
+            return LiveFigures(cached)
+    figures = _count_live_figures(org, as_of)
+    if version:
+        cache.set(key, figures.figures, seconds)
+    return figures
+
+
+def _count_live_figures(org: Org, as_of: date) -> LiveFigures:
     ids = subtree_ids_as_of(org.pk, as_of)
     dims = cube.member_dimensions(as_of)
     total, by_dim = cube.dimension_counts(cube.placed(ids, as_of), dims.values()) if ids else (0, {})

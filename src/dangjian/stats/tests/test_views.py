@@ -231,6 +231,14 @@ def test_summary_pdf(client_as, orgs, people):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
+    # one page, with a busy county (many breakdown cells) too
+    from weasyprint import HTML
+
+    from dangjian.stats import summary
+
+    admin = response.wsgi_request.user
+    data = queries.dashboard(admin, orgs["county"], date(2026, 6, 15), date(2026, 6, 15))
+    assert len(HTML(string=summary.html(data)).render().pages) == 1
 
 
 def test_templates_have_no_inline_script_style_or_handlers():
