@@ -146,8 +146,10 @@ def warning_rows(today: date) -> tuple[dict[int, dict[str, int]], dict[int, str]
 
 
 def subtree_sums(day: date, basis: str) -> dict[str, dict[str, int]]:
-    """Path → the sums of the counters of `basis` on `day` over the subtree at that path, every key: one
-    GROUP BY over the counters, each row counted once per prefix of its path (its ancestors and itself)."""
+    """Path → the sums of the counters of `basis` on `day` over the subtree at that path, every key, in SQL:
+    the counters are spread into (path, key, n) rows of a temporary table once, then, deepest level first,
+    each level's rows are summed into their parent's path (the path minus its last label) by one
+    INSERT … SELECT … GROUP BY; a last GROUP BY adds up each path's own and pushed-up rows."""
     from django.db import connection
 
     from dangjian.core.tree import LABEL_WIDTH
@@ -155,23 +157,31 @@ def subtree_sums(day: date, basis: str) -> dict[str, dict[str, int]]:
 
     table = connection.ops.quote_name(OrgCount._meta.db_table)
     each = "jsonb_each_text" if connection.vendor == "postgresql" else "json_each"
-    params = [day.isoformat(), basis]
+    out: dict[str, dict[str, int]] = defaultdict(dict)
     with connection.cursor() as cur:
-        cur.execute(f"SELECT MAX(LENGTH(path)) FROM {table} WHERE day = %s AND basis = %s", params)
-        longest = cur.fetchone()[0] or 0
-        if not longest:
-            return {}
-        levels = ", ".join(f"({n})" for n in range(LABEL_WIDTH, longest + 1, LABEL_WIDTH))
         cur.execute(
-            f"SELECT SUBSTR(c.path, 1, lv.column1), e.key, SUM(CAST(e.value AS BIGINT)) "
-            f"FROM {table} c CROSS JOIN {each}(c.figures) e CROSS JOIN (VALUES {levels}) AS lv "
-            f"WHERE c.day = %s AND c.basis = %s AND LENGTH(c.path) >= lv.column1 "
-            f"GROUP BY SUBSTR(c.path, 1, lv.column1), e.key",
-            params,
+            "CREATE TEMPORARY TABLE IF NOT EXISTS stats_sums "
+            "(path varchar(255), key varchar(100), n bigint, len integer)"
         )
-        out: dict[str, dict[str, int]] = defaultdict(dict)
+        cur.execute("CREATE INDEX IF NOT EXISTS stats_sums_len ON stats_sums (len)")
+        cur.execute("DELETE FROM stats_sums")
+        cur.execute(
+            f"INSERT INTO stats_sums (path, key, n, len) SELECT c.path, e.key, CAST(e.value AS BIGINT), LENGTH(c.path) "
+            f"FROM {table} c CROSS JOIN {each}(c.figures) e WHERE c.day = %s AND c.basis = %s",
+            [day.isoformat(), basis],
+        )
+        cur.execute("SELECT MAX(len) FROM stats_sums")
+        longest = cur.fetchone()[0] or 0
+        for length in range(longest, LABEL_WIDTH, -LABEL_WIDTH):
+            cur.execute(
+                "INSERT INTO stats_sums (path, key, n, len) SELECT SUBSTR(path, 1, %s), key, SUM(n), %s "
+                "FROM stats_sums WHERE len = %s GROUP BY SUBSTR(path, 1, %s), key",
+                [length - LABEL_WIDTH, length - LABEL_WIDTH, length, length - LABEL_WIDTH],
+            )
+        cur.execute("SELECT path, key, SUM(n) FROM stats_sums GROUP BY path, key")
         for path, key, n in cur.fetchall():
             out[path][key] = int(n)
+        cur.execute("DELETE FROM stats_sums")
     return out
 
 
