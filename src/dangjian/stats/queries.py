@@ -388,6 +388,15 @@ def dashboard(user, org: Org, as_of: date, today: date, *, live: bool = False) -
                 "url": _drill(org, as_of, "indicator", ind.code) if shown else "",
                 "cases": case_list_url(org, ind.code, as_of) if shown else "",
             })  # fmt: skip
+    pipeline = [r for r in recruitment if r["value"] is not None]
+    if pipeline:
+        charts.append(
+            {"id": "recruitment", "title": "发展党员", "total": None, "rows": pipeline, "kind": "recruitment"}
+        )
+    if warnings.by_rule:
+        rule_rows = [{"code": rule, "label": rule, "value": n, "url": ""} for rule, n in warnings.by_rule.items()]
+        charts.append({"id": "warnings", "title": "组织设置提示（按规则，个）", "total": None, "rows": rule_rows,
+                       "kind": "warnings"})  # fmt: skip
     quarter, month = last_ended_quarter(as_of), last_ended_month(as_of)
     return {
         "org": org, "as_of": as_of, "charts": charts, "tiles": tiles, "warnings": warnings,

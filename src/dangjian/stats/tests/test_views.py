@@ -297,6 +297,11 @@ def test_recruitment_figures_drill_down_to_the_case_list(client_as, orgs, people
     dashboard = client.get(url("stats:dashboard", org=orgs["county"].pk))
     row = next(r for r in dashboard.context["recruitment"] if r["code"] == "recruitment.applicants")
     assert row["value"] == 1
+    # the pipeline and the structure warnings are charts with their table too
+    charts = {c["id"]: c for c in dashboard.context["charts"]}
+    assert {r["code"]: r["value"] for r in charts["recruitment"]["rows"]}["recruitment.applicants"] == 1
+    assert sum(r["value"] for r in charts["warnings"]["rows"]) >= dashboard.context["warnings"].flagged
+    assert 'data-chart="recruitment"' in dashboard.content.decode()
     drill = client.get(row["url"])
     assert drill.status_code == 200
     by_org = {r["org"].pk: r for r in drill.context["rows"] if r["org"]}
