@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from dangjian.members import actions as member_actions
 from dangjian.stats import annual, queries, rules
-from dangjian.stats.indicators import REGISTRY, Value, declare, register
+from dangjian.stats.indicators import NOT_CONNECTED, REGISTRY, Value, declare, register
 from dangjian.stats.models import Threshold
 
 pytestmark = pytest.mark.django_db
@@ -258,6 +258,8 @@ def test_templates_have_no_inline_script_style_or_handlers():
 def test_other_apps_can_register_indicators():
     declare("test.widgets", "测试（个）", "orgs.view_org")
     assert REGISTRY["test.widgets"].placeholder
+    # a source not yet connected is 未接入 with no number, never a zero
+    assert REGISTRY["test.widgets"](None, date(2026, 1, 1)) == Value(None, NOT_CONNECTED)
     try:
         register("test.widgets", "测试（个）", "orgs.view_org", lambda snap: Value(7))
         assert REGISTRY["test.widgets"](None, date(2026, 1, 1)).number == 7
