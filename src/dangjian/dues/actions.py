@@ -33,6 +33,7 @@ from dangjian.members.choices import MEMBER_STAGES, MemberStatus
 from dangjian.members.importer import insert_rows  # the roster's bulk INSERT path, shared
 from dangjian.members.models import Member
 from dangjian.orgs.models import Org
+from dangjian.stats import events as stats_events
 
 VIEW = "dues.view_bill"
 CHANGE = "dues.change_bill"
@@ -196,6 +197,7 @@ def generate_bills(org: Org, month: date, *, actor) -> Generation:
             in_subtree = Bill.objects.filter(month=month, org__path__in_subtree=org.path)
             if restrict(in_subtree, actor, CHANGE).count() != in_subtree.count():
                 raise OutOfScope()
+        stats_events.orgs_changed({r["org_id"] for r in new})
         audit.record(
             "dues.bills.generate",
             actor=actor,
@@ -299,6 +301,7 @@ def record_payment(
             if restrict(Payment.objects.filter(pk__in=ids), actor, CHANGE).count() != len(ids):
                 raise OutOfScope()
         org_path = _common_path([b.org.path for b in locked])
+        stats_events.orgs_changed({b.org_id for b in locked})
         audit.record(
             "dues.payment.record",
             actor=actor,
@@ -338,6 +341,7 @@ def waive_bills(bills, *, actor, reference: str, note: str = "") -> list[Bill]:
         for b in locked:
             b.status, b.waiver_reference, b.waiver_note = BillStatus.WAIVED, reference, note.strip()
         Bill.objects.bulk_update(locked, ["status", "waiver_reference", "waiver_note"])
+        stats_events.orgs_changed({b.org_id for b in locked})
         audit.record(
             "dues.bill.waive",
             actor=actor,
@@ -499,6 +503,7 @@ def approve_hardship(
             for b in bills:
                 _apply_hardship(b, locked)
             Bill.objects.bulk_update(bills, ["status", "amount", "waiver_reference", "waiver_note"])
+            stats_events.orgs_changed({b.org_id for b in bills})
             changed = [{"id": b.pk, "month": b.month, "amount": b.amount, "status": b.status} for b in bills]
         audit.record("dues.hardship.approve", actor=actor, obj=locked, org_path=locked.org.path,
                      after={"status": target, "reference": locked.approval_reference, "bills": changed})  # fmt: skip
@@ -635,6 +640,7 @@ def bulk_record_payments(groups: list[tuple[list, date, str]], *, actor, batch_s
                 )
                 cursor.execute("DELETE FROM dues_paid_pairs")
             made += len(payments)
+            stats_events.orgs_changed({r[2] for r in locked.values()})
         audit.record("dues.payment.bulk_record", actor=actor, object_type="dues.payment",
                      object_repr=f"党费交纳 {made} 笔", after={"payments": made, "bills": len(ids)})  # fmt: skip
     return made

@@ -22,6 +22,7 @@ from dangjian.members import rules
 from dangjian.members.choices import MEMBER_STAGES, ExitKind, LostReason, MemberStatus, Stage
 from dangjian.members.models import SECRET_FIELDS, Member, Placement, StatusChange, id_number_index
 from dangjian.orgs.models import Org
+from dangjian.stats import events as stats_events
 
 PLAIN_FIELDS = (
     "name",
@@ -80,6 +81,7 @@ def recount(org_ids) -> None:
         Org.objects.filter(pk__in=org_ids[start : start + 900]).update(
             member_count=counted(members), full_member_count=counted(members.filter(stage=Stage.FULL))
         )
+    stats_events.orgs_changed(org_ids)  # the statistics rollups of these orgs, after commit
 
 
 def validate(data: dict, *, org: Org | None, exclude_pk: int | None = None) -> dict:

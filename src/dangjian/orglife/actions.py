@@ -31,6 +31,7 @@ from dangjian.orglife.models import (
     MeetingStatus,
 )
 from dangjian.orgs.models import Org
+from dangjian.stats import events as stats_events
 
 PERM = "orglife.change_meeting"
 REVIEW_PERM = "orglife.review_meeting"
@@ -152,6 +153,7 @@ def record_meeting(meeting: Meeting, *, actor, expected_version: int | None = No
             before={k: v for k, v in before.items() if after[k] != v},
             after={k: v for k, v in after.items() if before[k] != v},
         )  # fmt: skip
+        stats_events.orgs_changed([locked.org_id])
     return locked
 
 
@@ -258,6 +260,7 @@ def grant_exemption(org: Org, *, actor, kind: str, period: str, reason: str) -> 
                 "exemption.grant", actor=actor, obj=exemption, org_path=org.path,
                 after={"org_id": org.pk, "kind": kind, "period": period, "reason": reason},
             )  # fmt: skip
+            stats_events.orgs_changed([org.pk])
     except IntegrityError:
         raise RuleViolation("LIFE-12", "该期间的这项组织生活已登记免于开展", field="period") from None
     return exemption
@@ -335,6 +338,7 @@ def review_meeting(
             "meeting.approve" if approve else "meeting.return", actor=actor, obj=locked, org_path=locked.org.path,
             after={"status": locked.status, "reason": reason},
         )  # fmt: skip
+        stats_events.orgs_changed([locked.org_id])
     return locked
 
 
@@ -374,6 +378,7 @@ def amend_meeting(meeting: Meeting, *, actor, reason: str, expected_version: int
             before={k: v[0] for k, v in changes.items()},
             after={**{k: v[1] for k, v in changes.items()}, "reason": reason},
         )  # fmt: skip
+        stats_events.orgs_changed([locked.org_id])
     return locked
 
 

@@ -24,15 +24,13 @@ def pipeline(snap) -> dict[str, int]:
     cached = getattr(snap, "_recruitment", None)
     if cached is not None:
         return cached
-    from dangjian.stats.indicators import ids_q
-
     day: date = snap.as_of
     alive = Q(is_open=True) | Q(state=CaseState.FULL) | Q(updated_at__date__gt=day)
 
     def between(start: str, end: str) -> Q:
         return Q(**{f"{start}__lte": day}) & (Q(**{f"{end}__isnull": True}) | Q(**{f"{end}__gt": day})) & alive
 
-    figures = RecruitmentCase.objects.filter(ids_q("org_id", snap.subtree_ids(day))).aggregate(
+    figures = RecruitmentCase.objects.filter(snap.in_subtree("org", day)).aggregate(
         applicants=Count("pk", filter=between("application_date", "activist_date")),
         activists=Count("pk", filter=between("activist_date", "candidate_date")),
         candidates=Count("pk", filter=between("candidate_date", "acceptance_date")),

@@ -142,6 +142,9 @@ def filtered(user, params, today: date):
         qs = qs.filter(has_violation=True, violations__icontains=f'"{rule}"')
     if params.get("open"):
         qs = qs.filter(is_open=True)
+    approved = str(params.get("approved") or "")
+    if approved.isascii() and approved.isdigit() and 1921 <= int(approved) <= 9999:  # admitted in that year
+        qs = qs.filter(approval_date__year=int(approved))
     org = params.get("org_obj")
     if org is not None:
         qs = qs.filter(org__path__in_subtree=org.path)

@@ -287,7 +287,7 @@ class OverviewView(ScopedView):
         self.check_permission()
         today = timezone.localdate()
         org = _org_param(request)
-        params = {k: request.GET.get(k, "") for k in ("state", "overdue", "broken", "open", "rule")}
+        params = {k: request.GET.get(k, "") for k in ("state", "overdue", "broken", "open", "rule", "approved")}
         params["org_obj"] = org
         page = Paginator(queries.filtered(request.user, params, today), PER_PAGE).get_page(request.GET.get("page"))
         memo: dict = {}

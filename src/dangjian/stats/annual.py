@@ -4,7 +4,10 @@ Each table is a list of columns, each a filter on one base population; one group
 column per org, and the counts are added up to the root's direct children as the tree stood on 12-31.
 Stock tables (党员基本情况、入党时间、学历、年龄) count the members placed on 12-31; flow tables count the
 year's events at the org whose placement covered the event: 发展党员 (加入党组织日期), 预备党员转正
-(转为正式党员日期), 党员出党 (出党日期). 民主评议 is 未接入 until organizational life records appraisals.
+(转为正式党员日期), 党员出党 (出党日期). 民主评议党员 counts the entries of the year's appraisals
+(orglife.Appraisal, LIFE-08/09) at the appraising org as the tree stood on 12-31: every participant, those to
+be graded, and the four grades of LIFE-09 (优秀/合格/基本合格/不合格) once the grades are fixed (a closed
+appraisal); a graded member of an appraisal still open, or without a grade, is 等次未确定.
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ from dangjian.members.choices import (
 )
 from dangjian.orgs.models import Org
 from dangjian.stats import cube
-from dangjian.stats.indicators import NOT_CONNECTED
 
 
 @dataclass
@@ -90,11 +92,32 @@ def _spec(year: int) -> list[tuple[str, str, str, list[tuple[str, str, Q]]]]:
             ("total", "出党及死亡合计", Q()),
             *[(f"exit_{v}", lbl, Q(member__exit_kind=v)) for v, lbl in ExitKind.choices],
         ]),
+        ("appraisal", "民主评议党员", "appraisal", [
+            ("total", "参加评议党员", Q()),
+            ("graded", "评定等次", Q(graded=True)),
+            *[(f"grade_{v}", lbl, Q(graded=True, appraisal__closed=True, grade=v)) for v, lbl in _grades()],
+            ("grade_", "等次未确定", Q(graded=True) & (Q(appraisal__closed=False) | Q(grade=""))),
+            ("ungraded", "参加评议不评定等次", Q(graded=False)),
+        ]),
     ]  # fmt: skip
+
+
+def _grades():
+    from dangjian.orglife.models import AppraisalGrade
+
+    return AppraisalGrade.choices
+
+
+BY = {"appraisal": "appraisal__org_id"}  # the column that names the org a population's row counts at
 
 
 def _population(kind: str, ids, year: int):
     first, last = date(year, 1, 1), date(year, 12, 31)
+    if kind == "appraisal":
+        from dangjian.orglife.models import AppraisalEntry
+        from dangjian.stats.indicators import ids_q
+
+        return AppraisalEntry.objects.filter(ids_q("appraisal__org_id", ids), appraisal__year=year)
     if kind == "stock":
         return cube.placed(ids, last)
     if kind == "developed":
@@ -163,7 +186,8 @@ def tables(root: Org, year: int, *, use_rollups: bool = True) -> list[Table]:
             if any(own.values()):
                 summed[root.pk] = own
         else:
-            per_org = cube.count_cells(_population(population, ids, year), cells, by="org_id") if ids else {}
+            by = BY.get(population, "org_id")
+            per_org = cube.count_cells(_population(population, ids, year), cells, by=by) if ids else {}
             summed = cube.rollup(per_org, owner)
         zero = dict.fromkeys(cells, 0)
         table = Table(code, title, [(k, lbl) for k, lbl, _q in columns])
@@ -172,12 +196,6 @@ def tables(root: Org, year: int, *, use_rollups: bool = True) -> list[Table]:
             table.rows.append({"org": None, "label": f"{root.name}（本级）", "values": {**zero, **summed[root.pk]}})
         table.total = {k: sum(r["values"][k] for r in table.rows) for k in cells}
         out.append(table)
-    out.append(
-        Table(
-            "appraisal", "民主评议党员", [("total", "参加评议党员")], connected=False,
-            note=f"{NOT_CONNECTED}：组织生活模块尚未登记民主评议结果（LIFE-08、LIFE-09），本表暂无数据。",
-        )
-    )  # fmt: skip
     return out
 
 

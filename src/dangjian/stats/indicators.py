@@ -85,6 +85,7 @@ class Snapshot:
         self.as_of = as_of
         self.rollup = rollup  # a stats.models.Rollup of (root, as_of): member and org figures come from it
         self._subtrees: dict[date, set[int]] = {}
+        self._unchanged: dict[date, bool] = {}
         self._members: dict[str, int] | None = None
         self._orgs: dict[str, int] | None = None
         if rollup is not None:
@@ -101,6 +102,18 @@ class Snapshot:
         if day not in self._subtrees:
             self._subtrees[day] = subtree_ids_as_of(self.root.pk, day)
         return self._subtrees[day]
+
+    def in_subtree(self, org_field: str, day: date) -> Q:
+        """A filter on `org_field` (a foreign key to Org) for the orgs under the root as the tree stood on
+        `day`: the root's path range less the dissolved orgs when no parent link changed since `day` (then
+        today's tree is that day's, and no list of ids is needed), else the ids of `subtree_ids(day)`."""
+        from dangjian.stats.rollups import tree_changed_since
+
+        if day not in self._unchanged:
+            self._unchanged[day] = not tree_changed_since(day)
+        if self._unchanged[day]:
+            return Q(**{f"{org_field}__path__in_subtree": self.root.path, f"{org_field}__dissolved_on__isnull": True})
+        return ids_q(f"{org_field}_id", self.subtree_ids(day))
 
     # -- members -------------------------------------------------------------------------------------
     def members(self) -> dict[str, int]:
@@ -236,7 +249,7 @@ def orglife_counts(ids: set[int], as_of: date) -> dict[int, tuple[int, int]]:
     """Branch id → (required, missed) meeting periods of the last quarter ended on or before `as_of`, for the
     branches among `ids` that existed at the quarter's end (the compliance table's figures, all at once)."""
     from dangjian.orglife import rules
-    from dangjian.orglife.models import Exemption, Meeting, MeetingStatus
+    from dangjian.orglife.models import COUNTED_STATUSES, Exemption, Meeting
     from dangjian.orglife.queries import has_committee_map
     from dangjian.orgs.models import BRANCH_KINDS, Org
 
@@ -265,7 +278,7 @@ def orglife_counts(ids: set[int], as_of: date) -> dict[int, tuple[int, int]]:
     held: dict[int, set[tuple[str, str]]] = {}
     for org_id, kind, day in (
         Meeting.objects.filter(
-            ids_q("org_id", branch_ids), status=MeetingStatus.HELD, kind__in=kinds,
+            ids_q("org_id", branch_ids), status__in=COUNTED_STATUSES, kind__in=kinds,
             held_on__gte=period_start, held_on__lte=last,
         )
         .values_list("org_id", "kind", "held_on")

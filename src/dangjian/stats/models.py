@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from dangjian.core.scope import RestrictedQuerySet
+from dangjian.core.tree import PathField
 
 
 class Threshold(models.Model):
@@ -34,7 +35,9 @@ class Rollup(models.Model):
     `rollups.refresh` (the `stats_rollup` command, run nightly) and read instead of the details when present.
 
     `figures` = {"members": {"total": n, "<dimension>:<cell>": n, …}, "orgs": {"total": n, "<dim>:<cell>": n}};
-    `audit_seq` is the last audit event seen when computing: a later domain event means data changed since."""
+    `audit_seq` is the last audit event seen when computing: a later change of the tree means data changed
+    since (member, meeting and dues changes are added in by `rollups.refresh_orgs` after their commit);
+    `stale` is set when such an incremental refresh failed."""
 
     scope_path = "org__path"
 
@@ -43,9 +46,47 @@ class Rollup(models.Model):
     figures = models.JSONField("数字", default=dict)
     computed_at = models.DateTimeField("计算时间")
     audit_seq = models.PositiveBigIntegerField("计算时审计序号", default=0)
+    stale = models.BooleanField("需重新计算", default=False)
 
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "统计汇总"
         constraints = [models.UniqueConstraint(fields=["org", "day"], name="stats_rollup_org_day")]
+
+
+class OrgCount(models.Model):
+    """The per-org counters behind the rollups of one day: an org's *own* figures (its own members, itself
+    as an org, its own meetings' periods, its own bills) on one basis, with the org's path in the tree of
+    that basis's day. The rollups are sums of these over path prefixes (`rollups.subtree_sums`, SQL), and a
+    change to an org's own figures is added to the rollups of its ancestors (`rollups.refresh_orgs`).
+
+    basis: "day" (members and orgs on the day), "quarter" (organizational life of the last ended quarter,
+    tree of its last day), "month" (dues of the last ended month, tree of its last day), "warn" (structure
+    warnings on today's data and today's tree)."""
+
+    scope_path = "org__path"
+
+    day = models.DateField("统计日期")
+    basis = models.CharField("口径", max_length=8)
+    org = models.ForeignKey("orgs.Org", verbose_name="党组织", on_delete=models.CASCADE, related_name="+")
+    path = PathField("当日路径")
+    figures = models.JSONField("本级数字", default=dict)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "统计计数"
+        constraints = [models.UniqueConstraint(fields=["day", "basis", "org"], name="stats_orgcount_day_org")]
+        indexes = [models.Index(fields=["day", "basis", "path"], name="stats_orgcount_path_idx")]
+
+
+class RollupDay(models.Model):
+    """A day whose rollups `rollups.refresh` computed (with their counters): the latest one and the year ends
+    are kept current by the write actions of members, meetings and dues."""
+
+    day = models.DateField("统计日期", unique=True)
+    computed_at = models.DateTimeField("计算时间")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "统计汇总日期"

@@ -117,21 +117,29 @@ def threshold_rows(org: Org) -> list[dict]:
 # ------------------------------------------------------------------------------------- dashboard
 
 
-def visible_org(user, raw, *, perm: str = VIEW_ORG) -> Org:
-    """The org named by id `raw` if the user may see it (else Http404); by default the user's top org."""
-    orgs = restrict(Org.objects.all(), user, "view")
-    if raw:
-        org = orgs.filter(pk=raw).first() if str(raw).isdigit() else None
-    else:
-        paths = scope_paths(user, perm)
-        org = orgs.filter(path=paths[0]).first() if paths else None
-    if org is None:
-        raise Http404("党组织不存在或不在您的管辖范围内")
-    return org
-
-
 def may(user, perm: str, org: Org) -> bool:
     return user_may_act_on_path(user, perm, org.path)
+
+
+# The recruitment app's scoped case list (recruitment:overview) and the filters that list the cases behind
+# each pipeline figure (today's data: the list does not go back in time).
+CASE_FILTERS = {
+    "recruitment.applicants": {"state": "applicant", "open": "1"},
+    "recruitment.activists": {"state": "activist", "open": "1"},
+    "recruitment.candidates": {"state": "candidate", "open": "1"},
+    "recruitment.overdue": {"overdue": "1"},
+}
+
+
+def case_list_url(org: Org, code: str, as_of: date) -> str:
+    """The recruitment case list filtered to the cases behind indicator `code` in `org`'s subtree ("" if none)."""
+    if code == "recruitment.developed":
+        params = {"approved": as_of.year}
+    elif code in CASE_FILTERS:
+        params = CASE_FILTERS[code]
+    else:
+        return ""
+    return reverse("recruitment:overview") + "?" + urlencode({"org": org.pk, **params})
 
 
 def _drill(org: Org, as_of: date, dim: str, cell: str) -> str:
@@ -147,7 +155,40 @@ class LiveFigures(NamedTuple):
     figures: dict
 
 
+def data_version() -> str:
+    """Changes whenever domain data may have changed: the last audited action (but logins), with its time."""
+    from dangjian.core.models import AuditEvent
+
+    last = (
+        AuditEvent.objects.exclude(action__startswith="auth.")
+        .order_by("-seq")
+        .values_list("seq", "occurred_at")
+        .first()
+    )
+    return f"{last[0]}@{last[1].timestamp()}" if last else ""
+
+
 def live_figures(org: Org, as_of: date) -> LiveFigures:
+    """The member and org figures of `org`'s subtree on `as_of` counted from the details; kept in the cache
+    for `STATS_LIVE_CACHE_SECONDS` (default 300; 0 turns it off) under the data version, so a past day a
+    leader browses (no rollup) is counted once until an audited change happens."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    seconds = getattr(settings, "STATS_LIVE_CACHE_SECONDS", 300)
+    version = data_version() if seconds else ""
+    key = f"stats:live:{org.pk}:{as_of.isoformat()}:{version}"
+    if version:
+        cached = cache.get(key)
+        if cached is not None:
+            return LiveFigures(cached)
+    figures = _count_live_figures(org, as_of)
+    if version:
+        cache.set(key, figures.figures, seconds)
+    return figures
+
+
+def _count_live_figures(org: Org, as_of: date) -> LiveFigures:
     ids = subtree_ids_as_of(org.pk, as_of)
     dims = cube.member_dimensions(as_of)
     total, by_dim = cube.dimension_counts(cube.placed(ids, as_of), dims.values()) if ids else (0, {})
@@ -338,11 +379,24 @@ def dashboard(user, org: Org, as_of: date, today: date, *, live: bool = False) -
         if permitted[perm]:
             ind, v = values[code]
             tile(code, ind.label, v.number, v.reason, code, _drill(org, as_of, "indicator", code))
-    recruitment = [
-        {"code": ind.code, "label": ind.label, "value": v.number, "reason": v.reason}
-        for ind, v in values.values()
-        if ind.section == "recruitment" and may(user, ind.permission, org)
-    ]
+    recruitment = []
+    for ind, v in values.values():
+        if ind.section == "recruitment" and may(user, ind.permission, org):
+            shown = v.number is not None
+            recruitment.append({
+                "code": ind.code, "label": ind.label, "value": v.number, "reason": v.reason,
+                "url": _drill(org, as_of, "indicator", ind.code) if shown else "",
+                "cases": case_list_url(org, ind.code, as_of) if shown else "",
+            })  # fmt: skip
+    pipeline = [r for r in recruitment if r["value"] is not None]
+    if pipeline:
+        charts.append(
+            {"id": "recruitment", "title": "发展党员", "total": None, "rows": pipeline, "kind": "recruitment"}
+        )
+    if warnings.by_rule:
+        rule_rows = [{"code": rule, "label": rule, "value": n, "url": ""} for rule, n in warnings.by_rule.items()]
+        charts.append({"id": "warnings", "title": "组织设置提示（按规则，个）", "total": None, "rows": rule_rows,
+                       "kind": "warnings"})  # fmt: skip
     quarter, month = last_ended_quarter(as_of), last_ended_month(as_of)
     return {
         "org": org, "as_of": as_of, "charts": charts, "tiles": tiles, "warnings": warnings,
@@ -392,6 +446,7 @@ def drill(user, org: Org, as_of: date, dim_code: str, cell_code: str, *, live: b
     org_dims = cube.org_dimensions()
     rows = []
     roster = None
+    cases_code = ""  # a recruitment figure: each row links to the case list behind it
     stored = {}
     if not live:
         stored = {r.org_id: r for r in Rollup.objects.filter(org_id__in=[org.pk, *(c.pk for c in children)], day=as_of)}
@@ -402,6 +457,7 @@ def drill(user, org: Org, as_of: date, dim_code: str, cell_code: str, *, live: b
         if indicator is None or not may(user, indicator.permission, org):
             raise Http404
         title, cell_label = indicator.label, ""
+        cases_code = cell_code if case_list_url(org, cell_code, as_of) else ""
         for child in children:
             v = indicator(child, as_of, snapshot=Snapshot(child, as_of, rollup=stored.get(child.pk)))
             rows.append({"org": child, "value": v.number, "reason": v.reason})
@@ -456,12 +512,15 @@ def drill(user, org: Org, as_of: date, dim_code: str, cell_code: str, *, live: b
         if roster is not None:
             params = {"subtree": child.pk, **roster}
             r["roster"] = reverse("members:list") + "?" + urlencode(params)
+        if cases_code:
+            r["cases"] = case_list_url(child, cases_code, as_of)
     total_roster = (
         reverse("members:list") + "?" + urlencode({"subtree": org.pk, **roster}) if roster is not None else ""
     )
     return {"org": org, "as_of": as_of, "title": title, "cell_label": cell_label, "rows": rows, "total": total,
             "dim": dim_code, "cell": cell_code, "roster_note": roster is not None,
-            "total_roster": total_roster}  # fmt: skip
+            "total_roster": total_roster, "cases_note": bool(cases_code),
+            "total_cases": case_list_url(org, cases_code, as_of) if cases_code else ""}  # fmt: skip
 
 
 def has_any(user, perm: str) -> bool:

@@ -1,12 +1,18 @@
-"""Maintained rollups: the dashboard figures of every org's subtree on a day, computed for all orgs at once.
+"""Maintained rollups: the dashboard figures of every org's subtree on a day.
 
-`refresh(day)` counts each org's own members (one conditional-count query grouped by org, one GROUP BY
-(org, 民族)) and the orgs themselves, then adds every org's figures into its parent's, deepest first, over
-the tree as it stood on the day (the parent history): no query per org. The result replaces the day's
-`Rollup` rows in one transaction. The dashboard, the indicators and the API read a rollup when one exists
-for (org, day) and say when it was computed; `is_stale` tells whether domain data changed since.
+Two layers. `OrgCount` holds each org's *own* figures (its own members by every §10.2 cell, itself as an
+org, its own meeting periods, its own bills, its own structure findings), one row per org and basis, with
+the org's path in the tree of the basis's day. `Rollup` holds each org's subtree figures, the sums of the
+counters over the path prefixes, computed in SQL (`subtree_sums`: one GROUP BY over the counters joined to
+the prefix lengths; no walk over a parent map, no query per org).
 
-Run it nightly (`dangjian manage stats_rollup`, default today) and for the report days (12-31).
+`refresh(day)` (the scheduled `stats_rollup` command) recomputes both layers of a day from the details. In
+between, the write actions of members (`members.actions.recount`), meetings and dues call
+`stats.events.orgs_changed(org_ids)`; after their commit `refresh_orgs` recounts the own figures of just
+those orgs (set-based) for the days kept current (the latest refreshed day and the year ends), and adds the
+difference to the rollups of the orgs on their paths (the ancestors are the labels of the path: no tree
+walk). Changes of the tree itself (moves, new or dissolved orgs) and structure warnings wait for the next
+`refresh`; `is_stale` says when such a change happened since.
 """
 
 from __future__ import annotations
@@ -63,107 +69,152 @@ def own_figures(ids: set[int], day: date) -> dict[int, dict[str, int]]:
     return out
 
 
-def accumulate(parents: dict[int, int | None], own: dict[int, dict]) -> dict[int, dict]:
-    """Each org's figures plus those of all its descendants in the tree `parents`, deepest first."""
-    ids = set(parents)
-    depth: dict[int, int] = {}
-
-    def depth_of(node: int) -> int:
-        chain = []
-        while node not in depth:
-            parent = parents.get(node)
-            if parent is None or parent not in parents:
-                depth[node] = 0
-                break
-            chain.append(node)
-            node = parent
-        d = depth[node]
-        for n in reversed(chain):
-            d += 1
-            depth[n] = d
-        return d
-
-    for org_id in ids:
-        depth_of(org_id)
-    totals: dict[int, dict] = {org_id: dict(own.get(org_id, {})) for org_id in ids}
-    for org_id in sorted(ids, key=lambda i: -depth[i]):
-        parent = parents.get(org_id)
-        if parent is None or parent not in totals:
-            continue
-        into = totals[parent]
-        for key, n in totals[org_id].items():
-            into[key] = into.get(key, 0) + n
-    return totals
+BASES = ("day", "quarter", "month", "warn")
+SECTIONS = {"members", "orgs", "orglife", "dues"}  # what a Rollup's figures hold; "size" and "warn" are internal
+ORGLIFE_ZERO = {"orglife|required": 0, "orglife|gaps": 0}
+DUES_ZERO = {"dues|billed": 0, "dues|paid": 0, "dues|waived": 0}
+# Audit actions whose changes to the figures `refresh_orgs` does not add in: the tree and a restore.
+NOT_MAINTAINED = ("org.", "system.restore")
 
 
-def subtree_figures(day: date) -> dict[int, dict[str, int]]:
-    """org id → member and org figures of its whole subtree on `day`, for every org in the tree of that day,
-    plus the organizational-life counts of the last ended quarter and the dues counts of the last ended
-    month, each over the tree of that period's last day (as the live indicators compute them)."""
-    parents = parent_map_as_of(day)
-    totals = accumulate(parents, own_figures(set(parents), day) if parents else {})
-    _first, q_end = last_ended_quarter(day)
-    q_parents = parents if q_end == day else parent_map_as_of(q_end)
-    per_branch = orglife_counts(set(q_parents), day) if q_parents else {}
-    orglife = accumulate(q_parents, {k: {"orglife|required": r, "orglife|gaps": g} for k, (r, g) in per_branch.items()})
-    _month, m_end = last_ended_month(day)
-    m_parents = parents if m_end == day else parent_map_as_of(m_end)
-    per_org = dues_counts(set(m_parents), day) if m_parents else {}
-    dues = accumulate(m_parents, {k: {f"dues|{f}": n for f, n in v.items()} for k, v in per_org.items()})
-    for org_id, flat in totals.items():
-        flat.update(orglife.get(org_id, {"orglife|required": 0, "orglife|gaps": 0}))
-        flat.update(dues.get(org_id, {"dues|billed": 0, "dues|paid": 0, "dues|waived": 0}))
-    return totals
+def basis_day(basis: str, day: date, today: date) -> date:
+    """The day whose tree a basis of `day`'s figures follows."""
+    if basis == "quarter":
+        return last_ended_quarter(day)[1]
+    if basis == "month":
+        return last_ended_month(day)[1]
+    if basis == "warn":
+        return today
+    return day
 
 
-def warning_figures(today: date, *, min_orgs: int = EXAMPLES_FROM, limit: int = 20) -> dict[int, dict]:
-    """Org id → the dashboard's structure-warning summary of its current subtree (orgs examined, flagged,
-    by rule), with the first `limit` flagged orgs and their findings for subtrees of `min_orgs` or more."""
+def tree_changed_since(on: date) -> bool:
+    from dangjian.orgs.models import OrgEdge
+
+    return OrgEdge.objects.filter(Q(valid_from__gt=on) | Q(valid_to__gt=on)).exists()
+
+
+def paths_on(on: date, ids: set[int] | None = None) -> dict[int, str]:
+    """Org id → its path in the tree of `on`, for the orgs of that tree (among `ids` when given): the stored
+    paths when the tree has not changed since, else derived from the parent history."""
+    from dangjian.core.tree import expected_paths
+    from dangjian.orgs.models import Org, OrgEdge
+
+    if not tree_changed_since(on):
+        edges = OrgEdge.objects.filter(valid_from__lte=on, valid_to__isnull=True)
+        orgs = Org.objects.all()
+        if ids is not None:
+            edges = edges.filter(org_id__in=sorted(ids))
+            orgs = orgs.filter(pk__in=sorted(ids))
+        in_tree = set(edges.values_list("org_id", flat=True))
+        return {pk: path for pk, path in orgs.values_list("id", "path") if pk in in_tree}
+    paths = expected_paths(parent_map_as_of(on))
+    return paths if ids is None else {k: v for k, v in paths.items() if k in ids}
+
+
+def own_rows(basis: str, ids: set[int], day: date) -> dict[int, dict[str, int]]:
+    """Org id → its own figures of `basis` on `day` (flat keys "section|name"), for the orgs `ids`."""
+    if not ids:
+        return {}
+    if basis == "day":
+        out = own_figures(ids, day)
+        for org_id in ids:
+            out[org_id]["size|n"] = 1
+        return out
+    if basis == "quarter":
+        return {k: {"orglife|required": r, "orglife|gaps": g} for k, (r, g) in orglife_counts(ids, day).items()}
+    if basis == "month":
+        return {k: {f"dues|{f}": n for f, n in v.items()} for k, v in dues_counts(ids, day).items()}
+    raise ValueError(basis)
+
+
+def warning_rows(today: date) -> tuple[dict[int, dict[str, int]], dict[int, str], dict[int, list]]:
+    """Each live org's own structure findings on today's data (keys "warn|…"), today's paths, the findings."""
     from dangjian.orgs.models import Org
     from dangjian.stats.queries import LIVE_ORG_FIELDS, findings_by_org
 
     live = list(Org.objects.filter(dissolved_on__isnull=True).only(*LIVE_ORG_FIELDS).order_by("path"))
     found = findings_by_org(live, today)
-    parents = {o.pk: o.parent_id for o in live}
-    by_id = {o.pk: o for o in live}
-    own = {}
+    own: dict[int, dict[str, int]] = {o.pk: {"warn|size": 1} for o in live}
     for pk, findings in found.items():
-        row = {"orgs": 1, "flagged": 1 if findings else 0, "size": 1}
+        row = own[pk]
+        row["warn|orgs"] = 1
+        row["warn|flagged"] = 1 if findings else 0
         for f in findings:
-            row[f"rule:{f.rule_id}"] = row.get(f"rule:{f.rule_id}", 0) + 1
-        own[pk] = row
-    for pk in parents:
-        own.setdefault(pk, {"size": 1})
-    counts = accumulate(parents, own)
-    # examples: the first flagged orgs in path order, merged upwards, kept only where the subtree is large
-    flagged_paths = sorted(by_id[pk].path for pk, f in found.items() if f)
-    path_to_id = {o.path: o.pk for o in live}
-    out = {}
-    for pk, row in counts.items():
-        entry = {
-            "orgs": row.get("orgs", 0),
-            "flagged": row.get("flagged", 0),
-            "by_rule": {k[5:]: v for k, v in row.items() if k.startswith("rule:")},
-        }
-        if row.get("size", 0) >= min_orgs:
-            prefix = by_id[pk].path
-            start = bisect_left(flagged_paths, prefix)
-            examples = []
-            for path in flagged_paths[start : start + limit]:
-                if not path.startswith(prefix):
-                    break
-                org_id = path_to_id[path]
-                examples.append([org_id, [[f.rule_id, f.level, f.message] for f in found[org_id]]])
-            entry["examples"] = examples
-        out[pk] = entry
+            row[f"warn|rule:{f.rule_id}"] = row.get(f"warn|rule:{f.rule_id}", 0) + 1
+    return own, {o.pk: o.path for o in live}, found
+
+
+def subtree_sums(day: date, basis: str) -> dict[str, dict[str, int]]:
+    """Path → the sums of the counters of `basis` on `day` over the subtree at that path, every key, in SQL:
+    the counters are spread into (path, key, n) rows of a temporary table once, then, deepest level first,
+    each level's rows are summed into their parent's path (the path minus its last label) by one
+    INSERT … SELECT … GROUP BY; a last GROUP BY adds up each path's own and pushed-up rows."""
+    from django.db import connection
+
+    from dangjian.core.tree import LABEL_WIDTH
+    from dangjian.stats.models import OrgCount
+
+    table = connection.ops.quote_name(OrgCount._meta.db_table)
+    each = "jsonb_each_text" if connection.vendor == "postgresql" else "json_each"
+    out: dict[str, dict[str, int]] = defaultdict(dict)
+    with connection.cursor() as cur:
+        cur.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS stats_sums "
+            "(path varchar(255), key varchar(100), n bigint, len integer)"
+        )
+        cur.execute("CREATE INDEX IF NOT EXISTS stats_sums_len ON stats_sums (len)")
+        cur.execute("DELETE FROM stats_sums")
+        cur.execute(
+            f"INSERT INTO stats_sums (path, key, n, len) SELECT c.path, e.key, CAST(e.value AS BIGINT), LENGTH(c.path) "
+            f"FROM {table} c CROSS JOIN {each}(c.figures) e WHERE c.day = %s AND c.basis = %s",
+            [day.isoformat(), basis],
+        )
+        cur.execute("SELECT MAX(len) FROM stats_sums")
+        longest = cur.fetchone()[0] or 0
+        for length in range(longest, LABEL_WIDTH, -LABEL_WIDTH):
+            cur.execute(
+                "INSERT INTO stats_sums (path, key, n, len) SELECT SUBSTR(path, 1, %s), key, SUM(n), %s "
+                "FROM stats_sums WHERE len = %s GROUP BY SUBSTR(path, 1, %s), key",
+                [length - LABEL_WIDTH, length - LABEL_WIDTH, length, length - LABEL_WIDTH],
+            )
+        cur.execute("SELECT path, key, SUM(n) FROM stats_sums GROUP BY path, key")
+        for path, key, n in cur.fetchall():
+            out[path][key] = int(n)
+        cur.execute("DELETE FROM stats_sums")
     return out
+
+
+def _warnings_entry(
+    sums: dict[str, int],
+    path: str,
+    flagged_paths: list[str],
+    path_ids: dict[str, int],
+    found: dict[int, list],
+    limit: int = 20,
+) -> dict:
+    entry = {
+        "orgs": sums.get("warn|orgs", 0),
+        "flagged": sums.get("warn|flagged", 0),
+        "by_rule": {k[10:]: v for k, v in sums.items() if k.startswith("warn|rule:")},
+    }
+    if sums.get("warn|size", 0) >= EXAMPLES_FROM:  # the first flagged orgs in path order
+        start = bisect_left(flagged_paths, path)
+        examples = []
+        for p in flagged_paths[start : start + limit]:
+            if not p.startswith(path):
+                break
+            examples.append([path_ids[p], [[f.rule_id, f.level, f.message] for f in found[path_ids[p]]]])
+        entry["examples"] = examples
+    return entry  # fmt: skip
 
 
 def unflatten(flat: dict[str, int]) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {"members": {}, "orgs": {}, "orglife": {}, "dues": {}}
     for key, n in flat.items():
         section, name = key.split("|", 1)
-        out[section][name] = n
+        if section in SECTIONS:
+            out[section][name] = n
     return out
 
 
@@ -173,27 +224,141 @@ def last_audit_seq() -> int:
 
 
 def refresh(day: date | None = None, *, min_orgs: int = MIN_ORGS) -> int:
-    """Recompute the rollups of `day` (default today) for every org whose subtree on that day holds at least
-    `min_orgs` orgs (the others are small enough to count live); returns the number of rows written."""
-    day = day or timezone.localdate()
+    """Recompute the counters and rollups of `day` (default today) from the details, for every org whose
+    subtree on that day holds at least `min_orgs` orgs (the others are small enough to count live);
+    returns the number of rollups written."""
+    from dangjian.stats.models import OrgCount, RollupDay
+
+    today = timezone.localdate()
+    day = day or today
     seq = last_audit_seq()
-    figures = subtree_figures(day)
-    parents = parent_map_as_of(day)
-    sizes = accumulate(parents, {pk: {"n": 1} for pk in parents})
-    warnings = warning_figures(timezone.localdate())
+    counters: list[OrgCount] = []
+    paths: dict[str, dict[int, str]] = {}
+    by_day: dict[date, dict[int, str]] = {}
+    for basis in ("day", "quarter", "month"):
+        on = basis_day(basis, day, today)
+        if on not in by_day:
+            by_day[on] = paths_on(on)
+        paths[basis] = by_day[on]
+        for org_id, figs in own_rows(basis, set(paths[basis]), day).items():
+            if figs and org_id in paths[basis]:
+                counters.append(OrgCount(day=day, basis=basis, org_id=org_id, path=paths[basis][org_id], figures=figs))
+    warn_own, paths["warn"], found = warning_rows(today)
+    counters.extend(
+        OrgCount(day=day, basis="warn", org_id=pk, path=paths["warn"][pk], figures=figs)
+        for pk, figs in warn_own.items()
+    )
+    flagged_paths = sorted(paths["warn"][pk] for pk, f in found.items() if f)
+    path_ids = {p: pk for pk, p in paths["warn"].items()}
     now = timezone.now()
-    rows = []
-    for org_id, flat in figures.items():
-        if sizes.get(org_id, {}).get("n", 0) < min_orgs:
-            continue
-        data = unflatten(flat)
-        if org_id in warnings:
-            data["warnings"] = warnings[org_id]
-        rows.append(Rollup(org_id=org_id, day=day, figures=data, computed_at=now, audit_seq=seq))
     with transaction.atomic():
+        OrgCount.objects.filter(day=day).delete()
+        OrgCount.objects.bulk_create(counters, batch_size=CHUNK)
+        sums = {basis: subtree_sums(day, basis) for basis in BASES}
+        rows = []
+        for org_id, path in paths["day"].items():
+            flat = dict(sums["day"].get(path, {}))
+            if flat.get("size|n", 0) < min_orgs:
+                continue
+            q_path, m_path, w_path = (paths[b].get(org_id) for b in ("quarter", "month", "warn"))
+            flat.update(sums["quarter"].get(q_path, ORGLIFE_ZERO) if q_path else ORGLIFE_ZERO)
+            flat.update(sums["month"].get(m_path, DUES_ZERO) if m_path else DUES_ZERO)
+            data = unflatten(flat)
+            if w_path:
+                data["warnings"] = _warnings_entry(sums["warn"].get(w_path, {}), w_path, flagged_paths, path_ids, found)
+            rows.append(Rollup(org_id=org_id, day=day, figures=data, computed_at=now, audit_seq=seq))
         Rollup.objects.filter(day=day).delete()
         Rollup.objects.bulk_create(rows, batch_size=CHUNK)
+        RollupDay.objects.update_or_create(day=day, defaults={"computed_at": now})
     return len(rows)
+
+
+def maintained_days() -> list[date]:
+    """The days `refresh_orgs` keeps current: the latest refreshed day and every refreshed 31 December."""
+    from dangjian.stats.models import RollupDay
+
+    days = sorted(RollupDay.objects.values_list("day", flat=True))
+    return sorted({*days[-1:], *(d for d in days if (d.month, d.day) == (12, 31))})
+
+
+def refresh_orgs(org_ids) -> int:
+    """Recount the own figures of `org_ids` (orgs whose members, meetings or bills changed) for every
+    maintained day and add the change to the rollups on their paths; returns the number of rollups changed.
+
+    Set-based: per day and basis one count of those orgs' details, one read of their counters, one locked
+    read of the rollups of the orgs on their paths (the path's labels are the ancestors' ids)."""
+    from dangjian.core.tree import ids_in_path
+    from dangjian.stats.models import OrgCount
+
+    ids = {int(i) for i in org_ids if i}
+    if not ids:
+        return 0
+    today = timezone.localdate()
+    now = timezone.now()
+    changed = 0
+    for day in maintained_days():
+        for basis in ("day", "quarter", "month"):
+            on = basis_day(basis, day, today)
+            with transaction.atomic():
+                old = {
+                    c.org_id: c
+                    for c in OrgCount.objects.select_for_update().filter(day=day, basis=basis, org_id__in=sorted(ids))
+                }
+                known = {pk: c.path for pk, c in old.items()}
+                missing = ids - set(known)
+                if missing:
+                    known.update(paths_on(on, missing))
+                if not known:
+                    continue
+                new = own_rows(basis, set(known), day)
+                deltas: dict[str, dict[str, int]] = {}
+                for org_id, path in known.items():
+                    before = old[org_id].figures if org_id in old else {}
+                    after = new.get(org_id, {})
+                    diff = {k: after.get(k, 0) - before.get(k, 0) for k in {*before, *after}}
+                    diff = {k: v for k, v in diff.items() if v}
+                    if not diff:
+                        continue
+                    deltas[path] = diff
+                    if org_id in old:
+                        old[org_id].figures = after
+                        old[org_id].save(update_fields=["figures"])
+                    else:
+                        OrgCount.objects.create(day=day, basis=basis, org_id=org_id, path=path, figures=after)
+                changed += _add_to_paths(day, deltas, now, ids_in_path)
+    return changed
+
+
+def _add_to_paths(day: date, deltas: dict[str, dict[str, int]], now, ids_in_path) -> int:
+    """Add each path's differences to the rollups of `day` of every org on that path (itself included)."""
+    on_path: dict[int, list[str]] = defaultdict(list)
+    for path in deltas:
+        for org_id in ids_in_path(path):
+            on_path[org_id].append(path)
+    if not on_path:
+        return 0
+    rollups = list(Rollup.objects.select_for_update().filter(day=day, org_id__in=sorted(on_path)).order_by("org_id"))
+    for rollup in rollups:
+        figures = rollup.figures
+        for path in on_path[rollup.org_id]:
+            for key, n in deltas[path].items():
+                section, name = key.split("|", 1)
+                if section in SECTIONS:
+                    part = figures.setdefault(section, {})
+                    part[name] = part.get(name, 0) + n
+        rollup.computed_at = now
+    Rollup.objects.bulk_update(rollups, ["figures", "computed_at"])
+    return len(rollups)
+
+
+def mark_stale(org_ids) -> None:
+    """After a failed `refresh_orgs`: the rollups on those orgs' paths say so until the next refresh."""
+    from dangjian.core.tree import ids_in_path
+    from dangjian.orgs.models import Org
+
+    on_path = {i for path in Org.objects.filter(pk__in=list(org_ids)).values_list("path", flat=True)
+               for i in ids_in_path(path)}  # fmt: skip
+    Rollup.objects.filter(org_id__in=sorted(on_path)).update(stale=True)
 
 
 def for_org(org_id: int, day: date) -> Rollup | None:
@@ -201,13 +366,19 @@ def for_org(org_id: int, day: date) -> Rollup | None:
 
 
 def is_stale(rollup: Rollup) -> bool:
-    """Whether a domain change (any audited action but logins and statistics) happened after the rollup."""
-    return (
-        AuditEvent.objects.filter(seq__gt=rollup.audit_seq)
-        .exclude(action__startswith="auth.")
-        .exclude(action__startswith="stats.")
-        .exists()
-    )
+    """Whether the rollup may no longer match the details: its incremental refresh failed, or since it was
+    computed the tree changed (not added in by events), or, for a day not kept current by events, any domain
+    change (every audited action but logins and statistics) happened."""
+    if rollup.stale:
+        return True
+    events = AuditEvent.objects.filter(seq__gt=rollup.audit_seq).exclude(action__startswith="auth.")
+    events = events.exclude(action__startswith="stats.")
+    if rollup.day in maintained_days():
+        maintained = Q()
+        for prefix in NOT_MAINTAINED:
+            maintained |= Q(action__startswith=prefix)
+        events = events.filter(maintained)
+    return events.exists()
 
 
 def member_indicator_figures(members: dict[str, int]) -> dict[str, int]:

@@ -37,10 +37,11 @@ class StatsView(ScopedView):
 
     queryset = Org.objects.all()
     action = "view"
+    perm = VIEW  # the permission the org must be chosen under (orgs.queries.chosen_org)
 
     def setup_org(self, request) -> None:
         self.check_permission()
-        self.org = queries.visible_org(request.user, request.GET.get("org"))
+        self.org = org_queries.chosen_org(request.user, request.GET.get("org"), self.perm)
         self.today = timezone.localdate()
         raw = request.GET.get("as_of")
         day = parse_day(raw)
@@ -160,14 +161,16 @@ def parse_year(raw, default: int) -> int:
 
 
 class MemberStatsView(StatsView):
-    """Pages made only of member figures: `members.view_member` on the org (403 when held nowhere)."""
+    """Pages made only of member figures: `members.view_member` on the org (403 when held nowhere, 404 when
+    the org lies outside its scope); by default the root of the user's first subtree for it."""
+
+    perm = queries.MEMBERS
 
     def setup_org(self, request) -> None:
+        self.check_permission()
+        if not queries.has_any(request.user, queries.MEMBERS):
+            raise PermissionDenied
         super().setup_org(request)
-        if not queries.may(request.user, queries.MEMBERS, self.org):
-            if not queries.has_any(request.user, queries.MEMBERS):
-                raise PermissionDenied
-            raise Http404
 
 
 class AnnualView(MemberStatsView):

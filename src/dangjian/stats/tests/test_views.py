@@ -153,6 +153,20 @@ def test_annual_tables_children_sum_to_the_parent_in_every_cell(orgs, people):
     member_actions.change_status(
         people["zhao"], "exited", actor=None, on=date(2025, 5, 1), exit_kind="withdrawal", grounds="本人申请"
     )
+    # 民主评议党员 of 2025: 柳树村 graded and closed (张三丰 合格), 第一党支部 still open (孙小梅 预备: no grade),
+    # 杨庄村 graded 基本合格 and closed; an appraisal of 2024 does not count in 2025
+    from dangjian.orglife import actions as life_actions
+
+    closed = life_actions.open_appraisal(orgs["village"], actor=None, year=2025)
+    life_actions.record_appraisal(
+        closed, {e.pk: {"grade": "qualified"} for e in closed.entries.all() if e.graded}, actor=None
+    )
+    life_actions.close_appraisal(closed, actor=None)
+    other = life_actions.open_appraisal(orgs["village2"], actor=None, year=2025)
+    life_actions.record_appraisal(other, {e.pk: {"grade": "basic"} for e in other.entries.all()}, actor=None)
+    life_actions.close_appraisal(other, actor=None)
+    life_actions.open_appraisal(orgs["general_1"], actor=None, year=2025)
+    life_actions.open_appraisal(orgs["village"], actor=None, year=2024)
     for parent_key in ("county", "town", "general"):
         parent = orgs[parent_key]
         tables = {t.code: t for t in annual.tables(parent, 2025)}
@@ -177,8 +191,13 @@ def test_annual_tables_children_sum_to_the_parent_in_every_cell(orgs, people):
     assert county["exits"].total["total"] == 1
     assert county["exits"].total["exit_withdrawal"] == 1
     assert county["education"].total["edu_"] == 1
-    assert not county["appraisal"].connected
-    assert NOT_CONNECTED in county["appraisal"].note
+    appraisal = county["appraisal"]
+    assert appraisal.connected
+    # 柳树村: 张三丰 (graded 合格) and 李秀英 (预备, not graded); 杨庄村: 王建国 基本合格; 第一党支部: 孙小梅 (预备)
+    assert appraisal.total == {
+        "total": 4, "graded": 2, "grade_excellent": 0, "grade_qualified": 1, "grade_basic": 1,
+        "grade_unqualified": 0, "grade_": 0, "ungraded": 2,
+    }  # fmt: skip
     problems, count = annual.validation_problems(orgs["county"], 2025)
     assert count == 1
     assert problems[0].name == "孙小梅"
@@ -212,6 +231,14 @@ def test_summary_pdf(client_as, orgs, people):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
+    # one page, with a busy county (many breakdown cells) too
+    from weasyprint import HTML
+
+    from dangjian.stats import summary
+
+    admin = response.wsgi_request.user
+    data = queries.dashboard(admin, orgs["county"], date(2026, 6, 15), date(2026, 6, 15))
+    assert len(HTML(string=summary.html(data)).render().pages) == 1
 
 
 def test_templates_have_no_inline_script_style_or_handlers():
@@ -231,6 +258,8 @@ def test_templates_have_no_inline_script_style_or_handlers():
 def test_other_apps_can_register_indicators():
     declare("test.widgets", "测试（个）", "orgs.view_org")
     assert REGISTRY["test.widgets"].placeholder
+    # a source not yet connected is 未接入 with no number, never a zero
+    assert REGISTRY["test.widgets"](None, date(2026, 1, 1)) == Value(None, NOT_CONNECTED)
     try:
         register("test.widgets", "测试（个）", "orgs.view_org", lambda snap: Value(7))
         assert REGISTRY["test.widgets"](None, date(2026, 1, 1)).number == 7
@@ -257,3 +286,40 @@ def test_a_transfer_out_of_the_system_is_not_an_exit(orgs, people):
     assert county["exits"].total["total"] == 1
     assert county["exits"].total["exit_death"] == 1
     assert county["basic"].total["total"] == 1  # 张三丰 alone: 李秀英 joins in 2026, 王 and 赵 left in 2025
+
+
+def test_recruitment_figures_drill_down_to_the_case_list(client_as, orgs, people):
+    from dangjian.recruitment import actions as recruitment_actions
+
+    recruitment_actions.start_new_applicant(
+        orgs["village"], actor=None, on=date(2026, 6, 1), documents=["application_letter"],
+        name="陈小军", sex="male", birth_date=date(2000, 5, 4),
+    )  # fmt: skip
+    client = client_as("county_admin")
+    dashboard = client.get(url("stats:dashboard", org=orgs["county"].pk))
+    row = next(r for r in dashboard.context["recruitment"] if r["code"] == "recruitment.applicants")
+    assert row["value"] == 1
+    # the pipeline and the structure warnings are charts with their table too
+    charts = {c["id"]: c for c in dashboard.context["charts"]}
+    assert {r["code"]: r["value"] for r in charts["recruitment"]["rows"]}["recruitment.applicants"] == 1
+    assert sum(r["value"] for r in charts["warnings"]["rows"]) >= dashboard.context["warnings"].flagged
+    assert 'data-chart="recruitment"' in dashboard.content.decode()
+    drill = client.get(row["url"])
+    assert drill.status_code == 200
+    by_org = {r["org"].pk: r for r in drill.context["rows"] if r["org"]}
+    assert by_org[orgs["town"].pk]["value"] == 1
+    assert by_org[orgs["town2"].pk]["value"] == 0
+    town_cases = by_org[orgs["town"].pk]["cases"]
+    assert f"org={orgs['town'].pk}" in town_cases
+    assert "state=applicant" in town_cases
+    listing = client.get(town_cases)
+    assert listing.status_code == 200
+    assert [c.member.name for c in listing.context["page"].object_list] == ["陈小军"]
+    empty = client.get(by_org[orgs["town2"].pk]["cases"])
+    assert list(empty.context["page"].object_list) == []
+    # the town drills again (it has children), and the developed-this-year figure lists that year's admissions
+    town = client.get(by_org[orgs["town"].pk]["drill"])
+    assert {r["org"].pk: r["value"] for r in town.context["rows"] if r["org"]}[orgs["village"].pk] == 1
+    developed = queries.case_list_url(orgs["county"], "recruitment.developed", date(2026, 6, 15))
+    assert "approved=2026" in developed
+    assert list(client.get(developed).context["page"].object_list) == []
