@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
-from dangjian.core import audit
+from dangjian.core import audit, events
 from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
 from dangjian.core.scope import restrict, user_may_act_on_path
 from dangjian.dues import rules
@@ -324,6 +324,7 @@ def record_payment(
                 "reference": reference.strip(),
             },
         )
+        events.publish(events.BILLS_SETTLED, bill_ids=[b.pk for b in locked])
     return payments
 
 
@@ -351,6 +352,7 @@ def waive_bills(bills, *, actor, reference: str, note: str = "") -> list[Bill]:
                 "note": note.strip(),
             },
         )
+        events.publish(events.BILLS_SETTLED, bill_ids=[b.pk for b in locked])
     return locked
 
 
@@ -502,6 +504,8 @@ def approve_hardship(
             changed = [{"id": b.pk, "month": b.month, "amount": b.amount, "status": b.status} for b in bills]
         audit.record("dues.hardship.approve", actor=actor, obj=locked, org_path=locked.org.path,
                      after={"status": target, "reference": locked.approval_reference, "bills": changed})  # fmt: skip
+        if changed:
+            events.publish(events.BILLS_SETTLED, bill_ids=[b["id"] for b in changed])
     return locked
 
 

@@ -1,5 +1,6 @@
 """Points accrued from real records, idempotently: attendance at held meetings (orglife), dues bills paid on
-time or late (dues), and anything another module feeds through `hooks.feed` (training).
+time or late (dues), and anything another module feeds through `hooks.feed` or a domain event (training,
+volunteer service; see `dangjian.core.events`).
 
 Every automatic entry is keyed by (item, source type, source id, member): accruing again creates nothing new,
 and reconciling a batch of sources removes the entries whose source no longer qualifies (an attendance
