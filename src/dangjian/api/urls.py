@@ -4,7 +4,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from dangjian.dues.api import DuesBillViewSet, DuesCollectionViewSet, DuesHardshipViewSet, DuesLedgerViewSet
+from dangjian.dues.api import (
+    DuesAidViewSet,
+    DuesBillViewSet,
+    DuesCollectionViewSet,
+    DuesHardshipViewSet,
+    DuesLedgerViewSet,
+)
 from dangjian.members.api import MemberViewSet
 from dangjian.members.import_api import ImportBatchViewSet
 from dangjian.members.transfer_api import MobileRecordViewSet, TransferViewSet
@@ -31,6 +37,7 @@ router.register("dues-ledger", DuesLedgerViewSet, basename="duesledger")
 router.register("dues-collection", DuesCollectionViewSet, basename="duescollection")
 router.register("point-entries", PointEntryViewSet, basename="pointentry")
 router.register("point-rule-sets", PointRuleSetViewSet, basename="pointruleset")
+router.register("dues-hardship-aid", DuesAidViewSet, basename="duesaid")
 
 
 class SwaggerView(SpectacularSwaggerSplitView):

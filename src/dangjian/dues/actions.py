@@ -23,6 +23,7 @@ from dangjian.dues.models import (
     Bill,
     BillStatus,
     DuesProfile,
+    HardshipAid,
     HardshipApplication,
     HardshipStatus,
     LedgerEntry,
@@ -553,6 +554,84 @@ def record_ledger_entry(
                    "decision_reference": entry.decision_reference, "entry_date": entry_date},
         )  # fmt: skip
     return entry
+
+
+# ------------------------------------------------------------------------------ 困难党员帮扶
+
+AID_FIELDS = ("visited_on", "visitors", "kind", "given", "amount", "note")
+
+
+def _clean_aid(fields: dict) -> dict:
+    clean = {
+        "visited_on": fields["visited_on"],
+        "visitors": (fields.get("visitors") or "").strip(),
+        "kind": fields["kind"],
+        "given": (fields.get("given") or "").strip(),
+        "amount": _money(fields.get("amount") or ZERO),
+        "note": (fields.get("note") or "").strip(),
+    }
+    problem = rules.aid_problem(clean["kind"], clean["amount"], visitors=clean["visitors"], given=clean["given"],
+                                visited_on=clean["visited_on"], today=_today())  # fmt: skip
+    if problem:
+        raise RuleViolation("DUES-AID", problem[1], field=problem[0])
+    return clean
+
+
+def _aid_ledger(org_path: str, ledger_entry: LedgerEntry | None, actor) -> None:
+    if ledger_entry is None:
+        return
+    if ledger_entry.kind != "usage" or ledger_entry.category != "hardship_aid":
+        raise RuleViolation("DUES-18", "只能关联“补助生活困难的党员”的党费使用记录", field="ledger_entry")
+    if actor is not None and not restrict(LedgerEntry.objects.filter(pk=ledger_entry.pk), actor, VIEW).exists():
+        raise OutOfScope()
+
+
+def record_aid(member: Member, *, actor, ledger_entry: LedgerEntry | None = None, **fields) -> HardshipAid:
+    """Record one visit or piece of aid to a member in hardship: who visited, when, what was given, the amount
+    (Decimal yuan); optionally the DUES-18 `hardship_aid` ledger line that paid it. Audited with ids and
+    amounts only (no names)."""
+    _require(actor, member.org.path)
+    unknown = set(fields) - set(AID_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown aid fields: {sorted(unknown)}")
+    clean = _clean_aid(fields)
+    _aid_ledger(member.org.path, ledger_entry, actor)
+    with transaction.atomic():
+        aid = HardshipAid.objects.create(
+            member=member, org=member.org, ledger_entry=ledger_entry,
+            recorded_by=actor if getattr(actor, "is_authenticated", False) else None, **clean,
+        )  # fmt: skip
+        if actor is not None and not restrict(HardshipAid.objects.filter(pk=aid.pk), actor, CHANGE).exists():
+            raise OutOfScope()
+        audit.record(
+            "dues.aid.record", actor=actor, obj=aid, org_path=member.org.path,
+            after={"member_id": member.pk, "kind": clean["kind"], "amount": clean["amount"],
+                   "visited_on": clean["visited_on"], "ledger_entry": getattr(ledger_entry, "pk", None)},
+        )  # fmt: skip
+    return aid
+
+
+def correct_aid(aid: HardshipAid, *, actor, expected_version: int, **fields) -> HardshipAid:
+    """Correct a visit/aid record (optimistic version check: a concurrent edit is refused, nothing lost)."""
+    _require(actor, aid.org.path)
+    unknown = set(fields) - set(AID_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown aid fields: {sorted(unknown)}")
+    clean = _clean_aid({**{f: getattr(aid, f) for f in AID_FIELDS}, **fields})
+    with transaction.atomic():
+        locked = HardshipAid.objects.select_for_update().select_related("org").get(pk=aid.pk)
+        if locked.version != expected_version:
+            raise ConcurrentEdit()
+        before = {f: getattr(locked, f) for f in ("kind", "amount", "visited_on")}
+        for key, value in clean.items():
+            setattr(locked, key, value)
+        locked.version += 1
+        locked.save()
+        audit.record(
+            "dues.aid.correct", actor=actor, obj=locked, org_path=locked.org.path, before=before,
+            after={"kind": locked.kind, "amount": locked.amount, "visited_on": locked.visited_on},
+        )  # fmt: skip
+    return locked
 
 
 # ------------------------------------------------------------------------------ self-service link

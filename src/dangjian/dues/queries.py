@@ -17,7 +17,16 @@ from dangjian.core.scope import restrict
 from dangjian.core.tree import LABEL_WIDTH
 from dangjian.dues import rules
 from dangjian.dues.actions import CHANGE, VIEW
-from dangjian.dues.models import Bill, BillStatus, DuesProfile, HardshipApplication, LedgerEntry, LedgerKind, Payment
+from dangjian.dues.models import (
+    Bill,
+    BillStatus,
+    DuesProfile,
+    HardshipAid,
+    HardshipApplication,
+    LedgerEntry,
+    LedgerKind,
+    Payment,
+)
 from dangjian.members.choices import MemberStatus
 from dangjian.members.models import Member
 from dangjian.orgs.models import Org
@@ -282,6 +291,26 @@ def hardship_applications(user, org: Org | None = None):
     if org is not None:
         qs = qs.filter(org__path__in_subtree=org.path)
     return qs.order_by("-applied_on", "-pk")
+
+
+def aids_of(member: Member, user) -> list:
+    """The member's visits and aid (困难党员帮扶) that the user may see, newest first."""
+    rows = restrict(HardshipAid.objects.select_related("org", "ledger_entry", "recorded_by"), user, VIEW)
+    return list(rows.filter(member=member).order_by("-visited_on", "-pk"))
+
+
+def aid_total(aids) -> Decimal:
+    return sum((a.amount for a in aids), ZERO)
+
+
+def aid_ledger_entries(member: Member, user):
+    """DUES-18 `hardship_aid` uses recorded by an org above (or at) the member's org, for linking an aid."""
+    above = [member.org.path[:i] for i in range(LABEL_WIDTH, len(member.org.path) + 1, LABEL_WIDTH)]
+    return (
+        restrict(LedgerEntry.objects.all(), user, VIEW)
+        .filter(kind=LedgerKind.USAGE, category="hardship_aid", org__path__in=above)
+        .order_by("-entry_date", "-pk")[:50]
+    )
 
 
 # ------------------------------------------------------------------------------- self-service
