@@ -16,7 +16,7 @@ from dangjian.members.import_api import ImportBatchViewSet
 from dangjian.members.transfer_api import MobileRecordViewSet, TransferViewSet
 from dangjian.orglife.api import MeetingViewSet, OrglifeOrgViewSet
 from dangjian.orgs.api import OrgViewSet
-from dangjian.points.api import PointEntryViewSet, PointRuleSetViewSet
+from dangjian.points.api import PioneerPostViewSet, PointEntryViewSet, PointRuleSetViewSet
 from dangjian.recruitment.api import RecruitmentCaseViewSet
 from dangjian.stats.api import StatsViewSet
 
@@ -38,6 +38,7 @@ router.register("dues-collection", DuesCollectionViewSet, basename="duescollecti
 router.register("point-entries", PointEntryViewSet, basename="pointentry")
 router.register("point-rule-sets", PointRuleSetViewSet, basename="pointruleset")
 router.register("dues-hardship-aid", DuesAidViewSet, basename="duesaid")
+router.register("pioneer-posts", PioneerPostViewSet, basename="pioneerpost")
 
 
 class SwaggerView(SpectacularSwaggerSplitView):
