@@ -18,7 +18,7 @@ from django.utils import timezone
 from dangjian.core import audit, events
 from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
 from dangjian.core.scope import restrict, user_may_act_on_path
-from dangjian.dues import rules
+from dangjian.dues import rules, totals
 from dangjian.dues.models import (
     Bill,
     BillStatus,
@@ -93,7 +93,10 @@ def set_profile(
         governed = Bill.objects.filter(member=member, status=BillStatus.DUE, month__gte=month, waiver_reference="")
         if later is not None:
             governed = governed.filter(month__lt=later)
+        touched = list(governed.values_list("org_id", "month"))
         recomputed = governed.update(category=category, base=base, amount=amount)
+        if touched:
+            totals.refresh(months={m for _, m in touched}, org_ids={o for o, _ in touched})
         if actor is not None and not restrict(DuesProfile.objects.filter(pk=profile.pk), actor, CHANGE).exists():
             raise OutOfScope()
         audit.record(
@@ -189,6 +192,8 @@ def generate_bills(org: Org, month: date, *, actor) -> Generation:
                            waiver_note=bill.waiver_note)  # fmt: skip
             new.append(row)
         insert_rows(Bill, new)  # one prepared INSERT (SQLite executemany, PostgreSQL COPY)
+        if new:
+            totals.refresh(months=[month], subtree=org.path)
         if missing:
             found = Member.objects.in_bulk(missing)
             result.missing_profile = [found[i] for i in missing if i in found]
@@ -295,6 +300,7 @@ def record_payment(
             for b in by_member[payment.member_id]:
                 b.status, b.payment = BillStatus.PAID, payment
         Bill.objects.bulk_update(locked, ["status", "payment"], batch_size=500)
+        totals.of_bills(locked)
         if actor is not None:
             ids = [p.pk for p in payments]
             if restrict(Payment.objects.filter(pk__in=ids), actor, CHANGE).count() != len(ids):
@@ -340,6 +346,7 @@ def waive_bills(bills, *, actor, reference: str, note: str = "") -> list[Bill]:
         for b in locked:
             b.status, b.waiver_reference, b.waiver_note = BillStatus.WAIVED, reference, note.strip()
         Bill.objects.bulk_update(locked, ["status", "waiver_reference", "waiver_note"])
+        totals.of_bills(locked)
         audit.record(
             "dues.bill.waive",
             actor=actor,
@@ -502,6 +509,7 @@ def approve_hardship(
             for b in bills:
                 _apply_hardship(b, locked)
             Bill.objects.bulk_update(bills, ["status", "amount", "waiver_reference", "waiver_note"])
+            totals.of_bills(bills)
             changed = [{"id": b.pk, "month": b.month, "amount": b.amount, "status": b.status} for b in bills]
         audit.record("dues.hardship.approve", actor=actor, obj=locked, org_path=locked.org.path,
                      after={"status": target, "reference": locked.approval_reference, "bills": changed})  # fmt: skip
@@ -680,11 +688,13 @@ def bulk_record_payments(groups: list[tuple[list, date, str]], *, actor, batch_s
     today = _today()
     with transaction.atomic():
         made = 0
+        touched_orgs: set[int] = set()
+        touched_months: set[date] = set()
         for start in range(0, len(groups), batch_size):
             chunk = groups[start : start + batch_size]
             chunk_ids = [pk for bills, _, _ in chunk for pk in bills]
             due = Bill.objects.select_for_update().filter(pk__in=chunk_ids, status=BillStatus.DUE)
-            locked = {r[0]: r for r in due.values_list("pk", "member_id", "org_id", "amount", "org__path")}
+            locked = {r[0]: r for r in due.values_list("pk", "member_id", "org_id", "amount", "org__path", "month")}
             if len(locked) != len(chunk_ids):
                 raise RuleViolation("DUES-15", "有账单已交纳、已减免或不存在，未登记")
             payments, bill_sets = [], []
@@ -718,6 +728,10 @@ def bulk_record_payments(groups: list[tuple[list, date, str]], *, actor, batch_s
                 )
                 cursor.execute("DELETE FROM dues_paid_pairs")
             made += len(payments)
+            touched_orgs.update(r[2] for r in locked.values())
+            touched_months.update(r[5] for r in locked.values())
+        if touched_orgs:
+            totals.refresh(months=touched_months, org_ids=touched_orgs)
         audit.record("dues.payment.bulk_record", actor=actor, object_type="dues.payment",
                      object_repr=f"党费交纳 {made} 笔", after={"payments": made, "bills": len(ids)})  # fmt: skip
     return made

@@ -285,3 +285,30 @@ class HardshipAid(models.Model):
 
     def __str__(self):
         return f"帮扶 {self.visited_on:%Y-%m-%d}"
+
+
+class BillTotal(models.Model):
+    """Per org and month: the bills issued, paid and waived and their amounts, maintained by every action that
+    writes bills (`dues.totals.refresh`) so that collection rates over a subtree add up a few thousand rows
+    instead of scanning every bill. `dangjian manage dues_totals` rebuilds them from the bills."""
+
+    scope_path = "org__path"
+
+    org = models.ForeignKey("orgs.Org", verbose_name="党组织（开单时）", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField("月份")
+    billed = models.PositiveIntegerField("账单数", default=0)
+    paid = models.PositiveIntegerField("已交", default=0)
+    waived = models.PositiveIntegerField("减免", default=0)
+    due_amount = models.DecimalField("应交金额（不含减免）", max_digits=14, decimal_places=2, default=0)
+    paid_amount = models.DecimalField("已交金额", max_digits=14, decimal_places=2, default=0)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "党费收缴汇总"
+        verbose_name_plural = "党费收缴汇总"
+        constraints = [models.UniqueConstraint(fields=["org", "month"], name="dues_one_total_per_org_month")]
+        indexes = [models.Index(fields=["month", "org"], name="dues_total_month_idx")]
+
+    def __str__(self):
+        return f"党费汇总 {self.month:%Y-%m}"
