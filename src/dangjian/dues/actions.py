@@ -13,11 +13,13 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from dangjian.core import audit, events
 from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
 from dangjian.core.scope import restrict, user_may_act_on_path
+from dangjian.core.sql import values_in
 from dangjian.dues import rules, totals
 from dangjian.dues.models import (
     Bill,
@@ -136,8 +138,13 @@ class Generation:
     month: date
     created: int = 0
     existing: int = 0
-    missing_profile: list[Member] = field(default_factory=list)
+    missing_profile: list[Member] = field(default_factory=list)  # the first MISSING_LISTED of them
     not_yet_member: int = 0
+    missing_count: int = 0
+
+
+BILL_CHUNK = 50_000
+MISSING_LISTED = 500
 
 
 def generate_bills(org: Org, month: date, *, actor) -> Generation:
@@ -155,49 +162,67 @@ def generate_bills(org: Org, month: date, *, actor) -> Generation:
     in_subtree = Member.objects.filter(
         org__path__in_subtree=org.path, stage__in=MEMBER_STAGES, status=MemberStatus.NORMAL
     )
+    amounts: dict[tuple, Decimal] = {}  # (base, category) → monthly_dues: few distinct pairs
+    missing: list[int] = []
+    created = 0
     with transaction.atomic():
-        # Plain rows, not model instances: a county has 10⁵ members and this runs every month.
-        members = in_subtree.order_by("org__path", "name_initials", "pk").values_list(
-            "pk", "org_id", "joined_on", "stage"
-        )
-        ids = in_subtree.values("pk")  # a subquery, not a list of ids
-        billed = set(Bill.objects.filter(member__in=ids, month=month).values_list("member_id", flat=True))
-        profiles = {}
-        for member_id, category, base in (
-            DuesProfile.objects.filter(member__in=ids, effective_from__lte=month)
-            .order_by("member_id", "effective_from")
-            .values_list("member_id", "category", "base")
-        ):
-            profiles[member_id] = (category, base)  # the latest effective_from wins (DUES-13)
-        hardship = approved_hardship(ids, month)
-        new, missing = [], []
-        for member_id, org_id, joined_on, stage in members:
-            if not rules.bill_months(joined_on, stage, month):
-                result.not_yet_member += 1
-                continue
-            if member_id in billed:
-                result.existing += 1
-                continue
-            profile = profiles.get(member_id)
-            if profile is None:
-                missing.append(member_id)
-                continue
-            category, base = profile
-            row = {"member_id": member_id, "org_id": org_id, "month": month, "category": category, "base": base,
-                   "amount": rules.monthly_dues(base, category)}  # fmt: skip
-            if member_id in hardship:
-                bill = Bill(**row)
-                _apply_hardship(bill, hardship[member_id])
-                row.update(status=bill.status, amount=bill.amount, waiver_reference=bill.waiver_reference,
-                           waiver_note=bill.waiver_note)  # fmt: skip
-            new.append(row)
-        insert_rows(Bill, new)  # one prepared INSERT (SQLite executemany, PostgreSQL COPY)
-        if new:
+        # Plain rows in chunks of members (keyset on the id), not model instances: a province has 3·10⁶
+        # members; memory stays that of one chunk whatever the subtree.
+        last = 0
+        while True:
+            members = list(
+                in_subtree.filter(pk__gt=last)
+                .order_by("pk")
+                .values_list("pk", "org_id", "joined_on", "stage")[:BILL_CHUNK]
+            )
+            if not members:
+                break
+            last = members[-1][0]
+            ids = [m[0] for m in members]
+            billed = set(
+                Bill.objects.filter(values_in("member_id", ids), month=month).values_list("member_id", flat=True)
+            )
+            profiles = {}
+            for member_id, category, base in (
+                DuesProfile.objects.filter(values_in("member_id", ids), effective_from__lte=month)
+                .order_by("member_id", "effective_from")
+                .values_list("member_id", "category", "base")
+            ):
+                profiles[member_id] = (category, base)  # the latest effective_from wins (DUES-13)
+            hardship = approved_hardship(ids, month)
+            new = []
+            for member_id, org_id, joined_on, stage in members:
+                if not rules.bill_months(joined_on, stage, month):
+                    result.not_yet_member += 1
+                    continue
+                if member_id in billed:
+                    result.existing += 1
+                    continue
+                profile = profiles.get(member_id)
+                if profile is None:
+                    missing.append(member_id)
+                    continue
+                category, base = profile
+                amount = amounts.get((base, category))
+                if amount is None:
+                    amount = amounts[(base, category)] = rules.monthly_dues(base, category)
+                row = {"member_id": member_id, "org_id": org_id, "month": month, "category": category,
+                       "base": base, "amount": amount}  # fmt: skip
+                if member_id in hardship:
+                    bill = Bill(**row)
+                    _apply_hardship(bill, hardship[member_id])
+                    row.update(status=bill.status, amount=bill.amount, waiver_reference=bill.waiver_reference,
+                               waiver_note=bill.waiver_note)  # fmt: skip
+                new.append(row)
+            insert_rows(Bill, new)  # one prepared INSERT per chunk (SQLite executemany, PostgreSQL COPY)
+            created += len(new)
+        if created:
             totals.refresh(months=[month], subtree=org.path)
+        result.missing_count = len(missing)
         if missing:
-            found = Member.objects.in_bulk(missing)
-            result.missing_profile = [found[i] for i in missing if i in found]
-        result.created = len(new)
+            found = Member.objects.in_bulk(missing[:MISSING_LISTED])
+            result.missing_profile = [found[i] for i in missing[:MISSING_LISTED] if i in found]
+        result.created = created
         if actor is not None:
             in_subtree = Bill.objects.filter(month=month, org__path__in_subtree=org.path)
             if restrict(in_subtree, actor, CHANGE).count() != in_subtree.count():
@@ -212,6 +237,7 @@ def generate_bills(org: Org, month: date, *, actor) -> Generation:
                 "created": result.created,
                 "existing": result.existing,
                 "missing_profile": [m.pk for m in result.missing_profile],
+                "missing_count": result.missing_count,
             },
         )
     return result
@@ -383,8 +409,9 @@ def _common_path(paths: list[str]) -> str:
 def approved_hardship(member_ids, month: date) -> dict[int, HardshipApplication]:
     """member id → the approved hardship application covering `month`, in one query."""
     month = rules.month_start(month)
+    who = values_in("member_id", member_ids) if isinstance(member_ids, list) else Q(member_id__in=member_ids)
     rows = HardshipApplication.objects.filter(
-        member_id__in=member_ids, status=HardshipStatus.APPROVED, first_month__lte=month, last_month__gte=month
+        who, status=HardshipStatus.APPROVED, first_month__lte=month, last_month__gte=month
     ).order_by("approved_on", "pk")
     return {a.member_id: a for a in rows}
 

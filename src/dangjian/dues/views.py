@@ -109,7 +109,7 @@ class GenerateView(ScopedView):
         text = f"{month:%Y年%m月}：新生成账单 {result.created} 张，已有账单 {result.existing} 张。"
         if result.missing_profile:
             names = "、".join(m.name for m in result.missing_profile[:20])
-            more = f"等{len(result.missing_profile)}人" if len(result.missing_profile) > 20 else ""
+            more = f"等{result.missing_count}人" if result.missing_count > 20 else ""
             messages.warning(request, f"{names}{more}尚未登记党费计算基数，未生成账单。")
         messages.success(request, text)
         return redirect(list_url(org, month))
