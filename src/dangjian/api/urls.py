@@ -10,6 +10,7 @@ from dangjian.dues.api import (
     DuesCollectionViewSet,
     DuesHardshipViewSet,
     DuesLedgerViewSet,
+    DuesPaymentViewSet,
 )
 from dangjian.members.api import MemberViewSet
 from dangjian.members.import_api import ImportBatchViewSet
@@ -39,6 +40,7 @@ router.register("point-entries", PointEntryViewSet, basename="pointentry")
 router.register("point-rule-sets", PointRuleSetViewSet, basename="pointruleset")
 router.register("dues-hardship-aid", DuesAidViewSet, basename="duesaid")
 router.register("pioneer-posts", PioneerPostViewSet, basename="pioneerpost")
+router.register("dues-payments", DuesPaymentViewSet, basename="duespayment")
 
 
 class SwaggerView(SpectacularSwaggerSplitView):

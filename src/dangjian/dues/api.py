@@ -156,6 +156,40 @@ class DuesBillViewSet(ListModelMixin, RetrieveModelMixin, ScopedGenericViewSet):
         return Response(DuesBillSerializer(bill).data)
 
 
+class DuesPaymentViewSet(ListModelMixin, RetrieveModelMixin, ScopedGenericViewSet):
+    """党费交纳记录：列表（`member`、`org` 所辖、`year` 筛选）与详情；登记交纳见 `dues-bills/pay/`。"""
+
+    queryset = Payment.objects.prefetch_related("bills").order_by("-paid_on", "-pk")
+    serializer_class = DuesPaymentSerializer
+    action_verbs = {"list": VIEW, "retrieve": VIEW}
+
+    @extend_schema(parameters=[OpenApiParameter("member", int), OpenApiParameter("org", int),
+                               OpenApiParameter("year", int)])  # fmt: skip
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        if self.action != "list":
+            return qs
+        p = self.request.query_params
+        for name in ("member", "org", "year"):
+            raw = p.get(name, "")
+            if raw and not (raw.isascii() and raw.isdigit() and 0 < int(raw) < 2**63):
+                raise serializers.ValidationError({name: "应为正整数。"})
+        if p.get("member"):
+            qs = qs.filter(member_id=int(p["member"]))
+        if p.get("org"):
+            path = Org.objects.filter(pk=int(p["org"])).values_list("path", flat=True).first()
+            qs = qs.filter(org__path__in_subtree=path) if path else qs.none()
+        if p.get("year"):
+            year = int(p["year"])
+            if not 1900 <= year <= 2999:
+                raise serializers.ValidationError({"year": "应为 1900 至 2999 之间的年份。"})
+            qs = qs.filter(paid_on__year=year)
+        return qs
+
+
 # --- DUES-10 hardship, DUES-18/19 ledger, collection over a period ----------------------------------------
 
 
