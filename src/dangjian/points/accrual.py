@@ -62,7 +62,7 @@ def _prepare(cursor) -> None:
         cursor.execute(f"DELETE FROM {name}")
     cursor.execute("CREATE INDEX IF NOT EXISTS pts_org_idx ON pts_org (org_id, day_from)")
     cursor.execute("CREATE INDEX IF NOT EXISTS pts_item_idx ON pts_item (rule_set_id, source, meeting_kind)")
-    cursor.execute("CREATE INDEX IF NOT EXISTS pts_want_idx ON pts_want (source_id, item_id, member_id)")
+    cursor.execute("DROP INDEX IF EXISTS pts_want_idx")  # built once filled (_sync), not row by row
 
 
 def _load_catalogue(cursor, cat: Catalogue, orgs: Iterable[tuple[int, str]]) -> None:
@@ -96,6 +96,7 @@ def _load_catalogue(cursor, cat: Catalogue, orgs: Iterable[tuple[int, str]]) -> 
 def _sync(cursor, source_type: str, scope_sql: str, scope_params: list) -> tuple[int, int]:
     """Make the entries of `source_type` whose source id is in `scope_sql` exactly the rows of pts_want."""
     entries = _t(PointEntry)
+    cursor.execute("CREATE INDEX pts_want_idx ON pts_want (source_id, item_id, member_id)")
     cursor.execute(
         f"DELETE FROM {entries} WHERE source_type = %s AND source_id IN ({scope_sql}) AND NOT EXISTS ("
         f"SELECT 1 FROM pts_want w WHERE w.source_id = {entries}.source_id AND w.item_id = {entries}.item_id "
@@ -115,6 +116,7 @@ def _sync(cursor, source_type: str, scope_sql: str, scope_params: list) -> tuple
     )
     created = max(cursor.rowcount, 0)
     cursor.execute("DELETE FROM pts_want")
+    cursor.execute("DROP INDEX pts_want_idx")
     return created, removed
 
 
