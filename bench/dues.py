@@ -19,7 +19,8 @@ Prints each figure with the 1-minute load average (the machine is shared); asser
 
 Figures: docs/dues.md (性能). City on SQLite, 2026-11-26, load 9.7–11.3 on the shared 2-core machine: bills
 20.9 s (CPU 7.3 s), again 4.1 s; overview 85 ms; points first 103 s (CPU 31.9 s, 2,472,939 entries), again
-46.7 s (CPU 13.8 s). Synthetic province on PostgreSQL, load 24: bills 480.5 s (process CPU 46.2 s).
+46.7 s (CPU 13.8 s); a second run at load 6–7: bills 39.5 s (CPU 7.2 s), overview 185 ms, points again 25.5 s
+(CPU 12.5 s). Synthetic province on PostgreSQL, load 24: bills 480.5 s (process CPU 46.2 s).
 """
 
 from __future__ import annotations
