@@ -2,21 +2,25 @@
 """Benchmark of 党费 and 积分 on a demo database: one month's bills, the collection-rate overview, and the
 year's points recomputed.
 
-    .venv/bin/python bench/dues.py [--size county|city|province]
+    .venv/bin/python bench/dues.py [--size county|city|province] [--data-dir DIR]
 
-Builds the demo of that size (`dangjian demo --no-serve`; the county demo already holds twelve months of dues
-and meetings, the city and province have neither) in a
-fresh data dir (SQLite unless DATABASE_URL names a throwaway PostgreSQL database), then in a fresh process:
+Without --data-dir, builds the demo of that size (`dangjian demo --no-serve`) in a fresh data dir (SQLite unless
+DATABASE_URL names a throwaway PostgreSQL database). The county demo holds twelve months of dues and meetings;
+for the city the bench adds the same (a year of meetings via `demo.orglife.build_orglife`, a year of dues via
+`demo.dues.build`). With --data-dir DIR an already built database is reused (DIR keeps the SQLite file and the
+keys; with DATABASE_URL, a copy of the province demo). The province demo has no dues profiles: the bench gives
+every member one, set-based (one INSERT … SELECT), before measuring. Then, in a fresh process:
   1. `dues.actions.generate_bills` for the current month over the whole tree (targets: city on SQLite ≤ 10 s,
      province on PostgreSQL ≤ 60 s), then again (idempotent: nothing new);
-  2. the collection-rate overview of the root as the county administrator sees it (`queries.collection`,
-     `collection_by_child`, `collection_by_month`; target for the city ≤ 300 ms);
+  2. the collection-rate overview of the county as its administrator sees it (`queries.collection`,
+     `collection_by_child`, `collection_by_month`), median of 5 (target for the city ≤ 300 ms);
   3. `points.accrual.recompute` of the root for the year (target for the city ≤ 30 s), then again.
-Prints the figures; asserts nothing (benchmarks are not tests).
+Prints each figure with the 1-minute load average (the machine is shared); asserts nothing.
 
-Figures (county, SQLite, shared 2-core machine, 2026-11-26): demo build 68.6 s; bills for a new month
-(46,505) 2.44 s, again 0.51 s; overview 444 ms; points for the year (446,565 entries) 29.4 s, again 13.4 s.
-City and province not yet measured.
+Figures: docs/dues.md (性能). City on SQLite, 2026-11-26, load 9.7–11.3 on the shared 2-core machine: bills
+20.9 s (CPU 7.3 s), again 4.1 s; overview 85 ms; points first 103 s (CPU 31.9 s, 2,472,939 entries), again
+46.7 s (CPU 13.8 s); a second run at load 6–7: bills 39.5 s (CPU 7.2 s), overview 185 ms, points again 25.5 s
+(CPU 12.5 s). Synthetic province on PostgreSQL, load 24: bills 480.5 s (process CPU 46.2 s).
 """
 
 from __future__ import annotations
@@ -29,53 +33,143 @@ import sys
 import tempfile
 import time
 
-TARGETS = {"bills": 10.0, "overview": 0.3, "points": 30.0}
+TARGETS = {"bills": "city 10 s / province 60 s", "overview": "city 300 ms", "points": "city 30 s"}
+
+ACTIVITY = r"""
+import time
+from datetime import date
+from dangjian.demo import dues as dues_demo
+from dangjian.demo.orglife import build_orglife
+from dangjian.orgs.models import Org
+root = Org.objects.filter(parent__isnull=True).order_by("pk").first()
+t = time.perf_counter()
+build_orglife(root, seed=20260515, today=date(2026, 11, 1))
+dues_demo.build(root, seed=20260511, today=date(2026, 11, 1))
+print(f"{'activity (a year)':<24} {time.perf_counter() - t:8.1f} s  meetings and dues")
+"""
+
+PROFILES = r"""
+import os, time
+from django.db import connection
+from dangjian.dues.models import DuesProfile
+from dangjian.members.models import Member
+if not DuesProfile.objects.exists():
+    t = time.perf_counter()
+    with connection.cursor() as c:
+        # Category from the occupation, a base spread over 2,400–14,000 by the member id: set-based.
+        c.execute(
+            "INSERT INTO dues_duesprofile (member_id, category, base, effective_from, note, created_at) "
+            "SELECT id, CASE occupation WHEN 'farmer' THEN 'farmer' WHEN 'retired' THEN 'retired' "
+            "WHEN 'student' THEN 'student' ELSE 'salaried' END, "
+            "CASE WHEN occupation IN ('farmer', 'student') THEN 0 ELSE 2400 + (id * 7919) %% 11600 END, "
+            "'2026-01-01', '', now() FROM members_member WHERE stage IN ('probationary', 'full')",
+            [],
+        )
+    print(f"{'profiles (set-based)':<24} {time.perf_counter() - t:8.1f} s  {DuesProfile.objects.count()} rows")
+"""
+
+SYNTHETIC = r"""
+import time
+from django.db import connection
+from dangjian.core.tree import label
+from dangjian.members.models import Member
+if not Member.objects.exists():
+    t = time.perf_counter()
+    with connection.cursor() as c:
+        # One province committee over 100,000 branches, 3,000,000 members (2 % probationary): set-based.
+        c.execute(
+            "INSERT INTO orgs_org (id, name, short_name, name_initials, kind, sector, code, unit_name, unit_category, "
+            "unit_credit_code, established_on, sort_order, path, depth, member_count, full_member_count, version, "
+            "parent_id) VALUES (1, '中共合成省委员会', '', '', 'local_committee', '', 'P1', '', '', '', '2000-01-01', "
+            "0, %s, 0, 0, 0, 1, NULL)", [label(1)])
+        c.executemany(
+            "INSERT INTO orgs_org (id, name, short_name, name_initials, kind, sector, code, unit_name, unit_category, "
+            "unit_credit_code, established_on, sort_order, path, depth, member_count, full_member_count, version, "
+            "parent_id) VALUES (%s, %s, '', '', 'branch', '', %s, '', '', '', '2000-01-01', 0, %s, 1, 0, 0, 1, 1)",
+            [(i, f"第{i}党支部", f"B{i}", label(1) + label(i)) for i in range(2, 100_002)])
+        c.execute(
+            "INSERT INTO members_member (uid, name, name_initials, id_number_cipher, id_number_index, sex, ethnicity, "
+            "birth_date, education, stage, joined_on, occupation, job_title, phone_cipher, address_cipher, status, "
+            "exit_kind, is_lost_contact, lost_reason, is_mobile, mobile_destination, created_at, updated_at, version, "
+            "org_id) SELECT gen_random_uuid(), 'M' || g, '', '', 'i' || g, 'male', '汉族', '1980-01-01', 'bachelor', "
+            "CASE WHEN g %% 50 = 0 THEN 'probationary' ELSE 'full' END, '2000-07-01', "
+            "(ARRAY['farmer', 'retired', 'worker', 'student', 'other'])[1 + g %% 5], '', '', '', 'normal', '', false, "
+            "'', false, '', now(), now(), 1, 2 + g %% 100000 FROM generate_series(1, 3000000) g", [])
+        c.execute("SELECT setval(pg_get_serial_sequence('orgs_org', 'id'), 100001)")
+        c.execute("ANALYZE")
+    print(f"{'synthetic province':<24} {time.perf_counter() - t:8.1f} s  {Member.objects.count()} members")
+"""
 
 MEASURE = r"""
-import time
+import os, statistics, time
 from django.utils import timezone
 from dangjian.accounts.models import User
 from dangjian.dues import actions, queries
 from dangjian.orgs.models import Org
 from dangjian.points import accrual
 
+def load():
+    return f"load {os.getloadavg()[0]:.1f}"
+
 root = Org.objects.filter(parent__isnull=True).order_by("pk").first()
 month = timezone.localdate().replace(day=1)
 for label in ("bills (new month)", "bills (again)"):
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     r = actions.generate_bills(root, month, actor=None)
-    print(f"{label:<22} {time.perf_counter() - t:8.2f} s  created {r.created}, existing {r.existing}")
-admin = User.objects.get(username="county_admin")
-county = Org.objects.filter(name__endswith="县委员会").order_by("path").first()
-t = time.perf_counter()
-queries.collection(county, month, admin)
-queries.collection_by_child(county, month, admin)
-queries.collection_by_month(county, month, admin)
-print(f"{'overview (county)':<22} {(time.perf_counter() - t) * 1000:8.0f} ms")
-for label in ("points (year)", "points (again)"):
-    t = time.perf_counter()
-    r = accrual.recompute(root, month.year)
-    print(f"{label:<22} {time.perf_counter() - t:8.2f} s  created {r['created']}, removed {r['removed']}")
+    print(f"{label:<24} {time.perf_counter() - t:8.2f} s  cpu {time.process_time() - c:6.2f} s  "
+          f"created {r.created}, existing {r.existing}, no profile {r.missing_count}  ({load()})", flush=True)
+if os.environ.get("BENCH_OVERVIEW", "1") == "1":
+    admin = User.objects.get(username="county_admin")
+    county = Org.objects.filter(name__endswith="县委员会").order_by("path").first()
+    runs = []
+    for _ in range(5):
+        t = time.perf_counter()
+        queries.collection(county, month, admin)
+        queries.collection_by_child(county, month, admin)
+        queries.collection_by_month(county, month, admin)
+        runs.append(time.perf_counter() - t)
+    print(f"{'overview (county)':<24} {statistics.median(runs) * 1000:8.0f} ms median of 5, "
+          f"min {min(runs) * 1000:.0f} ms  ({load()})", flush=True)
+if os.environ.get("BENCH_POINTS", "1") == "1":
+    for label in ("points (year)", "points (again)"):
+        t, c = time.perf_counter(), time.process_time()
+        r = accrual.recompute(root, month.year)
+        print(f"{label:<24} {time.perf_counter() - t:8.2f} s  cpu {time.process_time() - c:6.2f} s  "
+              f"created {r['created']}, removed {r['removed']}  ({load()})", flush=True)
 """
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--size", choices=["county", "city", "province"], default="county")
+    p.add_argument("--data-dir", help="reuse the demo database already built in this data dir")
+    p.add_argument("--synthetic", action="store_true",
+                   help="province: fill an empty migrated PostgreSQL database with a synthetic province")  # fmt: skip
     args = p.parse_args()
-    data_dir = tempfile.mkdtemp(prefix="bench-dues-")
+    data_dir = args.data_dir or tempfile.mkdtemp(prefix="bench-dues-")
     env = {**os.environ, "DANGJIAN_DATA_DIR": data_dir}
     env.pop("DANGJIAN_TASKS", None)
     cli = [sys.executable, "-m", "dangjian.cli"]
     try:
-        t = time.perf_counter()
-        build = [*cli, "demo", "--no-serve", "--size", args.size]
-        subprocess.run(build, stdout=subprocess.DEVNULL, env=env, check=True)
-        print(f"{'demo build':<22} {time.perf_counter() - t:8.1f} s  ({args.size})")
+        if not args.data_dir:
+            t = time.perf_counter()
+            build = [*cli, "demo", "--no-serve", "--size", args.size]
+            subprocess.run(build, stdout=subprocess.DEVNULL, env=env, check=True)
+            print(f"{'demo build':<24} {time.perf_counter() - t:8.1f} s  ({args.size})")
+            if args.size == "city":
+                subprocess.run([*cli, "manage", "shell", "-c", ACTIVITY], env=env, check=True)
+        else:
+            subprocess.run([*cli, "manage", "migrate", "-v", "0"], env=env, check=True)
+        if args.synthetic:
+            subprocess.run([*cli, "manage", "shell", "-c", SYNTHETIC], env=env, check=True)
+            env["BENCH_POINTS"] = env["BENCH_OVERVIEW"] = "0"
+        if args.size == "province":
+            subprocess.run([*cli, "manage", "shell", "-c", PROFILES], env=env, check=True)
         subprocess.run([*cli, "manage", "shell", "-c", MEASURE], env=env, check=True)
-        print("targets (city/province):", ", ".join(f"{k} ≤ {v}" for k, v in TARGETS.items()))
+        print("targets:", ", ".join(f"{k} ≤ {v}" for k, v in TARGETS.items()))
     finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
+        if not args.data_dir:
+            shutil.rmtree(data_dir, ignore_errors=True)
     return 0
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from dangjian.core.models import AuditEvent
 from dangjian.dues import actions
-from dangjian.dues.models import Bill, DuesProfile, HardshipApplication, LedgerEntry, Payment
+from dangjian.dues.models import Bill, DuesProfile, HardshipAid, HardshipApplication, LedgerEntry, Payment
 from dangjian.dues.tests.helpers import VIEW_ONLY, dues_user
 from dangjian.orglife import actions as orglife_actions
 from dangjian.orglife.models import MemberAccount
@@ -30,6 +30,7 @@ def bills(orgs, people):
         actions.set_profile(people[key], "salaried", Decimal("3000"), MAY, actor=None)
         actions.generate_bills(people[key].org, MAY, actor=None)
         actions.apply_hardship(people[key], actor=None, kind="exempt", first_month=MAY, last_month=MAY, reason="因病")
+        actions.record_aid(people[key], actor=None, visited_on=MAY, visitors="镇党委", kind="visit")
     return {"inside": Bill.objects.get(member=people["wang"]), "outside": Bill.objects.get(member=people["zhao"])}
 
 
@@ -60,6 +61,13 @@ VIEWS = [
     ),
     ("dues:hardship", "get", hardship_target, None),
     ("dues:hardship", "post", hardship_target, {"step": "branch", "agree": "1", "decision": "5月支委会", "version": 1}),
+    ("dues:aid", "get", member_target, None),
+    (
+        "dues:aid",
+        "post",
+        member_target,
+        {"visited_on": "2026-05-10", "visitors": "支部书记", "kind": "cash", "given": "慰问金", "amount": "500"},
+    ),
 ]
 IDS = [f"{v[0]}-{v[1]}" for v in VIEWS]
 
@@ -71,6 +79,7 @@ def state():
         Payment.objects.count(),
         list(HardshipApplication.objects.order_by("pk").values_list("pk", "status", "version")),
         LedgerEntry.objects.count(),
+        list(HardshipAid.objects.order_by("pk").values_list("pk", "amount", "version")),
         MemberAccount.objects.count(),
         AuditEvent.objects.exclude(action__startswith="auth.").count(),
     )
@@ -218,6 +227,12 @@ API_CALLS = [
      lambda m, o, a: {"org": o.pk, "kind": "usage", "amount": "50", "entry_date": "2026-05-20",
                       "category": "training", "decision_reference": "支委会"}, 201),
     ("get", lambda m, o, a: f"/api/v1/dues-collection/?org={o.pk}&period=2026", None, 200),
+    ("get", lambda m, o, a: f"/api/v1/dues-hardship-aid/{HardshipAid.objects.get(member=m).pk}/", None, 200),
+    ("post", lambda m, o, a: "/api/v1/dues-hardship-aid/",
+     lambda m, o, a: {"member": m.pk, "visited_on": "2026-05-20", "visitors": "支部书记", "kind": "cash",
+                      "given": "慰问金", "amount": "300.00"}, 201),
+    ("post", lambda m, o, a: f"/api/v1/dues-hardship-aid/{HardshipAid.objects.get(member=m).pk}/correct/",
+     lambda m, o, a: {"version": 1, "amount": "20.50", "kind": "goods", "given": "米面油"}, 200),
 ]  # fmt: skip
 
 

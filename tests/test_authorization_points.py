@@ -202,6 +202,13 @@ API_CALLS = [
      lambda d, o: {"effective_from": "2026-09-01"}, 201),
     ("post", lambda d, o: "/api/v1/point-rule-sets/",
      lambda d, o: {"org": o.pk, "template": "base70", "effective_from": "2026-08-01"}, 201),
+    ("get", lambda d, o: f"/api/v1/pioneer-posts/{d['post'].pk}/", None, 200),
+    ("post", lambda d, o: "/api/v1/pioneer-posts/",
+     lambda d, o: {"org": o.pk, "kind": "responsibility_zone", "name": "党员责任区", "started_on": "2026-06-01"}, 201),
+    ("post", lambda d, o: f"/api/v1/pioneer-posts/{d['post'].pk}/assign/",
+     lambda d, o: {"member": d["member"].pk, "role": "组员"}, 200),
+    ("post", lambda d, o: f"/api/v1/pioneer-posts/{d['post'].pk}/record/",
+     lambda d, o: {"member": d["member"].pk, "occurred_on": "2026-06-05", "content": "带头清理河道"}, 201),
 ]  # fmt: skip
 
 
@@ -230,3 +237,5 @@ def test_api_lists_are_scoped(orgs, data, clerk):
     assert "赵德胜" not in {s["name"] for s in scores}
     sets = client.get("/api/v1/point-rule-sets/").json()["results"]
     assert [s["org"] for s in sets] == [orgs["village2"].pk]
+    posts = client.get("/api/v1/pioneer-posts/").json()["results"]
+    assert [p["org"] for p in posts] == [orgs["village2"].pk]

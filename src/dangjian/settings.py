@@ -277,6 +277,8 @@ SPECTACULAR_SETTINGS = {
         "LedgerKindEnum": "dangjian.dues.models.LedgerKind",
         "UsageCategoryEnum": "dangjian.dues.models.UsageCategory",
         "KindEnum": "dangjian.orgs.models.OrgKind",
+        "AidKindEnum": "dangjian.dues.models.AidKind",
+        "PioneerKindEnum": "dangjian.points.models.PioneerKind",
     },
 }
 

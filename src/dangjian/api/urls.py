@@ -4,13 +4,20 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from dangjian.dues.api import DuesBillViewSet, DuesCollectionViewSet, DuesHardshipViewSet, DuesLedgerViewSet
+from dangjian.dues.api import (
+    DuesAidViewSet,
+    DuesBillViewSet,
+    DuesCollectionViewSet,
+    DuesHardshipViewSet,
+    DuesLedgerViewSet,
+    DuesPaymentViewSet,
+)
 from dangjian.members.api import MemberViewSet
 from dangjian.members.import_api import ImportBatchViewSet
 from dangjian.members.transfer_api import MobileRecordViewSet, TransferViewSet
 from dangjian.orglife.api import MeetingViewSet, OrglifeOrgViewSet
 from dangjian.orgs.api import OrgViewSet
-from dangjian.points.api import PointEntryViewSet, PointRuleSetViewSet
+from dangjian.points.api import PioneerPostViewSet, PointEntryViewSet, PointRuleSetViewSet
 from dangjian.recruitment.api import CaseImportViewSet, RecruitmentCaseViewSet, RecruitmentQuotaViewSet
 from dangjian.stats.api import StatsViewSet
 
@@ -33,6 +40,9 @@ router.register("dues-ledger", DuesLedgerViewSet, basename="duesledger")
 router.register("dues-collection", DuesCollectionViewSet, basename="duescollection")
 router.register("point-entries", PointEntryViewSet, basename="pointentry")
 router.register("point-rule-sets", PointRuleSetViewSet, basename="pointruleset")
+router.register("dues-hardship-aid", DuesAidViewSet, basename="duesaid")
+router.register("pioneer-posts", PioneerPostViewSet, basename="pioneerpost")
+router.register("dues-payments", DuesPaymentViewSet, basename="duespayment")
 
 
 class SwaggerView(SpectacularSwaggerSplitView):

@@ -2,7 +2,8 @@
 some in arrears, a few 5–6-month cases), a few approved hardship waivers, a usage ledger, the default point
 rules and a year of points accrued from the meetings and payments. Deterministic for the seed.
 
-Writes go through dues/points actions (the bulk ones for the 10⁵ rows); called once by `dangjian demo`.
+Writes go through dues/points actions (the bulk ones for the 10⁵ rows); called once by `dangjian demo`. Also a few
+hardship aid visits (困难党员帮扶) for the members whose dues were waived.
 """
 
 from __future__ import annotations
@@ -80,6 +81,12 @@ def build(root: Org, *, seed: int, today: date) -> dict:
                                            decided_on=month + timedelta(days=5))  # fmt: skip
         dues_actions.approve_hardship(app, actor=None, approve=True, reference=f"减免批复〔{month:%Y}〕{app.pk}号",
                                       approved_on=month + timedelta(days=12))  # fmt: skip
+        # 困难党员帮扶: the town committee's visit with a living allowance, the branch secretary's with goods.
+        allowance = Decimal(rng.choice((300, 500, 800)))
+        visit = {"actor": None, "visitors": "镇党委副书记、村党支部书记", "kind": "cash", "given": "生活补助金"}
+        dues_actions.record_aid(m, visited_on=month + timedelta(days=20), amount=allowance, **visit)
+        goods = {"actor": None, "visitors": "村党支部书记", "kind": "goods", "given": "米、面、油"}
+        dues_actions.record_aid(m, visited_on=months[-1] + timedelta(days=8), amount=Decimal("150"), **goods)
 
     bills: dict[int, list[tuple[int, date]]] = {}
     due_bills = Bill.objects.filter(org__path__in_subtree=root.path, month__gte=first, status=BillStatus.DUE)
@@ -116,11 +123,8 @@ def build(root: Org, *, seed: int, today: date) -> dict:
     rule_set = points_actions.create_rule_set(
         root, actor=None, template="base60", effective_from=date(today.year, 1, 1)
     )
-    # Points for the personas' town now; the rest of the county with 「重新计算」 or `points_recompute` (the
-    # county's year is ≈5·10⁵ entries, kept out of the demo's start-up time).
-    from dangjian.demo.personas import persona_orgs
-
-    result = accrual.recompute(persona_orgs(Org, root)["town"], today.year, today=today)
+    # A year of points for the whole county from its meetings and payments (set-based: ≈5·10⁵ entries).
+    result = accrual.recompute(root, today.year, today=today)
     # The party_member persona's account is linked to its member by the orglife demo (built first).
     return {"members": len(members), "payments": len(groups), "points": result["created"],
             "rule_set": rule_set.pk}  # fmt: skip

@@ -13,16 +13,19 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from dangjian.core import audit
+from dangjian.core import audit, events
 from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
 from dangjian.core.scope import restrict, user_may_act_on_path
-from dangjian.dues import rules
+from dangjian.core.sql import values_in
+from dangjian.dues import rules, totals
 from dangjian.dues.models import (
     Bill,
     BillStatus,
     DuesProfile,
+    HardshipAid,
     HardshipApplication,
     HardshipStatus,
     LedgerEntry,
@@ -93,7 +96,10 @@ def set_profile(
         governed = Bill.objects.filter(member=member, status=BillStatus.DUE, month__gte=month, waiver_reference="")
         if later is not None:
             governed = governed.filter(month__lt=later)
+        touched = list(governed.values_list("org_id", "month"))
         recomputed = governed.update(category=category, base=base, amount=amount)
+        if touched:
+            totals.refresh(months={m for _, m in touched}, org_ids={o for o, _ in touched})
         if actor is not None and not restrict(DuesProfile.objects.filter(pk=profile.pk), actor, CHANGE).exists():
             raise OutOfScope()
         audit.record(
@@ -133,8 +139,13 @@ class Generation:
     month: date
     created: int = 0
     existing: int = 0
-    missing_profile: list[Member] = field(default_factory=list)
+    missing_profile: list[Member] = field(default_factory=list)  # the first MISSING_LISTED of them
     not_yet_member: int = 0
+    missing_count: int = 0
+
+
+BILL_CHUNK = 50_000
+MISSING_LISTED = 500
 
 
 def generate_bills(org: Org, month: date, *, actor) -> Generation:
@@ -152,47 +163,67 @@ def generate_bills(org: Org, month: date, *, actor) -> Generation:
     in_subtree = Member.objects.filter(
         org__path__in_subtree=org.path, stage__in=MEMBER_STAGES, status=MemberStatus.NORMAL
     )
+    amounts: dict[tuple, Decimal] = {}  # (base, category) → monthly_dues: few distinct pairs
+    missing: list[int] = []
+    created = 0
     with transaction.atomic():
-        # Plain rows, not model instances: a county has 10⁵ members and this runs every month.
-        members = in_subtree.order_by("org__path", "name_initials", "pk").values_list(
-            "pk", "org_id", "joined_on", "stage"
-        )
-        ids = in_subtree.values("pk")  # a subquery, not a list of ids
-        billed = set(Bill.objects.filter(member__in=ids, month=month).values_list("member_id", flat=True))
-        profiles = {}
-        for member_id, category, base in (
-            DuesProfile.objects.filter(member__in=ids, effective_from__lte=month)
-            .order_by("member_id", "effective_from")
-            .values_list("member_id", "category", "base")
-        ):
-            profiles[member_id] = (category, base)  # the latest effective_from wins (DUES-13)
-        hardship = approved_hardship(ids, month)
-        new, missing = [], []
-        for member_id, org_id, joined_on, stage in members:
-            if not rules.bill_months(joined_on, stage, month):
-                result.not_yet_member += 1
-                continue
-            if member_id in billed:
-                result.existing += 1
-                continue
-            profile = profiles.get(member_id)
-            if profile is None:
-                missing.append(member_id)
-                continue
-            category, base = profile
-            row = {"member_id": member_id, "org_id": org_id, "month": month, "category": category, "base": base,
-                   "amount": rules.monthly_dues(base, category)}  # fmt: skip
-            if member_id in hardship:
-                bill = Bill(**row)
-                _apply_hardship(bill, hardship[member_id])
-                row.update(status=bill.status, amount=bill.amount, waiver_reference=bill.waiver_reference,
-                           waiver_note=bill.waiver_note)  # fmt: skip
-            new.append(row)
-        insert_rows(Bill, new)  # one prepared INSERT (SQLite executemany, PostgreSQL COPY)
+        # Plain rows in chunks of members (keyset on the id), not model instances: a province has 3·10⁶
+        # members; memory stays that of one chunk whatever the subtree.
+        last = 0
+        while True:
+            members = list(
+                in_subtree.filter(pk__gt=last)
+                .order_by("pk")
+                .values_list("pk", "org_id", "joined_on", "stage")[:BILL_CHUNK]
+            )
+            if not members:
+                break
+            last = members[-1][0]
+            ids = [m[0] for m in members]
+            billed = set(
+                Bill.objects.filter(values_in("member_id", ids), month=month).values_list("member_id", flat=True)
+            )
+            profiles = {}
+            for member_id, category, base in (
+                DuesProfile.objects.filter(values_in("member_id", ids), effective_from__lte=month)
+                .order_by("member_id", "effective_from")
+                .values_list("member_id", "category", "base")
+            ):
+                profiles[member_id] = (category, base)  # the latest effective_from wins (DUES-13)
+            hardship = approved_hardship(ids, month)
+            new = []
+            for member_id, org_id, joined_on, stage in members:
+                if not rules.bill_months(joined_on, stage, month):
+                    result.not_yet_member += 1
+                    continue
+                if member_id in billed:
+                    result.existing += 1
+                    continue
+                profile = profiles.get(member_id)
+                if profile is None:
+                    missing.append(member_id)
+                    continue
+                category, base = profile
+                amount = amounts.get((base, category))
+                if amount is None:
+                    amount = amounts[(base, category)] = rules.monthly_dues(base, category)
+                row = {"member_id": member_id, "org_id": org_id, "month": month, "category": category,
+                       "base": base, "amount": amount}  # fmt: skip
+                if member_id in hardship:
+                    bill = Bill(**row)
+                    _apply_hardship(bill, hardship[member_id])
+                    row.update(status=bill.status, amount=bill.amount, waiver_reference=bill.waiver_reference,
+                               waiver_note=bill.waiver_note)  # fmt: skip
+                new.append(row)
+            insert_rows(Bill, new)  # one prepared INSERT per chunk (SQLite executemany, PostgreSQL COPY)
+            created += len(new)
+        if created:
+            totals.refresh(months=[month], subtree=org.path)
+        result.missing_count = len(missing)
         if missing:
-            found = Member.objects.in_bulk(missing)
-            result.missing_profile = [found[i] for i in missing if i in found]
-        result.created = len(new)
+            found = Member.objects.in_bulk(missing[:MISSING_LISTED])
+            result.missing_profile = [found[i] for i in missing[:MISSING_LISTED] if i in found]
+        result.created = created
         if actor is not None:
             in_subtree = Bill.objects.filter(month=month, org__path__in_subtree=org.path)
             if restrict(in_subtree, actor, CHANGE).count() != in_subtree.count():
@@ -208,6 +239,7 @@ def generate_bills(org: Org, month: date, *, actor) -> Generation:
                 "created": result.created,
                 "existing": result.existing,
                 "missing_profile": [m.pk for m in result.missing_profile],
+                "missing_count": result.missing_count,
             },
         )
     return result
@@ -296,6 +328,7 @@ def record_payment(
             for b in by_member[payment.member_id]:
                 b.status, b.payment = BillStatus.PAID, payment
         Bill.objects.bulk_update(locked, ["status", "payment"], batch_size=500)
+        totals.of_bills(locked)
         if actor is not None:
             ids = [p.pk for p in payments]
             if restrict(Payment.objects.filter(pk__in=ids), actor, CHANGE).count() != len(ids):
@@ -327,6 +360,7 @@ def record_payment(
                 "reference": reference.strip(),
             },
         )
+        events.publish(events.BILLS_SETTLED, bill_ids=[b.pk for b in locked])
     return payments
 
 
@@ -342,6 +376,7 @@ def waive_bills(bills, *, actor, reference: str, note: str = "") -> list[Bill]:
             b.status, b.waiver_reference, b.waiver_note = BillStatus.WAIVED, reference, note.strip()
         Bill.objects.bulk_update(locked, ["status", "waiver_reference", "waiver_note"])
         stats_events.orgs_changed({b.org_id for b in locked})
+        totals.of_bills(locked)
         audit.record(
             "dues.bill.waive",
             actor=actor,
@@ -355,6 +390,7 @@ def waive_bills(bills, *, actor, reference: str, note: str = "") -> list[Bill]:
                 "note": note.strip(),
             },
         )
+        events.publish(events.BILLS_SETTLED, bill_ids=[b.pk for b in locked])
     return locked
 
 
@@ -377,8 +413,9 @@ def _common_path(paths: list[str]) -> str:
 def approved_hardship(member_ids, month: date) -> dict[int, HardshipApplication]:
     """member id → the approved hardship application covering `month`, in one query."""
     month = rules.month_start(month)
+    who = values_in("member_id", member_ids) if isinstance(member_ids, list) else Q(member_id__in=member_ids)
     rows = HardshipApplication.objects.filter(
-        member_id__in=member_ids, status=HardshipStatus.APPROVED, first_month__lte=month, last_month__gte=month
+        who, status=HardshipStatus.APPROVED, first_month__lte=month, last_month__gte=month
     ).order_by("approved_on", "pk")
     return {a.member_id: a for a in rows}
 
@@ -504,9 +541,12 @@ def approve_hardship(
                 _apply_hardship(b, locked)
             Bill.objects.bulk_update(bills, ["status", "amount", "waiver_reference", "waiver_note"])
             stats_events.orgs_changed({b.org_id for b in bills})
+            totals.of_bills(bills)
             changed = [{"id": b.pk, "month": b.month, "amount": b.amount, "status": b.status} for b in bills]
         audit.record("dues.hardship.approve", actor=actor, obj=locked, org_path=locked.org.path,
                      after={"status": target, "reference": locked.approval_reference, "bills": changed})  # fmt: skip
+        if changed:
+            events.publish(events.BILLS_SETTLED, bill_ids=[b["id"] for b in changed])
     return locked
 
 
@@ -556,6 +596,84 @@ def record_ledger_entry(
     return entry
 
 
+# ------------------------------------------------------------------------------ 困难党员帮扶
+
+AID_FIELDS = ("visited_on", "visitors", "kind", "given", "amount", "note")
+
+
+def _clean_aid(fields: dict) -> dict:
+    clean = {
+        "visited_on": fields["visited_on"],
+        "visitors": (fields.get("visitors") or "").strip(),
+        "kind": fields["kind"],
+        "given": (fields.get("given") or "").strip(),
+        "amount": _money(fields.get("amount") or ZERO),
+        "note": (fields.get("note") or "").strip(),
+    }
+    problem = rules.aid_problem(clean["kind"], clean["amount"], visitors=clean["visitors"], given=clean["given"],
+                                visited_on=clean["visited_on"], today=_today())  # fmt: skip
+    if problem:
+        raise RuleViolation("DUES-AID", problem[1], field=problem[0])
+    return clean
+
+
+def _aid_ledger(org_path: str, ledger_entry: LedgerEntry | None, actor) -> None:
+    if ledger_entry is None:
+        return
+    if ledger_entry.kind != "usage" or ledger_entry.category != "hardship_aid":
+        raise RuleViolation("DUES-18", "只能关联“补助生活困难的党员”的党费使用记录", field="ledger_entry")
+    if actor is not None and not restrict(LedgerEntry.objects.filter(pk=ledger_entry.pk), actor, VIEW).exists():
+        raise OutOfScope()
+
+
+def record_aid(member: Member, *, actor, ledger_entry: LedgerEntry | None = None, **fields) -> HardshipAid:
+    """Record one visit or piece of aid to a member in hardship: who visited, when, what was given, the amount
+    (Decimal yuan); optionally the DUES-18 `hardship_aid` ledger line that paid it. Audited with ids and
+    amounts only (no names)."""
+    _require(actor, member.org.path)
+    unknown = set(fields) - set(AID_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown aid fields: {sorted(unknown)}")
+    clean = _clean_aid(fields)
+    _aid_ledger(member.org.path, ledger_entry, actor)
+    with transaction.atomic():
+        aid = HardshipAid.objects.create(
+            member=member, org=member.org, ledger_entry=ledger_entry,
+            recorded_by=actor if getattr(actor, "is_authenticated", False) else None, **clean,
+        )  # fmt: skip
+        if actor is not None and not restrict(HardshipAid.objects.filter(pk=aid.pk), actor, CHANGE).exists():
+            raise OutOfScope()
+        audit.record(
+            "dues.aid.record", actor=actor, obj=aid, org_path=member.org.path,
+            after={"member_id": member.pk, "kind": clean["kind"], "amount": clean["amount"],
+                   "visited_on": clean["visited_on"], "ledger_entry": getattr(ledger_entry, "pk", None)},
+        )  # fmt: skip
+    return aid
+
+
+def correct_aid(aid: HardshipAid, *, actor, expected_version: int, **fields) -> HardshipAid:
+    """Correct a visit/aid record (optimistic version check: a concurrent edit is refused, nothing lost)."""
+    _require(actor, aid.org.path)
+    unknown = set(fields) - set(AID_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown aid fields: {sorted(unknown)}")
+    clean = _clean_aid({**{f: getattr(aid, f) for f in AID_FIELDS}, **fields})
+    with transaction.atomic():
+        locked = HardshipAid.objects.select_for_update().select_related("org").get(pk=aid.pk)
+        if locked.version != expected_version:
+            raise ConcurrentEdit()
+        before = {f: getattr(locked, f) for f in ("kind", "amount", "visited_on")}
+        for key, value in clean.items():
+            setattr(locked, key, value)
+        locked.version += 1
+        locked.save()
+        audit.record(
+            "dues.aid.correct", actor=actor, obj=locked, org_path=locked.org.path, before=before,
+            after={"kind": locked.kind, "amount": locked.amount, "visited_on": locked.visited_on},
+        )  # fmt: skip
+    return locked
+
+
 # ------------------------------------------------------------------------------ self-service link
 
 
@@ -602,11 +720,13 @@ def bulk_record_payments(groups: list[tuple[list, date, str]], *, actor, batch_s
     today = _today()
     with transaction.atomic():
         made = 0
+        touched_orgs: set[int] = set()
+        touched_months: set[date] = set()
         for start in range(0, len(groups), batch_size):
             chunk = groups[start : start + batch_size]
             chunk_ids = [pk for bills, _, _ in chunk for pk in bills]
             due = Bill.objects.select_for_update().filter(pk__in=chunk_ids, status=BillStatus.DUE)
-            locked = {r[0]: r for r in due.values_list("pk", "member_id", "org_id", "amount", "org__path")}
+            locked = {r[0]: r for r in due.values_list("pk", "member_id", "org_id", "amount", "org__path", "month")}
             if len(locked) != len(chunk_ids):
                 raise RuleViolation("DUES-15", "有账单已交纳、已减免或不存在，未登记")
             payments, bill_sets = [], []
@@ -641,6 +761,10 @@ def bulk_record_payments(groups: list[tuple[list, date, str]], *, actor, batch_s
                 cursor.execute("DELETE FROM dues_paid_pairs")
             made += len(payments)
             stats_events.orgs_changed({r[2] for r in locked.values()})
+            touched_orgs.update(r[2] for r in locked.values())
+            touched_months.update(r[5] for r in locked.values())
+        if touched_orgs:
+            totals.refresh(months=touched_months, org_ids=touched_orgs)
         audit.record("dues.payment.bulk_record", actor=actor, object_type="dues.payment",
                      object_repr=f"党费交纳 {made} 笔", after={"payments": made, "bills": len(ids)})  # fmt: skip
     return made

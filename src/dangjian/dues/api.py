@@ -17,8 +17,10 @@ from dangjian.dues import actions, queries
 from dangjian.dues.filters import BillFilter
 from dangjian.dues.forms import parse_month
 from dangjian.dues.models import (
+    AidKind,
     Bill,
     BillStatus,
+    HardshipAid,
     HardshipApplication,
     HardshipKind,
     LedgerEntry,
@@ -152,6 +154,40 @@ class DuesBillViewSet(ListModelMixin, RetrieveModelMixin, ScopedGenericViewSet):
         bill.refresh_from_db()
         bill.status = BillStatus.WAIVED
         return Response(DuesBillSerializer(bill).data)
+
+
+class DuesPaymentViewSet(ListModelMixin, RetrieveModelMixin, ScopedGenericViewSet):
+    """党费交纳记录：列表（`member`、`org` 所辖、`year` 筛选）与详情；登记交纳见 `dues-bills/pay/`。"""
+
+    queryset = Payment.objects.prefetch_related("bills").order_by("-paid_on", "-pk")
+    serializer_class = DuesPaymentSerializer
+    action_verbs = {"list": VIEW, "retrieve": VIEW}
+
+    @extend_schema(parameters=[OpenApiParameter("member", int), OpenApiParameter("org", int),
+                               OpenApiParameter("year", int)])  # fmt: skip
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        if self.action != "list":
+            return qs
+        p = self.request.query_params
+        for name in ("member", "org", "year"):
+            raw = p.get(name, "")
+            if raw and not (raw.isascii() and raw.isdigit() and 0 < int(raw) < 2**63):
+                raise serializers.ValidationError({name: "应为正整数。"})
+        if p.get("member"):
+            qs = qs.filter(member_id=int(p["member"]))
+        if p.get("org"):
+            path = Org.objects.filter(pk=int(p["org"])).values_list("path", flat=True).first()
+            qs = qs.filter(org__path__in_subtree=path) if path else qs.none()
+        if p.get("year"):
+            year = int(p["year"])
+            if not 1900 <= year <= 2999:
+                raise serializers.ValidationError({"year": "应为 1900 至 2999 之间的年份。"})
+            qs = qs.filter(paid_on__year=year)
+        return qs
 
 
 # --- DUES-10 hardship, DUES-18/19 ledger, collection over a period ----------------------------------------
@@ -296,6 +332,100 @@ class DuesLedgerViewSet(ListModelMixin, RetrieveModelMixin, ScopedGenericViewSet
             period=v["period"], note=v["note"],
         )  # fmt: skip
         return Response(LedgerEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+class AidSerializer(serializers.ModelSerializer):
+    member_name = serializers.CharField(source="member.name", read_only=True)
+
+    class Meta:
+        model = HardshipAid
+        fields = ["id", "member", "member_name", "org", "visited_on", "visitors", "kind", "given", "amount",
+                  "ledger_entry", "note", "version"]  # fmt: skip
+        read_only_fields = fields
+
+
+class AidCreateSerializer(serializers.Serializer):
+    member = serializers.IntegerField(help_text="党员编号")
+    visited_on = serializers.DateField(help_text="走访/帮扶日期")
+    visitors = serializers.CharField(max_length=128, help_text="走访人")
+    kind = serializers.ChoiceField(choices=AidKind.choices)
+    given = serializers.CharField(max_length=255, required=False, allow_blank=True, default="", help_text="帮扶内容")
+    amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, required=False, default=Decimal("0"), help_text="金额（元）"
+    )
+    ledger_entry = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="支付此项帮扶的党费使用台账编号"
+    )
+    note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class AidCorrectSerializer(serializers.Serializer):
+    version = serializers.IntegerField(help_text="读取时的版本号（并发修改时拒绝）")
+    visited_on = serializers.DateField(required=False)
+    visitors = serializers.CharField(max_length=128, required=False)
+    kind = serializers.ChoiceField(choices=AidKind.choices, required=False)
+    given = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False)
+    note = serializers.CharField(max_length=255, required=False, allow_blank=True)
+
+
+class DuesAidViewSet(ListModelMixin, RetrieveModelMixin, ScopedGenericViewSet):
+    """困难党员帮扶：走访和帮扶记录（走访人、日期、帮扶内容、金额）。`member`、`org`（及所辖）筛选；
+    登记（create）与更正（correct，带版本号）。"""
+
+    queryset = HardshipAid.objects.select_related("member", "org").order_by("-visited_on", "-pk")
+    serializer_class = AidSerializer
+    action_verbs = {"list": VIEW, "retrieve": VIEW, "create": CHANGE, "correct": CHANGE}
+
+    @extend_schema(parameters=[OpenApiParameter("member", int), OpenApiParameter("org", int)])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        if self.action == "list":
+            member = self.request.query_params.get("member", "")
+            org = self.request.query_params.get("org", "")
+            if member.isdigit():
+                qs = qs.filter(member_id=member)
+            if org.isdigit():
+                found = Org.objects.filter(pk=org).first()
+                qs = qs.filter(org__path__in_subtree=found.path) if found else qs.none()
+        return qs
+
+    def get_serializer_class(self):
+        return {"create": AidCreateSerializer, "correct": AidCorrectSerializer}.get(self.action, AidSerializer)
+
+    @extend_schema(request=AidCreateSerializer, responses={201: AidSerializer})
+    def create(self, request):
+        self.get_queryset()
+        shape = AidCreateSerializer(data=request.data)
+        shape.is_valid(raise_exception=True)
+        v = shape.validated_data
+        member = restrict(Member.objects.select_related("org"), request.user, CHANGE).filter(pk=v["member"]).first()
+        if member is None:
+            raise serializers.ValidationError({"member": "党员不存在或不在您的管辖范围内。"})
+        ledger = None
+        if v["ledger_entry"] is not None:
+            ledger = restrict(LedgerEntry.objects.all(), request.user, VIEW).filter(pk=v["ledger_entry"]).first()
+            if ledger is None:
+                raise serializers.ValidationError({"ledger_entry": "台账记录不存在或不在您的管辖范围内。"})
+        aid = actions.record_aid(
+            member, actor=request.user, ledger_entry=ledger, visited_on=v["visited_on"], visitors=v["visitors"],
+            kind=v["kind"], given=v["given"], amount=v["amount"], note=v["note"],
+        )  # fmt: skip
+        return Response(AidSerializer(aid).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=AidCorrectSerializer, responses={200: AidSerializer})
+    @action(detail=True, methods=["post"])
+    def correct(self, request, pk=None):
+        aid = self.get_object()
+        shape = AidCorrectSerializer(data=request.data)
+        shape.is_valid(raise_exception=True)
+        v = dict(shape.validated_data)
+        version = v.pop("version")
+        aid = actions.correct_aid(aid, actor=request.user, expected_version=version, **v)
+        return Response(AidSerializer(aid).data)
 
 
 class CollectionRowSerializer(serializers.Serializer):

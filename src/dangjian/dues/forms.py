@@ -9,7 +9,7 @@ from decimal import Decimal
 from django import forms
 
 from dangjian.core.forms import StyledFormMixin
-from dangjian.dues.models import DuesCategory, HardshipKind, LedgerKind, PaymentMethod, UsageCategory
+from dangjian.dues.models import AidKind, DuesCategory, HardshipKind, LedgerKind, PaymentMethod, UsageCategory
 from dangjian.orgs.forms import DATE_WIDGET
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{1,2})(?:-\d{1,2})?$")
@@ -123,3 +123,27 @@ class LedgerForm(StyledFormMixin, forms.Form):
     def __init__(self, *args, counterparts=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["counterpart"].choices = [("", "—（上缴时为直接上级）"), *[(o.pk, o.name) for o in counterparts]]
+
+
+class AidForm(StyledFormMixin, forms.Form):
+    """困难党员帮扶: one visit or piece of aid."""
+
+    visited_on = forms.DateField(label="走访/帮扶日期", widget=DATE_WIDGET)
+    visitors = forms.CharField(label="走访人", max_length=128, help_text="如：镇党委副书记王某、支部书记李某")
+    kind = forms.ChoiceField(label="帮扶方式", choices=AidKind.choices)
+    given = forms.CharField(label="帮扶内容", max_length=255, required=False, help_text="送了什么、办了什么")
+    amount = forms.DecimalField(
+        label="金额（元）", max_digits=12, decimal_places=2, required=False, help_text="现金或物品折价；只走访的不填"
+    )
+    ledger_entry = forms.TypedChoiceField(
+        label="党费台账（使用）", choices=[], required=False, coerce=int, empty_value=None,
+        help_text="由党费中“补助生活困难的党员”支出的，选择对应台账",
+    )  # fmt: skip
+    note = forms.CharField(label="情况记录", max_length=255, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, ledger_entries=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ledger_entry"].choices = [
+            ("", "—"),
+            *[(e.pk, f"{e.entry_date:%Y-%m-%d} {e.amount}元 {e.decision_reference}") for e in ledger_entries],
+        ]

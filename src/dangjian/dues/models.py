@@ -240,3 +240,75 @@ class LedgerEntry(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.amount}"
+
+
+# --- 困难党员帮扶: visits and aid to members in hardship ------------------------------------------------------
+
+
+class AidKind(models.TextChoices):
+    VISIT = "visit", "走访慰问"
+    CASH = "cash", "生活补助（现金）"
+    GOODS = "goods", "慰问物品"
+    OTHER = "other", "其他帮扶"
+
+
+class HardshipAid(models.Model):
+    """One visit or piece of aid to a member in hardship (困难党员帮扶): who visited, when, what was given and
+    its amount. Paid from retained dues it is a DUES-18 `hardship_aid` use: `ledger_entry` links that line."""
+
+    scope_path = "org__path"
+
+    member = models.ForeignKey("members.Member", verbose_name="党员", on_delete=models.PROTECT, related_name="+")
+    org = models.ForeignKey("orgs.Org", verbose_name="所在党组织（登记时）", on_delete=models.PROTECT, related_name="+")
+    visited_on = models.DateField("走访/帮扶日期")
+    visitors = models.CharField("走访人", max_length=128)
+    kind = models.CharField("帮扶方式", max_length=8, choices=AidKind.choices)
+    given = models.CharField("帮扶内容", max_length=255, blank=True)
+    amount = money("金额（元）", default=0)
+    ledger_entry = models.ForeignKey(
+        LedgerEntry, verbose_name="党费台账（使用）", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField("情况记录", max_length=255, blank=True)
+    version = models.PositiveIntegerField("版本", default=1)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "困难党员帮扶记录"
+        verbose_name_plural = "困难党员帮扶记录"
+        ordering = ["-visited_on", "-pk"]
+        indexes = [models.Index(fields=["member", "visited_on"], name="dues_aid_member_idx")]
+
+    def __str__(self):
+        return f"帮扶 {self.visited_on:%Y-%m-%d}"
+
+
+class BillTotal(models.Model):
+    """Per org and month: the bills issued, paid and waived and their amounts, maintained by every action that
+    writes bills (`dues.totals.refresh`) so that collection rates over a subtree add up a few thousand rows
+    instead of scanning every bill. `dangjian manage dues_totals` rebuilds them from the bills."""
+
+    scope_path = "org__path"
+
+    org = models.ForeignKey("orgs.Org", verbose_name="党组织（开单时）", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField("月份")
+    billed = models.PositiveIntegerField("账单数", default=0)
+    paid = models.PositiveIntegerField("已交", default=0)
+    waived = models.PositiveIntegerField("减免", default=0)
+    due_amount = models.DecimalField("应交金额（不含减免）", max_digits=14, decimal_places=2, default=0)
+    paid_amount = models.DecimalField("已交金额", max_digits=14, decimal_places=2, default=0)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "党费收缴汇总"
+        verbose_name_plural = "党费收缴汇总"
+        constraints = [models.UniqueConstraint(fields=["org", "month"], name="dues_one_total_per_org_month")]
+        indexes = [models.Index(fields=["month", "org"], name="dues_total_month_idx")]
+
+    def __str__(self):
+        return f"党费汇总 {self.month:%Y-%m}"

@@ -17,7 +17,17 @@ from dangjian.core.scope import restrict
 from dangjian.core.tree import LABEL_WIDTH
 from dangjian.dues import rules
 from dangjian.dues.actions import CHANGE, VIEW
-from dangjian.dues.models import Bill, BillStatus, DuesProfile, HardshipApplication, LedgerEntry, LedgerKind, Payment
+from dangjian.dues.models import (
+    Bill,
+    BillStatus,
+    BillTotal,
+    DuesProfile,
+    HardshipAid,
+    HardshipApplication,
+    LedgerEntry,
+    LedgerKind,
+    Payment,
+)
 from dangjian.members.choices import MemberStatus
 from dangjian.members.models import Member
 from dangjian.orgs.models import Org
@@ -146,13 +156,16 @@ def _collection(key, row: dict | None) -> Collection:
     )
 
 
-def collection(org: Org, month: date, user) -> Collection:
-    """The whole subtree of `org` for one month (the bills the user may see)."""
-    bills = visible_bills(user).filter(org__path__in_subtree=org.path, month=rules.month_start(month))
-    return _collection(org, bills.aggregate(**FIGURES))
+TOTALS = {k: Sum(k) for k in ("billed", "paid", "waived", "due_amount", "paid_amount")}
 
 
-def collection_by_child(org: Org, month: date, user) -> list[Collection]:
+def visible_totals(user):
+    """The per-org-month totals (`BillTotal`, maintained by the actions) the user may see: the collection
+    pages add these up instead of scanning the bills."""
+    return restrict(BillTotal.objects.all(), user, VIEW)
+
+
+def _by_child(org: Org, totals, user) -> list[Collection]:
     """One row per direct child of `org`, each over the child's whole subtree, in one GROUP BY over the
     path prefix (children share their depth, hence the length of their path)."""
     children = list(Org.objects.filter(parent=org, dissolved_on__isnull=True).order_by("sort_order", "path"))
@@ -160,16 +173,26 @@ def collection_by_child(org: Org, month: date, user) -> list[Collection]:
         return []
     width = len(org.path) + LABEL_WIDTH
     rows = (
-        visible_bills(user)
-        .filter(org__path__in_subtree=org.path, month=rules.month_start(month))
-        .exclude(org_id=org.pk)
+        totals.exclude(org_id=org.pk)
         .annotate(prefix=Substr("org__path", 1, width))
         .values("prefix")
-        .annotate(**FIGURES)
+        .annotate(**TOTALS)
         .order_by()
     )
     by_prefix = {r["prefix"]: r for r in rows}
     return [_collection(child, by_prefix.get(child.path)) for child in children]
+
+
+def collection(org: Org, month: date, user) -> Collection:
+    """The whole subtree of `org` for one month (the bills the user may see)."""
+    totals = visible_totals(user).filter(org__path__in_subtree=org.path, month=rules.month_start(month))
+    return _collection(org, totals.aggregate(**TOTALS))
+
+
+def collection_by_child(org: Org, month: date, user) -> list[Collection]:
+    """One row per direct child of `org` for one month, each over the child's subtree."""
+    totals = visible_totals(user).filter(org__path__in_subtree=org.path, month=rules.month_start(month))
+    return _by_child(org, totals, user)
 
 
 def collection_by_month(org: Org, through: date, user, months: int = 12) -> list[Collection]:
@@ -177,10 +200,10 @@ def collection_by_month(org: Org, through: date, user, months: int = 12) -> list
     last = rules.month_start(through)
     first = rules.month_shift(last, -(months - 1))
     rows = (
-        visible_bills(user)
+        visible_totals(user)
         .filter(org__path__in_subtree=org.path, month__gte=first, month__lte=last)
         .values("month")
-        .annotate(**FIGURES)
+        .annotate(**TOTALS)
         .order_by()
     )
     by_month = {r["month"]: r for r in rows}
@@ -197,28 +220,15 @@ def latest_bill_month(org: Org, user) -> date | None:
 def collection_period(org: Org, period: str, user) -> Collection:
     """The subtree's figures over a month, quarter or year (`rules.period_bounds`): amounts due vs paid."""
     first, last = rules.period_bounds(period)
-    bills = visible_bills(user).filter(org__path__in_subtree=org.path, month__gte=first, month__lte=last)
-    return _collection(period, bills.aggregate(**FIGURES))
+    totals = visible_totals(user).filter(org__path__in_subtree=org.path, month__gte=first, month__lte=last)
+    return _collection(period, totals.aggregate(**TOTALS))
 
 
 def collection_period_by_child(org: Org, period: str, user) -> list[Collection]:
     """One row per direct child over its subtree for the period, in one GROUP BY on the path prefix."""
     first, last = rules.period_bounds(period)
-    children = list(Org.objects.filter(parent=org, dissolved_on__isnull=True).order_by("sort_order", "path"))
-    if not children:
-        return []
-    width = len(org.path) + LABEL_WIDTH
-    rows = (
-        visible_bills(user)
-        .filter(org__path__in_subtree=org.path, month__gte=first, month__lte=last)
-        .exclude(org_id=org.pk)
-        .annotate(prefix=Substr("org__path", 1, width))
-        .values("prefix")
-        .annotate(**FIGURES)
-        .order_by()
-    )
-    by_prefix = {r["prefix"]: r for r in rows}
-    return [_collection(child, by_prefix.get(child.path)) for child in children]
+    totals = visible_totals(user).filter(org__path__in_subtree=org.path, month__gte=first, month__lte=last)
+    return _by_child(org, totals, user)
 
 
 # ------------------------------------------------------------------------------------ fund ledger
@@ -282,6 +292,26 @@ def hardship_applications(user, org: Org | None = None):
     if org is not None:
         qs = qs.filter(org__path__in_subtree=org.path)
     return qs.order_by("-applied_on", "-pk")
+
+
+def aids_of(member: Member, user) -> list:
+    """The member's visits and aid (困难党员帮扶) that the user may see, newest first."""
+    rows = restrict(HardshipAid.objects.select_related("org", "ledger_entry", "recorded_by"), user, VIEW)
+    return list(rows.filter(member=member).order_by("-visited_on", "-pk"))
+
+
+def aid_total(aids) -> Decimal:
+    return sum((a.amount for a in aids), ZERO)
+
+
+def aid_ledger_entries(member: Member, user):
+    """DUES-18 `hardship_aid` uses recorded by an org above (or at) the member's org, for linking an aid."""
+    above = [member.org.path[:i] for i in range(LABEL_WIDTH, len(member.org.path) + 1, LABEL_WIDTH)]
+    return (
+        restrict(LedgerEntry.objects.all(), user, VIEW)
+        .filter(kind=LedgerKind.USAGE, category="hardship_aid", org__path__in=above)
+        .order_by("-entry_date", "-pk")[:50]
+    )
 
 
 # ------------------------------------------------------------------------------- self-service

@@ -237,3 +237,29 @@ def ledger_problem(kind: str, amount: Decimal, *, is_parent: bool, is_child: boo
 def base_needs_confirmation(base: Decimal) -> bool:
     """A monthly base above 1,000,000 yuan is almost always a slip (yearly pay, extra digits): ask first."""
     return _decimal(base) > ABSURD_BASE
+
+
+AID_MAX_AMOUNT = Decimal("100000")  # P: one aid above this is almost certainly a typing slip
+
+
+def aid_problem(
+    kind: str, amount: Decimal, *, visitors: str, given: str, visited_on: date, today: date
+) -> tuple[str, str] | None:
+    """困难党员帮扶: (field, message) of what is wrong with one visit/aid record, or None. A visit may give
+    nothing; cash needs an amount; goods and other aid say what was given. Amounts are Decimal yuan, never
+    negative."""
+    if kind not in ("visit", "cash", "goods", "other"):
+        return "kind", f"未知的帮扶方式：{kind}"
+    if not visitors.strip():
+        return "visitors", "请填写走访人"
+    if visited_on > today:
+        return "visited_on", "走访/帮扶日期不能晚于今天"
+    if amount < 0:
+        return "amount", "金额不能为负数"
+    if amount > AID_MAX_AMOUNT:
+        return "amount", f"单次帮扶金额超过{AID_MAX_AMOUNT}元，请核实"
+    if kind == "cash" and amount <= 0:
+        return "amount", "现金补助请填写金额"
+    if kind in ("goods", "other") and not given.strip():
+        return "given", "请填写帮扶内容（送了什么、办了什么）"
+    return None

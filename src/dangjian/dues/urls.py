@@ -13,6 +13,7 @@ urlpatterns = [
     path("bills/<int:pk>/waive/", views.WaiveView.as_view(), name="waive"),
     path("members/<int:pk>/", views.MemberDuesView.as_view(), name="member"),
     path("members/<int:pk>/hardship/", views.HardshipApplyView.as_view(), name="hardship_apply"),
+    path("members/<int:pk>/aid/", views.MemberAidView.as_view(), name="aid"),
     path("hardship/", views.HardshipListView.as_view(), name="hardship_list"),
     path("hardship/<int:pk>/", views.HardshipView.as_view(), name="hardship"),
     path("rates/", views.CollectionView.as_view(), name="collection"),

@@ -18,6 +18,7 @@ from dangjian.core.scope import user_may_act_on_path
 from dangjian.core.views import ScopedView
 from dangjian.dues import actions, queries, rules
 from dangjian.dues.forms import (
+    AidForm,
     HardshipApprovalForm,
     HardshipBranchForm,
     HardshipForm,
@@ -108,7 +109,7 @@ class GenerateView(ScopedView):
         text = f"{month:%Y年%m月}：新生成账单 {result.created} 张，已有账单 {result.existing} 张。"
         if result.missing_profile:
             names = "、".join(m.name for m in result.missing_profile[:20])
-            more = f"等{len(result.missing_profile)}人" if len(result.missing_profile) > 20 else ""
+            more = f"等{result.missing_count}人" if result.missing_count > 20 else ""
             messages.warning(request, f"{names}{more}尚未登记党费计算基数，未生成账单。")
         messages.success(request, text)
         return redirect(list_url(org, month))
@@ -356,6 +357,57 @@ class HardshipView(ScopedView):
                 return redirect("dues:hardship", pk=app.pk)
         kwargs = {"branch_form": form} if step == "branch" else {"approval_form": form}
         return render(request, "dues/hardship.html", self.context(app, **kwargs), status=400)
+
+
+class MemberAidView(ScopedView):
+    """困难党员帮扶: a member's hardship view: the DUES-10 applications, every visit and aid (who, when, what,
+    how much) and, for those who may change dues, the form to record one."""
+
+    queryset = Member.objects.select_related("org")
+    action = VIEW
+
+    def ledger_choices(self, member):
+        return queries.aid_ledger_entries(member, self.request.user)
+
+    def context(self, member, form=None):
+        user = self.request.user
+        aids = queries.aids_of(member, user)
+        can_change = user_may_act_on_path(user, CHANGE, member.org.path)
+        if form is None and can_change:
+            form = AidForm(initial={"visited_on": timezone.localdate(), "kind": "visit"},
+                           ledger_entries=self.ledger_choices(member))  # fmt: skip
+        return {
+            "member": member,
+            "title": f"困难党员帮扶：{member.name}",
+            "aids": aids,
+            "aid_total": queries.aid_total(aids),
+            "applications": queries.hardship_applications(user).filter(member=member)[:20],
+            "form": form,
+            "can_change": can_change,
+        }
+
+    def get(self, request, pk):
+        member = self.get_object(pk=pk)
+        return render(request, "dues/aid.html", self.context(member))
+
+    def post(self, request, pk):
+        self.action = CHANGE
+        member = self.get_object(pk=pk)
+        form = AidForm(request.POST, ledger_entries=self.ledger_choices(member))
+        if form.is_valid():
+            d = form.cleaned_data
+            ledger = LedgerEntry.objects.filter(pk=d["ledger_entry"]).first() if d["ledger_entry"] else None
+            try:
+                actions.record_aid(
+                    member, actor=request.user, ledger_entry=ledger, visited_on=d["visited_on"],
+                    visitors=d["visitors"], kind=d["kind"], given=d["given"], amount=d["amount"], note=d["note"],
+                )  # fmt: skip
+            except DOMAIN_ERRORS as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, "已登记帮扶记录。")
+                return redirect("dues:aid", pk=member.pk)
+        return render(request, "dues/aid.html", self.context(member, form), status=400)
 
 
 class LedgerView(ScopedView):

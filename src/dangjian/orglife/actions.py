@@ -14,7 +14,7 @@ from datetime import date, time
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from dangjian.core import audit
+from dangjian.core import audit, events
 from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
 from dangjian.core.scope import restrict, user_may_act_on_path
 from dangjian.members import rules as member_rules
@@ -154,6 +154,7 @@ def record_meeting(meeting: Meeting, *, actor, expected_version: int | None = No
             after={k: v for k, v in after.items() if before[k] != v},
         )  # fmt: skip
         stats_events.orgs_changed([locked.org_id])
+        events.publish(events.MEETING_RECORDED, meeting_ids=[locked.pk])
     return locked
 
 
@@ -233,6 +234,7 @@ def record_attendance(
             "meeting.attendance", actor=actor, obj=locked, org_path=locked.org.path,
             after={"changed": {str(k): v for k, v in sorted(changes.items())}},
         )  # fmt: skip
+        events.publish(events.ATTENDANCE_RECORDED, meeting_ids=[locked.pk])
     return locked
 
 

@@ -1,10 +1,11 @@
 """REST endpoints of 党员积分: entries (list, detail, manual entry with evidence, review), scores and rankings,
-rule sets (list, detail with items, adopt a template, new version): the same actions, queries and scope."""
+rule sets (list, detail with items, adopt a template, new version), EDU-06 pioneer roles (示范岗/先锋岗, 责任区,
+volunteer teams, pioneer projects: members assigned and their duty records): the same actions, queries and scope."""
 
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.mixins import ListModelMixin, RetrieveModelMixin
@@ -15,7 +16,15 @@ from dangjian.core.scope import restrict
 from dangjian.members.models import Member
 from dangjian.orgs.models import Org
 from dangjian.points import actions, queries, rules
-from dangjian.points.models import PointEntry, PointItem, PointRuleSet
+from dangjian.points.models import (
+    PioneerKind,
+    PioneerMember,
+    PioneerPost,
+    PioneerRecord,
+    PointEntry,
+    PointItem,
+    PointRuleSet,
+)
 
 VIEW, ENTER, APPROVE = actions.VIEW, actions.ENTER, actions.APPROVE
 
@@ -217,3 +226,145 @@ class PointRuleSetViewSet(ListModelMixin, RetrieveModelMixin, ScopedGenericViewS
         shape.is_valid(raise_exception=True)
         new = actions.new_version(rule_set, actor=request.user, effective_from=shape.validated_data["effective_from"])
         return Response(PointRuleSetSerializer(new).data, status=status.HTTP_201_CREATED)
+
+
+# --- EDU-06 pioneer roles -------------------------------------------------------------------------------------
+
+
+class PioneerMemberSerializer(serializers.ModelSerializer):
+    member_name = serializers.CharField(source="member.name", read_only=True)
+
+    class Meta:
+        model = PioneerMember
+        fields = ["id", "member", "member_name", "role", "since"]
+        read_only_fields = fields
+
+
+class PioneerRecordSerializer(serializers.ModelSerializer):
+    member_name = serializers.CharField(source="member.name", read_only=True)
+    point_status = serializers.CharField(source="point_entry.status", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = PioneerRecord
+        fields = ["id", "post", "member", "member_name", "occurred_on", "content", "point_entry", "point_status"]
+        read_only_fields = fields
+
+
+class PioneerPostSerializer(serializers.ModelSerializer):
+    org_name = serializers.CharField(source="org.name", read_only=True)
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    members = PioneerMemberSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = PioneerPost
+        fields = ["id", "org", "org_name", "kind", "kind_label", "name", "duty", "started_on", "ended_on",
+                  "version", "members"]  # fmt: skip
+        read_only_fields = fields
+
+
+class PioneerPostDetailSerializer(PioneerPostSerializer):
+    records = serializers.SerializerMethodField(help_text="最近100条履职记录")
+
+    class Meta(PioneerPostSerializer.Meta):
+        fields = [*PioneerPostSerializer.Meta.fields, "records"]
+        read_only_fields = fields
+
+    @extend_schema_field(PioneerRecordSerializer(many=True))
+    def get_records(self, post):
+        rows = post.records.select_related("member", "point_entry").order_by("-occurred_on", "-pk")[:100]
+        return PioneerRecordSerializer(rows, many=True).data
+
+
+class PioneerCreateSerializer(serializers.Serializer):
+    org = serializers.IntegerField(help_text="设立党组织编号")
+    kind = serializers.ChoiceField(choices=PioneerKind.choices)
+    name = serializers.CharField(max_length=128)
+    started_on = serializers.DateField()
+    duty = serializers.CharField(required=False, allow_blank=True, default="", help_text="职责/承诺")
+
+
+class PioneerAssignSerializer(serializers.Serializer):
+    member = serializers.IntegerField(help_text="党员编号（本组织及所辖）")
+    role = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    since = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class PioneerDutySerializer(serializers.Serializer):
+    member = serializers.IntegerField(help_text="岗位上的党员编号")
+    occurred_on = serializers.DateField()
+    content = serializers.CharField(help_text="履职情况")
+    for_points = serializers.BooleanField(required=False, default=False, help_text="同时申报先锋岗履职积分")
+
+
+class PioneerPostViewSet(ListModelMixin, RetrieveModelMixin, ScopedGenericViewSet):
+    """党员先锋岗（EDU-06）：示范岗/先锋岗、责任区、志愿服务队、先锋项目。列表（`org` 所辖、`kind` 筛选）、
+    详情（岗位党员和履职记录）、设岗（create）、安排党员（assign）、登记履职（record，可同时申报积分）。"""
+
+    queryset = (
+        PioneerPost.objects.select_related("org")
+        .prefetch_related("members__member")
+        .order_by("org__path", "kind", "name")
+    )
+    serializer_class = PioneerPostSerializer
+    action_verbs = {"list": VIEW, "retrieve": VIEW, "create": ENTER, "assign": ENTER, "record": ENTER}
+
+    def get_serializer_class(self):
+        return {"create": PioneerCreateSerializer, "assign": PioneerAssignSerializer, "record": PioneerDutySerializer,
+                "retrieve": PioneerPostDetailSerializer}.get(self.action, PioneerPostSerializer)  # fmt: skip
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        if self.action != "list":
+            return qs
+        p = self.request.query_params
+        org = int_param(p, "org")
+        if org is not None:
+            path = Org.objects.filter(pk=org).values_list("path", flat=True).first()
+            qs = qs.filter(org__path__in_subtree=path) if path else qs.none()
+        if p.get("kind"):
+            qs = qs.filter(kind=p["kind"])
+        return qs
+
+    @extend_schema(parameters=[OpenApiParameter("org", int), OpenApiParameter("kind", str, enum=PioneerKind.values)])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def _input(self, serializer_class):
+        shape = serializer_class(data=self.request.data)
+        shape.is_valid(raise_exception=True)
+        return shape.validated_data
+
+    def _member(self, pk):
+        member = restrict(Member.objects.select_related("org"), self.request.user, ENTER).filter(pk=pk).first()
+        if member is None:
+            raise serializers.ValidationError({"member": "党员不存在或不在您的管辖范围内。"})
+        return member
+
+    @extend_schema(request=PioneerCreateSerializer, responses={201: PioneerPostDetailSerializer})
+    def create(self, request):
+        self.get_queryset()
+        v = self._input(PioneerCreateSerializer)
+        org = restrict(Org.objects.all(), request.user, ENTER).filter(pk=v["org"]).first()
+        if org is None:
+            raise serializers.ValidationError({"org": "党组织不存在或不在您的管辖范围内。"})
+        post = actions.create_post(org, actor=request.user, kind=v["kind"], name=v["name"],
+                                   started_on=v["started_on"], duty=v["duty"])  # fmt: skip
+        return Response(PioneerPostDetailSerializer(post).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PioneerAssignSerializer, responses={200: PioneerMemberSerializer})
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        post = self.get_object()
+        v = self._input(PioneerAssignSerializer)
+        row = actions.assign_pioneer(post, self._member(v["member"]), actor=request.user, role=v["role"],
+                                     since=v["since"])  # fmt: skip
+        return Response(PioneerMemberSerializer(row).data)
+
+    @extend_schema(request=PioneerDutySerializer, responses={201: PioneerRecordSerializer})
+    @action(detail=True, methods=["post"])
+    def record(self, request, pk=None):
+        post = self.get_object()
+        v = self._input(PioneerDutySerializer)
+        row = actions.record_duty(post, self._member(v["member"]), actor=request.user, occurred_on=v["occurred_on"],
+                                  content=v["content"], for_points=v["for_points"])  # fmt: skip
+        return Response(PioneerRecordSerializer(row).data, status=status.HTTP_201_CREATED)

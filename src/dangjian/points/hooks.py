@@ -1,14 +1,13 @@
-"""How points learn about events in other modules.
+"""How points learn about events in other modules: explicit domain events (`dangjian.core.events`).
 
-1. orglife and dues need not know about points: every action of theirs writes an audit event in its
-   transaction; `connect()` listens for those events and, **after the transaction commits**
-   (`transaction.on_commit`), accrues the points of the meetings or bills they name. A failure there is
-   logged and never undoes the business action; `dangjian manage points_recompute` repairs any gap.
-2. Modules written later (training) call `feed(...)` directly after their own write commits:
-
-       from dangjian.points.hooks import feed
-       transaction.on_commit(lambda: feed(member, "training", source_type="training.record",
-                                          source_id=record.pk, occurred_on=record.day, quantity=record.hours))
+1. orglife and dues do not know about points: their actions `events.publish(...)` what happened (attendance
+   recorded, a meeting recorded as held, bills paid/waived/reduced) and `connect()`, called from
+   `PointsConfig.ready`, subscribes to those names. Handlers run **after the transaction commits**; a failure
+   there is logged and never undoes the business action; `dangjian manage points_recompute` repairs any gap.
+2. Training hours and volunteer service have their events declared already (`events.TRAINING_RECORDED`,
+   `events.VOLUNTEER_RECORDED`): the module that records them publishes
+   `member_id, source_id, occurred_on, hours` and the handlers below `feed` the points. A module may also call
+   `feed(...)` directly after its own write commits.
 
    `feed` is idempotent on (item, source_type, source_id, member); `withdraw(source_type, source_id)` removes
    what a source produced (a record deleted or corrected).
@@ -20,50 +19,51 @@ import logging
 from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models.signals import post_save
+from dangjian.core import events
 
 log = logging.getLogger(__name__)
 
-MEETING_EVENTS = {"meeting.attendance", "meeting.record"}
-BILL_EVENTS = {"dues.payment.record", "dues.bill.waive", "dues.hardship.approve"}
 
-
-def _bill_ids(event) -> list[int]:
-    after = event.after or {}
-    if event.action == "dues.payment.record":
-        from dangjian.dues.models import Bill
-
-        payment_ids = [p["id"] for p in after.get("payments", [])]
-        return list(Bill.objects.filter(payment_id__in=payment_ids).values_list("pk", flat=True))
-    return [b["id"] for b in after.get("bills", [])]
-
-
-def _safely(func, *args) -> None:
-    try:
-        func(*args)
-    except Exception:  # never break the business action that committed; the recompute job repairs
-        log.exception("points accrual after %s failed", func.__name__)
-
-
-def on_audit_event(sender, instance, created, **kwargs) -> None:
+def on_meetings(meeting_ids) -> None:
     from dangjian.points import accrual
 
-    if not created:
-        return
-    if instance.action in MEETING_EVENTS and instance.object_id.isdigit():
-        meeting_id = int(instance.object_id)
-        transaction.on_commit(lambda: _safely(accrual.accrue_meetings, [meeting_id]))
-    elif instance.action in BILL_EVENTS:
-        ids = _bill_ids(instance)
-        if ids:
-            transaction.on_commit(lambda: _safely(accrual.accrue_bills, ids))
+    accrual.accrue_meetings(list(meeting_ids))
+
+
+def on_bills(bill_ids) -> None:
+    from dangjian.points import accrual
+
+    if bill_ids:
+        accrual.accrue_bills(list(bill_ids))
+
+
+def _fed(source: str, source_type: str):
+    def handler(*, member_id, source_id, occurred_on, hours=1, evidence: str = "") -> None:
+        from dangjian.members.models import Member
+
+        member = Member.objects.select_related("org").get(pk=member_id)
+        feed(member, source, source_type=source_type, source_id=source_id, occurred_on=occurred_on, quantity=hours,
+             evidence=evidence)  # fmt: skip
+
+    handler.__qualname__ = f"feed_{source}"
+    return handler
+
+
+on_training = _fed("training", "training.record")
+on_volunteer = _fed("volunteer", "volunteer.record")
+
+SUBSCRIPTIONS = (
+    (events.ATTENDANCE_RECORDED, on_meetings),
+    (events.MEETING_RECORDED, on_meetings),
+    (events.BILLS_SETTLED, on_bills),
+    (events.TRAINING_RECORDED, on_training),
+    (events.VOLUNTEER_RECORDED, on_volunteer),
+)
 
 
 def connect() -> None:
-    from dangjian.core.models import AuditEvent
-
-    post_save.connect(on_audit_event, sender=AuditEvent, dispatch_uid="points.on_audit_event")
+    for name, handler in SUBSCRIPTIONS:
+        events.subscribe(name, handler)
 
 
 def feed(member, source: str, *, source_type: str, source_id, occurred_on: date, quantity=1, evidence: str = ""):

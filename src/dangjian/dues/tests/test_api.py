@@ -104,3 +104,22 @@ def test_waive(clerk, people, may_bills):
 
 def test_no_permission_is_403(nobody, may_bills):
     assert api_client(nobody).get("/api/v1/dues-bills/").status_code == 403
+
+
+def test_payments_listed_scoped_and_unbilled_months_refused(clerk, people, may_bills):
+    client = api_client(clerk)
+    zhang = people["zhang"]
+    r = client.post("/api/v1/dues-bills/pay/", {"bills": [may_bills[zhang.pk].pk], "method": "cash"}, format="json")
+    assert r.status_code == 201
+    listed = client.get("/api/v1/dues-payments/", {"member": zhang.pk, "year": 2026}).json()["results"]
+    assert [(p["member"], p["months"], p["amount"]) for p in listed] == [(zhang.pk, 1, "40.00")]  # 4000 × 1 %
+    assert client.get(f"/api/v1/dues-payments/{listed[0]['id']}/").json()["bills"] == [may_bills[zhang.pk].pk]
+    zhao_pay = actions.record_payment([may_bills[people["zhao"].pk]], actor=None, paid_on=MAY, method="cash")[0]
+    assert client.get(f"/api/v1/dues-payments/{zhao_pay.pk}/").status_code == 404  # 河湾村: outside 东山镇
+    assert client.get("/api/v1/dues-payments/", {"year": "0"}).status_code == 400
+    # A month with no bill (June was never generated): nothing to pay, nothing written.
+    unbilled = client.post("/api/v1/dues-bills/pay/", {"bills": [max(b.pk for b in may_bills.values()) + 1],
+                                                        "method": "cash"}, format="json")  # fmt: skip
+    assert unbilled.status_code == 400
+    assert "账单不存在" in str(unbilled.json()["bills"])
+    assert Payment.objects.count() == 2
