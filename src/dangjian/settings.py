@@ -335,6 +335,8 @@ RATE_LIMITS_ENABLED = env_bool("DANGJIAN_RATE_LIMITS", True)
 RATELIMIT_CACHE = "ratelimit"
 # The home page's to-do summary is kept this many seconds per user (0: computed on every visit).
 HOME_TODO_CACHE_SECONDS = env_int("DANGJIAN_HOME_TODO_CACHE_SECONDS", 60)
+# 待办事项 kept per user this long (core/todos.py: the user's own changes show at once; 0: always live).
+TODO_CACHE_SECONDS = env_int("DANGJIAN_TODO_CACHE_SECONDS", 60)
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

@@ -56,19 +56,19 @@ def home_context(request) -> dict:
     from django.core.cache import cache
     from django.utils import timezone
 
-    from dangjian.core.todos import collect
+    from dangjian.core.todos import cached
 
     today = timezone.localdate()
     seconds = settings.HOME_TODO_CACHE_SECONDS
     key = f"home-todos:{request.user.pk}:{today.isoformat()}"
     summary = cache.get(key) if seconds else None
     if summary is None:
-        todos = [t for _group, items in collect(request.user, today) for t in items]
-        summary = {
-            "todos": todos[:8],
-            "todo_total": len(todos),
-            "todo_overdue": sum(1 for t in todos if t.overdue),
-        }
+        summary = cached(request.user, today, "home", _summary)
         if seconds:
             cache.set(key, summary, seconds)
     return {"modules": items_for(request.user), **summary}
+
+
+def _summary(groups) -> dict:
+    todos = [t for _group, items in groups for t in items]
+    return {"todos": todos[:8], "todo_total": len(todos), "todo_overdue": sum(1 for t in todos if t.overdue)}

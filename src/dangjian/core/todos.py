@@ -2,6 +2,11 @@
 
 Nothing is stored as a flag: each app registers providers that query its own data through the
 scope choke point and return `Todo` items; the 待办事项 page and the home page gather them.
+
+Every provider queries its whole scope (a third of a second for a county administrator), so the gathered
+list is kept per user, day and grants for `TODO_CACHE_SECONDS` (default 60; 0: always live) by `cached`:
+another person's change shows within that delay; the user's own audited changes (every action writes an
+audit event) drop the entry at once, and a change of roles changes the key.
 """
 
 from __future__ import annotations
@@ -48,3 +53,54 @@ def collect(user, today: date) -> list[tuple[str, list[Todo]]]:
             items.sort(key=lambda t: (not t.overdue, t.due or date.max))
             out.append((group, items))
     return out
+
+
+# Audit events that change nothing a to-do is computed from (they do not drop the user's cached to-dos).
+NON_CHANGES = ("auth.", ".reveal", ".export", ".download", ".view")
+
+
+def cache_seconds() -> int:
+    from django.conf import settings
+
+    return getattr(settings, "TODO_CACHE_SECONDS", 0)
+
+
+def _key(user, today: date, name: str) -> str:
+    import hashlib
+
+    from dangjian.core.scope import grants
+
+    fingerprint = hashlib.sha256(repr(sorted(grants(user).items())).encode()).hexdigest()[:16]
+    return f"todos:{name}:{user.pk}:{today.isoformat()}:{fingerprint}"
+
+
+def _audit_head() -> int:
+    from dangjian.core.models import AuditHead
+
+    return AuditHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
+
+
+def _changed_by(user, since: int) -> bool:
+    """Whether the user wrote an audited change after audit sequence number `since`."""
+    from dangjian.core.models import AuditEvent
+
+    actions = AuditEvent.objects.filter(seq__gt=since, actor_id=user.pk).values_list("action", flat=True)
+    return any(not (a.startswith(NON_CHANGES[0]) or a.endswith(NON_CHANGES[1:])) for a in actions)
+
+
+def cached(user, today: date, name: str, compute: Callable[[list[tuple[str, list[Todo]]]], object]):
+    """`compute(collect(user, today))`, kept as described in the module's docstring under `name` (the home
+    summary, the rendered 待办事项 list: what is kept is the small result, not the items)."""
+    from django.core.cache import cache
+
+    seconds = cache_seconds()
+    if not seconds:
+        return compute(collect(user, today))
+    key = _key(user, today, name)
+    entry = cache.get(key)
+    if entry is not None and not _changed_by(user, entry[0]):
+        return entry[1]
+    head = _audit_head()  # read before computing: a change made meanwhile drops the entry next time
+    value = compute(collect(user, today))
+    cache.set(key, (head, value), seconds)
+    return value
