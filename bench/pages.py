@@ -31,6 +31,7 @@ def parse_args(argv=None):
     p.add_argument("--data-dir", required=True)
     p.add_argument("--repeat", type=int, default=30)
     p.add_argument("--profile", default="", help="kind of page to profile (as printed)")
+    p.add_argument("--sort", default="cumulative", help="cProfile sort key (cumulative, tottime)")
     p.add_argument("--persona", default="", help="only this persona (county_admin, town_secretary, …)")
     return p.parse_args(argv)
 
@@ -89,7 +90,7 @@ def measure(args, username, kind, call):
             print(f"  ! {res.status_code} {kind}")
     print(f"{username:<18}{kind:<22}{statistics.median(cpu):>8.1f}{statistics.median(wall):>9.1f}{size:>8}")
     if profiler:
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
+        pstats.Stats(profiler).sort_stats(args.sort).print_stats(int(os.environ.get("BENCH_PROFILE_LINES", "35")))
 
 
 def sign_in(args, secretary, ids):

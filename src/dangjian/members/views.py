@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
 from dangjian.core.scope import has_permission, restrict, user_may_act_on_path
 from dangjian.core.views import ScopedView
+from dangjian.core.widgets import fast
 from dangjian.members import actions, queries, rules
 from dangjian.members.filters import MemberFilter
 from dangjian.members.forms import LostContactForm, MemberForm, StatusForm
@@ -45,6 +46,7 @@ class RosterView(ScopedView):
         for field in roster.form.fields.values():
             css = "form-select" if hasattr(field.widget, "choices") else "form-control"
             field.widget.attrs.setdefault("class", css)
+            fast(field.widget)  # the choice lists rendered in Python, not one template include per option
         subtree = None
         if roster.form.is_valid() and roster.form.cleaned_data.get("subtree"):
             subtree = restrict(Org.objects.all(), request.user).filter(pk=roster.form.cleaned_data["subtree"]).first()
