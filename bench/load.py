@@ -49,6 +49,7 @@ def parse_args(argv=None):
     p.add_argument("--users", type=int, default=50)
     p.add_argument("--seconds", type=float, default=60)
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--threads", type=int, default=4, help="threads per worker (dangjian serve --threads)")
     p.add_argument("--seed", type=int, default=7)
     return p.parse_args(argv)
 
@@ -309,7 +310,7 @@ def run(args) -> int:
     # the limiter's cost stays in the figures.
     limits = {"DANGJIAN_RATE_LOGIN": "100000/m", "DANGJIAN_RATE_SEARCH": "100000/m", "DANGJIAN_RATE_API": "100000/m"}
     server = subprocess.Popen(
-        [str(DANGJIAN), "serve", "--port", str(port), "--workers", str(args.workers)],
+        [str(DANGJIAN), "serve", "--port", str(port), "--workers", str(args.workers), "--threads", str(args.threads)],
         env=dict(env, DANGJIAN_DEMO="1", **limits),
         stdout=log,
         stderr=log,
@@ -370,6 +371,7 @@ def drive(args, sessions, ids, pool) -> int:
                 errors.append(f"{status} {session.username} {method} {path}")
         return status, page
 
+    load_before = os.getloadavg()[0]
     threads = [threading.Thread(target=worker, args=(i, s)) for i, s in enumerate(sessions)]
     t0 = time.perf_counter()
     for t in threads:
@@ -385,8 +387,11 @@ def drive(args, sessions, ids, pool) -> int:
 
     every = [v for values in samples.values() for v in values]
     total = len(every)
-    print(f"\n== load: {args.users} users, {elapsed:.0f} s, {args.size} demo, {args.workers} workers, "
-          f"load average {os.getloadavg()[0]:.2f} at the end; client CPU {client_cpu:.0f} s")  # fmt: skip
+    print(
+        f"\n== load: {args.users} users, {elapsed:.0f} s, {args.size} demo, {args.workers} workers × {args.threads} "
+        f"threads, load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} at the end; "
+        f"client CPU {client_cpu:.0f} s"
+    )
     print(f"{'kind':<22}{'count':>8}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
     for kind, values in sorted(samples.items()):
         print(

@@ -82,9 +82,15 @@ def _audit_head() -> int:
 
 def _changed_by(user, since: int) -> bool:
     """Whether the user wrote an audited change after audit sequence number `since`."""
+    from django.db import connection
+
     from dangjian.core.models import AuditEvent
 
-    actions = AuditEvent.objects.filter(seq__gt=since, actor_id=user.pk).values_list("action", flat=True)
+    # On every visit of both pages: one indexed statement, without the ORM's query building.
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT action FROM {table} WHERE actor_id = %s AND seq > %s", [user.pk, since])
+        actions = [row[0] for row in cursor.fetchall()]
     return any(not (a.startswith(NON_CHANGES[0]) or a.endswith(NON_CHANGES[1:])) for a in actions)
 
 
