@@ -340,6 +340,8 @@ RATELIMIT_CACHE = "ratelimit"
 HOME_TODO_CACHE_SECONDS = env_int("DANGJIAN_HOME_TODO_CACHE_SECONDS", 60)
 # 待办事项 kept per user this long (core/todos.py: the user's own changes show at once; 0: always live).
 TODO_CACHE_SECONDS = env_int("DANGJIAN_TODO_CACHE_SECONDS", 60)
+# The roster's total per user and filters (members/views.py: own changes at once, the rows always live).
+ROSTER_COUNT_CACHE_SECONDS = env_int("DANGJIAN_ROSTER_COUNT_CACHE_SECONDS", 30)
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

@@ -55,58 +55,17 @@ def collect(user, today: date) -> list[tuple[str, list[Todo]]]:
     return out
 
 
-# Audit events that change nothing a to-do is computed from (they do not drop the user's cached to-dos).
-NON_CHANGES = ("auth.", ".reveal", ".export", ".download", ".view")
-
-
 def cache_seconds() -> int:
     from django.conf import settings
 
     return getattr(settings, "TODO_CACHE_SECONDS", 0)
 
 
-def _key(user, today: date, name: str) -> str:
-    import hashlib
-
-    from dangjian.core.scope import grants
-
-    fingerprint = hashlib.sha256(repr(sorted(grants(user).items())).encode()).hexdigest()[:16]
-    return f"todos:{name}:{user.pk}:{today.isoformat()}:{fingerprint}"
-
-
-def _audit_head() -> int:
-    from dangjian.core.models import AuditHead
-
-    return AuditHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
-
-
-def _changed_by(user, since: int) -> bool:
-    """Whether the user wrote an audited change after audit sequence number `since`."""
-    from django.db import connection
-
-    from dangjian.core.models import AuditEvent
-
-    # On every visit of both pages: one indexed statement, without the ORM's query building.
-    table = connection.ops.quote_name(AuditEvent._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT action FROM {table} WHERE actor_id = %s AND seq > %s", [user.pk, since])
-        actions = [row[0] for row in cursor.fetchall()]
-    return any(not (a.startswith(NON_CHANGES[0]) or a.endswith(NON_CHANGES[1:])) for a in actions)
-
-
 def cached(user, today: date, name: str, compute: Callable[[list[tuple[str, list[Todo]]]], object]):
     """`compute(collect(user, today))`, kept as described in the module's docstring under `name` (the home
     summary, the rendered 待办事项 list: what is kept is the small result, not the items)."""
-    from django.core.cache import cache
+    from dangjian.core.usercache import kept_for_user
 
-    seconds = cache_seconds()
-    if not seconds:
-        return compute(collect(user, today))
-    key = _key(user, today, name)
-    entry = cache.get(key)
-    if entry is not None and not _changed_by(user, entry[0]):
-        return entry[1]
-    head = _audit_head()  # read before computing: a change made meanwhile drops the entry next time
-    value = compute(collect(user, today))
-    cache.set(key, (head, value), seconds)
-    return value
+    return kept_for_user(
+        user, f"todos:{name}:{today.isoformat()}", cache_seconds(), lambda: compute(collect(user, today))
+    )
