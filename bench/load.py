@@ -54,6 +54,25 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
+def tree_cpu_seconds(root: int) -> float:
+    """CPU seconds (user + system) used so far by process `root` and its descendants (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    todo, total = [root], 0.0
+    while todo:
+        pid = todo.pop()
+        total += stats.get(pid, (0, 0.0))[1]
+        todo.extend(child for child, (ppid, _) in stats.items() if ppid == pid)
+    return total
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -329,6 +348,7 @@ def run(args) -> int:
             s.login()
         print_mix(ids)
         pool = SignInPool(members, ids["sign_in"]["meetings"])
+        args.server_pid = server.pid
         return drive(args, sessions, ids, pool)
     finally:
         server.terminate()
@@ -372,6 +392,7 @@ def drive(args, sessions, ids, pool) -> int:
         return status, page
 
     load_before = os.getloadavg()[0]
+    server_cpu = tree_cpu_seconds(args.server_pid)
     threads = [threading.Thread(target=worker, args=(i, s)) for i, s in enumerate(sessions)]
     t0 = time.perf_counter()
     for t in threads:
@@ -379,6 +400,7 @@ def drive(args, sessions, ids, pool) -> int:
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - t0
+    server_cpu = tree_cpu_seconds(args.server_pid) - server_cpu
     cpu = resource.getrusage(resource.RUSAGE_SELF)
     client_cpu = (cpu.ru_utime - start_cpu.ru_utime) + (cpu.ru_stime - start_cpu.ru_stime)
 
@@ -400,6 +422,10 @@ def drive(args, sessions, ids, pool) -> int:
         )
     rps, p95 = total / elapsed, pct(every, 95)
     print(f"{'all':<22}{total:>8}{rps:>8.1f}{pct(every, 50):>9.0f}{p95:>9.0f}{pct(every, 99):>9.0f}")
+    print(
+        f"server CPU {server_cpu:.0f} s in {elapsed:.0f} s ({server_cpu / elapsed:.2f} cores busy): "
+        f"{1000 * server_cpu / max(total, 1):.1f} ms of CPU per request"
+    )
     print(f"errors: {len(errors)}" + "".join(f"\n  {e}" for e in errors[:20]))
     ok = rps >= TARGET_RPS and p95 <= TARGET_P95_MS and not errors
     print(
