@@ -227,7 +227,7 @@ def mix(ids: dict, username: str) -> list[tuple[int, str, callable]]:
     records (会议记录), the record form, and run QR sign-ins (`SIGN_IN`: one task of three requests)."""
     org = ids["orgs"].get(username)
     members = ids["members"].get(username) or [0]
-    meetings = ids["meetings"].get(username) or [0]
+    meetings = ids["meetings"].get(username) or []  # the city and province demos hold no meetings
     out = [
         (3, "home (工作台)", lambda r: "/"),
         (4, "roster list", lambda r: "/members/"),
@@ -235,12 +235,12 @@ def mix(ids: dict, username: str) -> list[tuple[int, str, callable]]:
         (2, "roster search", lambda r: "/members/?" + urlencode({"q": r.choice(["张", "li", "wdj", "王"])})),
         (3, "member detail", lambda r: f"/members/{r.choice(members)}/"),
         (2, "org detail", lambda r: f"/orgs/{org}/"),
-        (2, "meeting record", lambda r: f"/orglife/{r.choice(meetings)}/"),
+        (2 if meetings else 0, "meeting record", lambda r: f"/orglife/{r.choice(meetings)}/"),
         (1, "stats overview", lambda r: "/stats/"),
         (1, "to-dos", lambda r: "/todos/"),
     ]
     if username in SECRETARIES:
-        out.append((1, "meeting record form", lambda r: f"/orglife/{r.choice(meetings)}/record/"))
+        out.append((1 if meetings else 0, "meeting record form", lambda r: f"/orglife/{r.choice(meetings)}/record/"))
         out.append((2, SIGN_IN, None))
     return out
 
@@ -255,6 +255,8 @@ def print_mix(ids: dict) -> None:
         choices = mix(ids, username)
         total = sum(w for w, _, _ in choices)
         for w, kind, _ in choices:
+            if not w:
+                continue
             if kind == SIGN_IN:
                 for k in SIGN_IN_KINDS:
                     shares[k] += w / total / len(PERSONAS)

@@ -63,7 +63,7 @@ def main() -> int:
         assert page.status_code == 200, page.status_code
         res = client.post("/accounts/login/", {"username": username, "password": PASSWORD})
         assert res.status_code == 302, (username, res.status_code)
-        pages = [(kind, build) for _w, kind, build in load.mix(ids, username) if build is not None]
+        pages = [(kind, build) for _w, kind, build in load.mix(ids, username) if build is not None and _w]
         r = random.Random(1)
         for kind, build in pages:
             for _ in range(2):

@@ -67,6 +67,10 @@ def cmd_demo(args) -> int:
 
 
 def cmd_serve(args) -> int:
+    # Under granian's threads, Django's PostgreSQL connection pool handed one connection to two requests at
+    # once (wrong rows, 500s; docs/bench-load.md): the served app keeps one persistent connection per thread
+    # (CONN_MAX_AGE) unless DANGJIAN_DB_POOL is set explicitly.
+    os.environ.setdefault("DANGJIAN_DB_POOL", "0")
     _setup()
     from django.core.management import call_command
 
