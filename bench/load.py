@@ -49,8 +49,28 @@ def parse_args(argv=None):
     p.add_argument("--users", type=int, default=50)
     p.add_argument("--seconds", type=float, default=60)
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--threads", type=int, default=4, help="threads per worker (dangjian serve --threads)")
     p.add_argument("--seed", type=int, default=7)
     return p.parse_args(argv)
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU seconds (user + system) used so far by process `root` and its descendants (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    todo, total = [root], 0.0
+    while todo:
+        pid = todo.pop()
+        total += stats.get(pid, (0, 0.0))[1]
+        todo.extend(child for child, (ppid, _) in stats.items() if ppid == pid)
+    return total
 
 
 def free_port() -> int:
@@ -69,30 +89,85 @@ def ensure_demo(args, env) -> None:
     marker.write_text("ok")
 
 
+PERSONAS = ["county_admin", "town_secretary", "village_secretary"]
+SECRETARIES = {"town_secretary", "village_secretary"}
+SIGN_IN_TOPIC = "负载测试：扫码签到"
+SIGN_IN_MEETINGS = 25  # today's meetings of the village branch the bench's members sign in to
+SIGN_IN_MEMBERS = 20  # member accounts (load_m<pk>) of that branch, linked for QR sign-in
+
+
+def prepare() -> dict:
+    """Inside Django: the ids the mix needs, and the QR sign-in fixture, made fresh for every run.
+
+    The sign-in fixture lives in the village secretary's branch: `SIGN_IN_MEETINGS` planned meetings held
+    today without a start time (the sign-in window is the whole day) and `SIGN_IN_MEMBERS` accounts linked to
+    active members of the branch (password hash copied from the persona's, so no hashing here). Every run
+    clears their attendance and tokens, so each (member, meeting) pair can sign in once per run.
+    """
+    from django.db import transaction
+    from django.utils import timezone
+
+    from dangjian.accounts.models import RoleAssignment, User
+    from dangjian.members.models import Member
+    from dangjian.orglife.models import Attendance, Meeting, MemberAccount, SignInToken
+    from dangjian.orgs.models import Org
+
+    orgs, members, meetings = {}, {}, {}
+    for username in PERSONAS:
+        ra = RoleAssignment.objects.filter(user__username=username).select_related("org").first()
+        if ra is None:
+            continue
+        orgs[username] = ra.org_id
+        under = Member.objects.filter(org__path__in_subtree=ra.org.path).order_by("pk")
+        members[username] = list(under.values_list("pk", flat=True)[:200])
+        held = Meeting.objects.filter(org__path__in_subtree=ra.org.path).exclude(topic=SIGN_IN_TOPIC)
+        meetings[username] = list(held.order_by("-held_on", "pk").values_list("pk", flat=True)[:100])
+    village = Org.objects.get(pk=orgs["village_secretary"])
+    today = timezone.localdate()
+    persona = User.objects.get(username="village_secretary")
+    with transaction.atomic():
+        fixture = Meeting.objects.filter(org=village, topic=SIGN_IN_TOPIC)
+        fixture.exclude(held_on=today, status="planned").delete()
+        have = fixture.count()
+        Meeting.objects.bulk_create(
+            Meeting(org=village, kind="theme_day", topic=SIGN_IN_TOPIC, held_on=today, created_by=persona)
+            for _ in range(SIGN_IN_MEETINGS - have)
+        )
+        meeting_ids = list(fixture.order_by("pk").values_list("pk", flat=True))
+        Attendance.objects.filter(meeting_id__in=meeting_ids).delete()
+        SignInToken.objects.filter(meeting_id__in=meeting_ids).delete()
+        linked = set(MemberAccount.objects.values_list("member_id", flat=True))
+        accounts = []
+        branch = Member.objects.filter(org=village, status="normal", stage__in=["probationary", "full"]).order_by("pk")
+        for pk in branch.values_list("pk", flat=True):
+            if len(accounts) == SIGN_IN_MEMBERS:
+                break
+            username = f"load_m{pk}"
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                if pk in linked:
+                    continue
+                user = User.objects.create(
+                    username=username, password=persona.password, is_demo=True, password_changed_at=timezone.now()
+                )
+                MemberAccount.objects.create(user=user, member_id=pk)
+            accounts.append(username)
+    return {
+        "orgs": orgs,
+        "members": members,
+        "meetings": meetings,
+        "sign_in": {"meetings": meeting_ids, "accounts": accounts},
+    }
+
+
 def targets(env) -> dict:
-    """Ids the mix needs, read once from the database (a child process with the same settings)."""
-    code = r"""
-import json, django
-django.setup()
-from dangjian.members.models import Member
-from dangjian.orgs.models import Org
-from dangjian.demo.personas import PERSONAS
-from dangjian.accounts.models import RoleAssignment
-orgs = {}
-for p in PERSONAS:
-    ra = RoleAssignment.objects.filter(user__username=p.username).select_related("org").first()
-    if ra:
-        orgs[p.username] = ra.org_id
-out = {"orgs": orgs, "members": {}}
-for username, org_id in orgs.items():
-    org = Org.objects.get(pk=org_id)
-    ids = list(Member.objects.filter(org__path__in_subtree=org.path).order_by("pk").values_list("pk", flat=True)[:200])
-    out["members"][username] = ids
-print(json.dumps(out))
-"""
+    """`prepare()` in a child process with the server's settings."""
     import json
 
-    res = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-c", code], env=env, capture_output=True, text=True)
+    code = "import sys, json, django; sys.path.insert(0, sys.argv[1]); django.setup(); import load; "
+    code += "print(json.dumps(load.prepare()))"
+    python = str(ROOT / ".venv" / "bin" / "python")
+    res = subprocess.run([python, "-c", code, str(ROOT / "bench")], env=env, capture_output=True, text=True)
     if res.returncode:
         sys.exit(res.stderr)
     return json.loads(res.stdout.strip().splitlines()[-1])
@@ -144,20 +219,104 @@ class Session:
             raise RuntimeError(f"login of {self.username}: HTTP {status}")
 
 
+SIGN_IN = "sign-in (QR task)"
+
+
 def mix(ids: dict, username: str) -> list[tuple[int, str, callable]]:
-    """(weight, kind, path builder) for one persona."""
+    """(weight, kind, path builder) for one persona. The secretaries also hold meetings: they open meeting
+    records (会议记录), the record form, and run QR sign-ins (`SIGN_IN`: one task of three requests)."""
     org = ids["orgs"].get(username)
     members = ids["members"].get(username) or [0]
-    return [
+    meetings = ids["meetings"].get(username) or []  # the city and province demos hold no meetings
+    out = [
         (3, "home (工作台)", lambda r: "/"),
         (4, "roster list", lambda r: "/members/"),
         (3, "roster + filters", lambda r: "/members/?" + urlencode({"sex": "female", "age_band": "41_45"})),
         (2, "roster search", lambda r: "/members/?" + urlencode({"q": r.choice(["张", "li", "wdj", "王"])})),
         (3, "member detail", lambda r: f"/members/{r.choice(members)}/"),
         (2, "org detail", lambda r: f"/orgs/{org}/"),
+        (2 if meetings else 0, "meeting record", lambda r: f"/orglife/{r.choice(meetings)}/"),
         (1, "stats overview", lambda r: "/stats/"),
         (1, "to-dos", lambda r: "/todos/"),
     ]
+    if username in SECRETARIES:
+        out.append((1 if meetings else 0, "meeting record form", lambda r: f"/orglife/{r.choice(meetings)}/record/"))
+        out.append((2, SIGN_IN, None))
+    return out
+
+
+SIGN_IN_KINDS = ("sign-in: QR code", "sign-in: page", "sign-in: confirm")
+
+
+def print_mix(ids: dict) -> None:
+    """The mix as requested: weight and expected share of requests per kind over the personas."""
+    shares: dict[str, float] = defaultdict(float)
+    for username in PERSONAS:
+        choices = mix(ids, username)
+        total = sum(w for w, _, _ in choices)
+        for w, kind, _ in choices:
+            if not w:
+                continue
+            if kind == SIGN_IN:
+                for k in SIGN_IN_KINDS:
+                    shares[k] += w / total / len(PERSONAS)
+            else:
+                shares[kind] += w / total / len(PERSONAS)
+    norm = sum(shares.values())
+    print("== mix (share of requests; personas in thirds: " + ", ".join(PERSONAS) + ")")
+    for kind, share in sorted(shares.items(), key=lambda kv: -kv[1]):
+        print(f"  {kind:<24}{100 * share / norm:5.1f} %")
+    print(f"  sign-in: the secretary's QR page fetches a fresh code, a member account (load_m…, "
+          f"{len(ids['sign_in']['accounts'])} of them) opens the link and confirms; "
+          f"{len(ids['sign_in']['meetings'])} meetings today")  # fmt: skip
+
+
+class SignInPool:
+    """Member sessions for QR sign-in, one thread at a time each; every (member, meeting) pair is used once."""
+
+    def __init__(self, sessions: list, meetings: list[int]):
+        import queue
+
+        self.free = queue.Queue()
+        self.next = {s.username: 0 for s in sessions}
+        self.meetings = meetings
+        for s in sessions:
+            self.free.put(s)
+
+    def take(self):
+        session = self.free.get()
+        i = self.next[session.username]
+        if i >= len(self.meetings):
+            self.free.put(session)
+            return None, None
+        self.next[session.username] = i + 1
+        return session, self.meetings[i]
+
+    def give(self, session) -> None:
+        self.free.put(session)
+
+
+TOKEN = re.compile(rb"/orglife/sign-in/([A-Za-z0-9_-]+)/")
+
+
+def sign_in_task(session, pool: SignInPool, record) -> bool:
+    """One QR sign-in: the secretary's page asks for a fresh code, a member opens the link and confirms."""
+    member, meeting = pool.take()
+    if member is None:
+        return False
+    try:
+        _status, page = record("sign-in: QR code", session, "GET", f"/orglife/{meeting}/qr/code/")
+        token = TOKEN.search(page or b"")
+        if token is None:
+            return True
+        path = f"/orglife/sign-in/{token[1].decode()}/"
+        _status, page = record("sign-in: page", member, "GET", path)
+        csrf = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page or b"")
+        body = {"csrfmiddlewaretoken": csrf[1].decode()} if csrf else {}
+        record("sign-in: confirm", member, "POST", path, body)
+    finally:
+        pool.give(member)
+    return True
 
 
 def run(args) -> int:
@@ -172,7 +331,7 @@ def run(args) -> int:
     # the limiter's cost stays in the figures.
     limits = {"DANGJIAN_RATE_LOGIN": "100000/m", "DANGJIAN_RATE_SEARCH": "100000/m", "DANGJIAN_RATE_API": "100000/m"}
     server = subprocess.Popen(
-        [str(DANGJIAN), "serve", "--port", str(port), "--workers", str(args.workers)],
+        [str(DANGJIAN), "serve", "--port", str(port), "--workers", str(args.workers), "--threads", str(args.threads)],
         env=dict(env, DANGJIAN_DEMO="1", **limits),
         stdout=log,
         stderr=log,
@@ -185,11 +344,14 @@ def run(args) -> int:
                 break
             except OSError:
                 time.sleep(0.3)
-        personas = ["county_admin", "town_secretary", "village_secretary"]
-        sessions = [Session(port, personas[i % len(personas)]) for i in range(args.users)]
-        for s in sessions:
+        sessions = [Session(port, PERSONAS[i % len(PERSONAS)]) for i in range(args.users)]
+        members = [Session(port, u) for u in ids["sign_in"]["accounts"]]
+        for s in sessions + members:
             s.login()
-        return drive(args, sessions, ids)
+        print_mix(ids)
+        pool = SignInPool(members, ids["sign_in"]["meetings"])
+        args.server_pid = server.pid
+        return drive(args, sessions, ids, pool)
     finally:
         server.terminate()
         try:
@@ -199,7 +361,7 @@ def run(args) -> int:
         log.close()
 
 
-def drive(args, sessions, ids) -> int:
+def drive(args, sessions, ids, pool) -> int:
     samples: dict[str, list[float]] = defaultdict(list)
     errors: list[str] = []
     lock = threading.Lock()
@@ -212,18 +374,27 @@ def drive(args, sessions, ids) -> int:
         weights = [w for w, _, _ in choices]
         while time.perf_counter() < stop:
             _, kind, build = r.choices(choices, weights)[0]
-            path = build(r)
-            t0 = time.perf_counter()
-            try:
-                status, _ = session.request("GET", path)
-            except Exception as exc:  # a refused or dropped connection is an error to report
-                status, _ = 0, str(exc)
-            ms = (time.perf_counter() - t0) * 1000
-            with lock:
-                samples[kind].append(ms)
-                if not 200 <= status < 400:
-                    errors.append(f"{status} {session.username} {path}")
+            if kind == SIGN_IN:
+                if sign_in_task(session, pool, record):
+                    continue
+                kind, build = "roster list", lambda r: "/members/"  # every pair used: fall back
+            record(kind, session, "GET", build(r))
 
+    def record(kind, session, method, path, body=None):
+        t0 = time.perf_counter()
+        try:
+            status, page = session.request(method, path, body)
+        except Exception as exc:  # a refused or dropped connection is an error to report
+            status, page = 0, str(exc).encode()
+        ms = (time.perf_counter() - t0) * 1000
+        with lock:
+            samples[kind].append(ms)
+            if not 200 <= status < 400:
+                errors.append(f"{status} {session.username} {method} {path}")
+        return status, page
+
+    load_before = os.getloadavg()[0]
+    server_cpu = tree_cpu_seconds(args.server_pid)
     threads = [threading.Thread(target=worker, args=(i, s)) for i, s in enumerate(sessions)]
     t0 = time.perf_counter()
     for t in threads:
@@ -231,6 +402,7 @@ def drive(args, sessions, ids) -> int:
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - t0
+    server_cpu = tree_cpu_seconds(args.server_pid) - server_cpu
     cpu = resource.getrusage(resource.RUSAGE_SELF)
     client_cpu = (cpu.ru_utime - start_cpu.ru_utime) + (cpu.ru_stime - start_cpu.ru_stime)
 
@@ -239,8 +411,11 @@ def drive(args, sessions, ids) -> int:
 
     every = [v for values in samples.values() for v in values]
     total = len(every)
-    print(f"\n== load: {args.users} users, {elapsed:.0f} s, {args.size} demo, {args.workers} workers, "
-          f"load average {os.getloadavg()[0]:.2f} at the end; client CPU {client_cpu:.0f} s")  # fmt: skip
+    print(
+        f"\n== load: {args.users} users, {elapsed:.0f} s, {args.size} demo, {args.workers} workers × {args.threads} "
+        f"threads, load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} at the end; "
+        f"client CPU {client_cpu:.0f} s"
+    )
     print(f"{'kind':<22}{'count':>8}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
     for kind, values in sorted(samples.items()):
         print(
@@ -249,6 +424,10 @@ def drive(args, sessions, ids) -> int:
         )
     rps, p95 = total / elapsed, pct(every, 95)
     print(f"{'all':<22}{total:>8}{rps:>8.1f}{pct(every, 50):>9.0f}{p95:>9.0f}{pct(every, 99):>9.0f}")
+    print(
+        f"server CPU {server_cpu:.0f} s in {elapsed:.0f} s ({server_cpu / elapsed:.2f} cores busy): "
+        f"{1000 * server_cpu / max(total, 1):.1f} ms of CPU per request"
+    )
     print(f"errors: {len(errors)}" + "".join(f"\n  {e}" for e in errors[:20]))
     ok = rps >= TARGET_RPS and p95 <= TARGET_P95_MS and not errors
     print(

@@ -25,7 +25,11 @@ def _start_task_worker():
     return subprocess.Popen([sys.executable, "-m", "dangjian.cli", "manage", "db_worker", "--interval", "1"])
 
 
-def _serve(host: str, port: int, workers: int) -> None:
+def _serve(host: str, port: int, workers: int, threads: int = 4) -> None:
+    """Granian, WSGI: `workers` processes of `threads` Python threads each. The pages are CPU-bound Python, so a
+    process runs one request at a time between the GIL's switches; threads only overlap the database and
+    network waits. On two cores, two workers of four threads (the default) served the load mix best
+    (docs/bench-load.md)."""
     from granian import Granian
     from granian.constants import Interfaces
 
@@ -41,7 +45,7 @@ def _serve(host: str, port: int, workers: int) -> None:
         port=port,
         interface=Interfaces.WSGI,
         workers=workers,
-        blocking_threads=4,
+        blocking_threads=threads,
     )
     try:
         server.serve()
@@ -63,13 +67,17 @@ def cmd_demo(args) -> int:
 
 
 def cmd_serve(args) -> int:
+    # Under granian's threads, Django's PostgreSQL connection pool handed one connection to two requests at
+    # once (wrong rows, 500s; docs/bench-load.md): the served app keeps one persistent connection per thread
+    # (CONN_MAX_AGE) unless DANGJIAN_DB_POOL is set explicitly.
+    os.environ.setdefault("DANGJIAN_DB_POOL", "0")
     _setup()
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     call_command("reap_jobs", all_running=True, verbosity=0)  # FLT-01: jobs of a worker that died
-    _serve(args.host, args.port, args.workers)
+    _serve(args.host, args.port, args.workers, args.threads)
     return 0
 
 
@@ -129,7 +137,10 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="启动服务（使用数据目录中的数据库）")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=2)
+    serve.add_argument("--workers", type=int, default=int(os.environ.get("DANGJIAN_SERVE_WORKERS", "2")))
+    serve.add_argument(
+        "--threads", type=int, default=int(os.environ.get("DANGJIAN_SERVE_THREADS", "4")), help="每个进程的线程数"
+    )
     serve.set_defaults(func=cmd_serve)
 
     sub.add_parser("manage", help="运行任意管理命令，例如 dangjian manage check_tree")

@@ -210,6 +210,9 @@ SESSION_IDLE_SECONDS_ADMIN = env_int("DANGJIAN_SESSION_IDLE_SECONDS_ADMIN", 900)
 SESSION_ABSOLUTE_HOURS = env_int("DANGJIAN_SESSION_ABSOLUTE_HOURS", 12)
 SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
 SESSION_SAVE_EVERY_REQUEST = True
+# The session row is rewritten at most this often when nothing in it changed (core/sessions.py; 0: always).
+SESSION_ENGINE = "dangjian.core.sessions"
+SESSION_SAVE_INTERVAL_SECONDS = env_int("DANGJIAN_SESSION_SAVE_INTERVAL_SECONDS", 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = HTTPS
@@ -337,6 +340,10 @@ RATE_LIMITS_ENABLED = env_bool("DANGJIAN_RATE_LIMITS", True)
 RATELIMIT_CACHE = "ratelimit"
 # The home page's to-do summary is kept this many seconds per user (0: computed on every visit).
 HOME_TODO_CACHE_SECONDS = env_int("DANGJIAN_HOME_TODO_CACHE_SECONDS", 60)
+# 待办事项 kept per user this long (core/todos.py: the user's own changes show at once; 0: always live).
+TODO_CACHE_SECONDS = env_int("DANGJIAN_TODO_CACHE_SECONDS", 60)
+# The roster's total per user and filters (members/views.py: own changes at once, the rows always live).
+ROSTER_COUNT_CACHE_SECONDS = env_int("DANGJIAN_ROSTER_COUNT_CACHE_SECONDS", 30)
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

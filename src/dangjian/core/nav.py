@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.urls import reverse
-
-from dangjian.core.scope import has_permission
+from django.urls import get_script_prefix, reverse
 
 
 @dataclass(frozen=True)
@@ -32,20 +30,33 @@ def register(item: NavItem) -> None:
 
 
 def items_for(user) -> list[dict]:
-    out = []
-    for item in sorted(_items, key=lambda i: i.order):
-        if item.permission is None or has_permission(user, item.permission):
-            out.append(
-                {
-                    "label": item.label,
-                    "url": reverse(item.url_name),
-                    "icon": item.icon,
-                    "group": item.group,
-                    "description": item.description,
-                    "url_name": item.url_name,
-                }
-            )
+    """The entries the user may see. Built once per set of held permissions and registry state (the labels
+    and URLs never change at run time; a role change changes the set, so it shows at the next request)."""
+    from dangjian.core.scope import grants
+
+    held = frozenset(perm for perm, paths in grants(user).items() if paths)
+    key = (held, len(_items), get_script_prefix())
+    out = _built.get(key)
+    if out is None:
+        out = [
+            {
+                "label": item.label,
+                "url": reverse(item.url_name),
+                "icon": item.icon,
+                "group": item.group,
+                "description": item.description,
+                "url_name": item.url_name,
+            }
+            for item in sorted(_items, key=lambda i: i.order)
+            if item.permission is None or item.permission in held
+        ]
+        if len(_built) > 1000:  # as many as distinct role combinations: a handful
+            _built.clear()
+        _built[key] = out
     return out
+
+
+_built: dict[tuple[frozenset, int, str], list[dict]] = {}
 
 
 def home_context(request) -> dict:
@@ -56,19 +67,19 @@ def home_context(request) -> dict:
     from django.core.cache import cache
     from django.utils import timezone
 
-    from dangjian.core.todos import collect
+    from dangjian.core.todos import cached
 
     today = timezone.localdate()
     seconds = settings.HOME_TODO_CACHE_SECONDS
     key = f"home-todos:{request.user.pk}:{today.isoformat()}"
     summary = cache.get(key) if seconds else None
     if summary is None:
-        todos = [t for _group, items in collect(request.user, today) for t in items]
-        summary = {
-            "todos": todos[:8],
-            "todo_total": len(todos),
-            "todo_overdue": sum(1 for t in todos if t.overdue),
-        }
+        summary = cached(request.user, today, "home", _summary)
         if seconds:
             cache.set(key, summary, seconds)
     return {"modules": items_for(request.user), **summary}
+
+
+def _summary(groups) -> dict:
+    todos = [t for _group, items in groups for t in items]
+    return {"todos": todos[:8], "todo_total": len(todos), "todo_overdue": sum(1 for t in todos if t.overdue)}

@@ -2,6 +2,11 @@
 
 Nothing is stored as a flag: each app registers providers that query its own data through the
 scope choke point and return `Todo` items; the 待办事项 page and the home page gather them.
+
+Every provider queries its whole scope (a third of a second for a county administrator), so the gathered
+list is kept per user, day and grants for `TODO_CACHE_SECONDS` (default 60; 0: always live) by `cached`:
+another person's change shows within that delay; the user's own audited changes (every action writes an
+audit event) drop the entry at once, and a change of roles changes the key.
 """
 
 from __future__ import annotations
@@ -48,3 +53,19 @@ def collect(user, today: date) -> list[tuple[str, list[Todo]]]:
             items.sort(key=lambda t: (not t.overdue, t.due or date.max))
             out.append((group, items))
     return out
+
+
+def cache_seconds() -> int:
+    from django.conf import settings
+
+    return getattr(settings, "TODO_CACHE_SECONDS", 0)
+
+
+def cached(user, today: date, name: str, compute: Callable[[list[tuple[str, list[Todo]]]], object]):
+    """`compute(collect(user, today))`, kept as described in the module's docstring under `name` (the home
+    summary, the rendered 待办事项 list: what is kept is the small result, not the items)."""
+    from dangjian.core.usercache import kept_for_user
+
+    return kept_for_user(
+        user, f"todos:{name}:{today.isoformat()}", cache_seconds(), lambda: compute(collect(user, today))
+    )

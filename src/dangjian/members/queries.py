@@ -29,11 +29,14 @@ class BoundedPaginator(Paginator):
     filtered one (a search, a band…) counts its matches up to FILTERED_COUNT_BOUND and, past it, says
     "以上" and pages through that many (an ID-number search over a province shows "共 1 人", not "约 300万")."""
 
-    def __init__(self, object_list, per_page, *, estimate: int | None = None, narrowed: bool = False, **kwargs):
+    def __init__(
+        self, object_list, per_page, *, estimate: int | None = None, narrowed: bool = False, keep=None, **kwargs
+    ):
         super().__init__(object_list, per_page, **kwargs)
         self.estimate = estimate
         self.narrowed = narrowed
         self.is_lower_bound = False
+        self.keep = keep  # keep(compute) -> compute() or a kept earlier result (the view's count cache)
 
     @property
     def is_large(self) -> bool:
@@ -45,6 +48,12 @@ class BoundedPaginator(Paginator):
 
     @cached_property
     def count(self):
+        if self.keep is None or self.is_estimate:
+            return self._count()
+        count, self.is_lower_bound = self.keep(lambda: (self._count(), self.is_lower_bound))
+        return count
+
+    def _count(self):
         if self.is_estimate:
             return self.estimate
         if self.is_large:
@@ -63,8 +72,8 @@ def members_in_scope_estimate(user, subtree: Org | None = None) -> int:
     return total
 
 
-def page_of(queryset, number, *, per_page: int = 50, estimate: int | None = None, narrowed: bool = False):
-    return BoundedPaginator(queryset, per_page, estimate=estimate, narrowed=narrowed).get_page(number)
+def page_of(queryset, number, *, per_page: int = 50, estimate: int | None = None, narrowed: bool = False, keep=None):
+    return BoundedPaginator(queryset, per_page, estimate=estimate, narrowed=narrowed, keep=keep).get_page(number)
 
 
 def placements(member: Member):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -10,7 +12,9 @@ from django.utils.html import format_html
 
 from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
 from dangjian.core.scope import has_permission, restrict, user_may_act_on_path
+from dangjian.core.usercache import kept_for_user
 from dangjian.core.views import ScopedView
+from dangjian.core.widgets import fast
 from dangjian.members import actions, queries, rules
 from dangjian.members.filters import MemberFilter
 from dangjian.members.forms import LostContactForm, MemberForm, StatusForm
@@ -36,6 +40,18 @@ def masked_row(member: Member) -> dict:
 UNNARROWING = {"page", "sort", "subtree"}
 
 
+def _count_keeper(request):
+    """The roster's total for these filters, kept per user for ROSTER_COUNT_CACHE_SECONDS (default 30; 0: off):
+    a COUNT over a county's members is half the page's SQL. Others' changes show in the total within that
+    delay, the user's own at once (core.usercache); the rows listed are always live."""
+    from django.conf import settings
+
+    seconds = getattr(settings, "ROSTER_COUNT_CACHE_SECONDS", 0)
+    params = sorted((k, v) for k, values in request.GET.lists() if k not in ("page", "sort") for v in values)
+    name = "roster-count:" + hashlib.sha256(repr(params).encode()).hexdigest()[:24]
+    return lambda compute: kept_for_user(request.user, name, seconds, compute)
+
+
 class RosterView(ScopedView):
     queryset = Member.objects.all()
 
@@ -45,6 +61,7 @@ class RosterView(ScopedView):
         for field in roster.form.fields.values():
             css = "form-select" if hasattr(field.widget, "choices") else "form-control"
             field.widget.attrs.setdefault("class", css)
+            fast(field.widget)  # the choice lists rendered in Python, not one template include per option
         subtree = None
         if roster.form.is_valid() and roster.form.cleaned_data.get("subtree"):
             subtree = restrict(Org.objects.all(), request.user).filter(pk=roster.form.cleaned_data["subtree"]).first()
@@ -57,6 +74,7 @@ class RosterView(ScopedView):
             request.GET.get("page"),
             estimate=queries.members_in_scope_estimate(request.user, subtree),
             narrowed=narrowed,
+            keep=_count_keeper(request),
         )
         query = request.GET.copy()
         query.pop("page", None)
