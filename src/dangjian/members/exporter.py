@@ -17,12 +17,15 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
+import tempfile
 import time
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
 import xlsxwriter
+import xlsxwriter.exceptions
 from cryptography.hazmat.primitives import hashes
 from django.conf import settings
 from django.http import QueryDict
@@ -65,6 +68,14 @@ class AuditUnavailable(RuntimeError):
 
 class ExportFailed(RuntimeError):
     """The file could not be written (disk full, I/O error): nothing was kept, the failure is audited (FLT-03)."""
+
+
+def _os_error(exc: BaseException) -> OSError:
+    """The OSError behind an exception (xlsxwriter wraps the one raised when its zip file is written)."""
+    seen = exc
+    while seen is not None and not isinstance(seen, OSError):
+        seen = seen.__cause__ or seen.__context__
+    return seen if seen is not None else OSError(errno.EIO, str(exc))
 
 
 def write_failure_message(exc: OSError) -> str:
@@ -260,10 +271,12 @@ def write_roster_xlsx(queryset, path, *, unmask: bool, progress=None, watermark:
     if progress is not None:
         progress.report(0, total, "正在导出")
     rows = 0
+    # tmpdir: xlsxwriter's per-sheet spool files hold personal data too; keep them in a private directory
+    # under the data directory, removed whatever happens (a failed close, e.g. a full disk, leaves them).
+    spool = Path(tempfile.mkdtemp(dir=directory, prefix=".spool-"))
     try:
-        # tmpdir: xlsxwriter's per-sheet spool files hold personal data too; keep them in the data directory.
         workbook = xlsxwriter.Workbook(
-            str(tmp), {"constant_memory": True, "tmpdir": str(directory), "strings_to_formulas": False}
+            str(tmp), {"constant_memory": True, "tmpdir": str(spool), "strings_to_formulas": False}
         )
         try:
             properties = {"title": SHEET_NAME, "company": getattr(settings, "SITE_NAME", "")}
@@ -294,6 +307,8 @@ def write_roster_xlsx(queryset, path, *, unmask: bool, progress=None, watermark:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        shutil.rmtree(spool, ignore_errors=True)
     if progress is not None:
         progress.report(rows, max(total, rows), "已完成", force=True)
     return {"rows": rows, "digest": digest}
@@ -374,7 +389,8 @@ def export_to(
         watermark += f"　来源地址：{ctx.client_ip}"
     try:
         result = write_roster_xlsx(queryset, path, unmask=unmask, progress=progress, watermark=watermark)
-    except OSError as exc:
+    except (OSError, xlsxwriter.exceptions.FileCreateError) as raised:
+        exc = _os_error(raised)
         Path(path).unlink(missing_ok=True)
         audit.record(
             "member.export",
@@ -456,6 +472,10 @@ def run_export_job(job, progress) -> dict:
             job_id=job.pk,
             purpose=params.get("purpose", ""),
         )
+    except ExportFailed as exc:  # FLT-03: the job fails with the Chinese message; no file is offered
+        from dangjian.core.errors import RuleViolation
+
+        raise RuleViolation("FLT-03", str(exc)) from exc
     finally:
         context.current.reset(token)
     hours = int(link_ttl().total_seconds() // 3600)
