@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dangjian.security import export_views, views
+from dangjian.security import export_views, privacy_views, views
 
 app_name = "security"
 
@@ -15,4 +15,11 @@ urlpatterns = [
     path("exports/<int:pk>/", export_views.export_request, name="export_request"),
     path("exports/<int:pk>/decide/", export_views.export_decide, name="export_decide"),
     path("exports/<int:pk>/download/", export_views.export_download, name="export_download"),
+    # PRV-05/06: the member's own data, a copy, correction requests; the privacy notice; the branch's answers
+    path("me/data/", privacy_views.my_data, name="my_data"),
+    path("me/data/copy/", privacy_views.my_data_copy, name="my_data_copy"),
+    path("me/corrections/", privacy_views.my_correction, name="my_correction"),
+    path("privacy/", privacy_views.notice, name="notice"),
+    path("corrections/", privacy_views.corrections, name="corrections"),
+    path("corrections/<int:pk>/", privacy_views.correction, name="correction"),
 ]
