@@ -207,3 +207,17 @@ class CorrectionRequest(models.Model):
 
     def __str__(self):
         return f"更正申请 {self.pk}"
+
+
+class Anonymization(models.Model):
+    """PRV-07: a person who left whose identifying data was removed at the end of the retention period.
+
+    Holds no personal data: the roster row (kept for statistics) and when it was done."""
+
+    member = models.OneToOneField("members.Member", on_delete=models.CASCADE, related_name="+")
+    done_at = models.DateTimeField("匿名化时间", auto_now_add=True)
+    years = models.PositiveSmallIntegerField("保存年限")
+
+    class Meta:
+        verbose_name = "匿名化记录"
+        verbose_name_plural = "匿名化记录"
