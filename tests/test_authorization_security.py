@@ -1,63 +1,92 @@
-"""Authorization matrix for the security pages: without permission 403, in scope 200/302, out of scope
-404, and refused requests change nothing."""
+"""Authorization matrix for the issue-8 privacy pages (AZ-02): without permission 403, in scope 200/302, out
+of scope 404 — and the refused requests change nothing (export requests, correction requests)."""
+
+from datetime import date
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from dangjian.accounts import actions as account_actions
 from dangjian.accounts.models import Role
-from dangjian.security import actions
-from dangjian.security.models import SecurityAlert, TwoFactorDevice
+from dangjian.core.models import AuditEvent
+from dangjian.orglife import actions as orglife_actions
+from dangjian.security import export_actions, privacy_actions
+from dangjian.security.models import CorrectionRequest, ExportRequest
 
 
-def _enrol(user):
-    device = actions.start_enrolment(user)
-    actions.confirm_enrolment(user, actions.current_code(device), actor=user)
+def account(username, role_code, org):
+    user, _ = account_actions.create_user(username, actor=None, password="Strong#2026xx")
+    if role_code:
+        account_actions.assign_role(user, Role.objects.get(code=role_code), org, actor=None)
+    client = Client()
+    client.force_login(user)
+    return user, client
 
 
 @pytest.fixture
-def town_security(orgs, personas):
-    """A security administrator whose scope is 东山镇 only, and an account placed in 西河镇."""
-    admin, _ = account_actions.create_user("town_security", actor=None, password="Anquan#2026x")
-    account_actions.assign_role(admin, Role.objects.get(code="security_admin"), orgs["town"], actor=None)
-    outsider, _ = account_actions.create_user("town2_secretary", actor=None, password="Shuji#2026xx")
-    account_actions.assign_role(outsider, Role.objects.get(code="branch_secretary"), orgs["village3"], actor=None)
-    return admin, outsider
+def world(orgs, people, personas):
+    """An export request over 东山镇 (town) and a correction request of a member in 柳树村 (village)."""
+    requester = personas["town_secretary"]
+    export = ExportRequest.objects.create(
+        requester=requester, org_path=orgs["town"].path, org_name=orgs["town"].name, sealed_filter="x",
+        purpose="年度核对", rows=3,
+    )  # fmt: skip
+    orglife_actions.link_member_account(personas["party_member"], people["zhang"], actor=None)
+    correction = privacy_actions.submit_correction(
+        people["zhang"], actor=personas["party_member"], item="学历", proposed="硕士", today=date(2026, 1, 5)
+    )
+    return {"export": export, "correction": correction}
 
 
-@pytest.mark.parametrize("username", ["village_secretary", "county_admin", "auditor", "system_admin", "party_member"])
-def test_reset_2fa_needs_the_permission(client_as, personas, username):
-    target = personas["town_secretary"]
-    _enrol(target)
-    response = client_as(username).post(reverse("security:reset_2fa", args=[target.pk]))
-    assert response.status_code == 403
-    assert TwoFactorDevice.objects.filter(user=target).exists()
+def _state():
+    return (
+        list(ExportRequest.objects.values_list("pk", "status", "version")),
+        list(CorrectionRequest.objects.values_list("pk", "status", "version")),
+        AuditEvent.objects.count(),
+    )
 
 
-def test_reset_2fa_in_scope_and_out_of_scope(client, town_security, personas):
-    admin, outsider = town_security
-    inside = personas["village_secretary"]
-    _enrol(inside)
-    _enrol(outsider)
-    client.force_login(admin)
-    assert client.post(reverse("security:reset_2fa", args=[inside.pk])).status_code == 302
-    assert not TwoFactorDevice.objects.filter(user=inside).exists()
-    assert client.post(reverse("security:reset_2fa", args=[outsider.pk])).status_code == 404
-    assert TwoFactorDevice.objects.filter(user=outsider).exists()
+def test_export_request_pages(world, orgs):
+    export = world["export"]
+    detail = reverse("security:export_request", args=[export.pk])
+    decide = reverse("security:export_decide", args=[export.pk])
+    _, without = account("no_perm", None, orgs["county"])
+    approver, inside = account("approver_in", "org_admin", orgs["county"])
+    _, outside = account("approver_out", "branch_secretary", orgs["village3"])
+    before = _state()
+    assert without.get(reverse("security:export_requests")).status_code == 403
+    assert without.get(detail).status_code == 403
+    assert without.post(decide, {"decision": "approve", "version": 1}).status_code == 403
+    assert outside.get(detail).status_code == 404
+    assert outside.post(decide, {"decision": "approve", "version": 1}).status_code == 404
+    assert outside.post(reverse("security:export_download", args=[export.pk])).status_code == 404
+    assert _state() == before  # refused requests change nothing
+    assert inside.get(reverse("security:export_requests")).status_code == 200
+    assert inside.get(detail).status_code == 200
+    assert inside.post(decide, {"decision": "refuse", "note": "不需要", "version": 1}).status_code == 302
+    assert ExportRequest.objects.get().status == "refused"
+    assert export_actions.pending_for(approver).count() == 0
 
 
-@pytest.mark.parametrize(
-    ("username", "status"),
-    [("security_admin", 200), ("auditor", 200), ("system_admin", 403), ("county_admin", 403), ("party_member", 403)],
-)
-def test_alerts_page(client_as, personas, username, status):
-    alert = actions.raise_alert("other", "测试告警")
-    client = client_as(username)
-    assert client.get(reverse("security:alerts")).status_code == status
-    client.post(reverse("security:alerts"), {"alert": alert.pk})
-    assert (SecurityAlert.objects.get().resolved_at is not None) == (status == 200)
+def test_correction_pages(world, orgs):
+    correction = world["correction"]
+    url = reverse("security:correction", args=[correction.pk])
+    _, without = account("no_perm", "member", orgs["village"])
+    _, inside = account("sec_in", "branch_secretary", orgs["village"])
+    _, outside = account("sec_out", "branch_secretary", orgs["village3"])
+    before = _state()
+    assert without.get(reverse("security:corrections")).status_code == 403
+    assert without.post(url, {"decision": "accept", "version": 1}).status_code == 403
+    assert outside.get(url).status_code == 404
+    assert outside.post(url, {"decision": "accept", "version": 1}).status_code == 404
+    assert _state() == before
+    assert inside.get(reverse("security:corrections")).status_code == 200
+    assert inside.post(url, {"decision": "accept", "reasons": "", "version": 1}).status_code == 302
+    assert CorrectionRequest.objects.get().status == "accepted"
 
 
-@pytest.mark.parametrize("username", ["party_member", "village_secretary", "auditor"])
-def test_own_security_page_for_everyone(client_as, personas, username):
-    assert client_as(username).get(reverse("security:account")).status_code == 200
+@pytest.mark.parametrize("name", ["security:my_data", "security:notice"])
+def test_self_service_pages_need_only_a_login(name, orgs, people):
+    _, client = account("plain", None, orgs["county"])
+    assert client.get(reverse(name)).status_code == 200

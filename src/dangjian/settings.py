@@ -361,3 +361,14 @@ FILE_RETENTION_HOURS = env_int("DANGJIAN_FILE_RETENTION_HOURS", 24)
 FILE_UMASK = env("DANGJIAN_UMASK", "077")
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+
+# Issue 8, personal-information protection (docs/security.md).
+EXPORT_MAX_ROWS = env_int("DANGJIAN_EXPORT_MAX_ROWS", 5000)  # PRV-04: rows per export of personal data (0 = no cap)
+RETENTION_YEARS_AFTER_LEAVING = env_int("DANGJIAN_RETENTION_YEARS_AFTER_LEAVING", 10)  # PRV-07 (0 = never)
+
+# DJ-01: HSTS preload (security.W021). Deployments on a government intranet host cannot be submitted to the
+# browsers' public preload list, so preload is off by default and W021 is silenced for that written reason;
+# a public host sets DANGJIAN_HSTS_PRELOAD=1 (and submits the domain to hstspreload.org).
+SECURE_HSTS_PRELOAD = HTTPS and env_bool("DANGJIAN_HSTS_PRELOAD", False)
+if not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "security.W021"]

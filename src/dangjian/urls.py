@@ -26,3 +26,6 @@ handler400 = "dangjian.core.views.error_400"
 handler403 = "dangjian.core.views.error_403"
 handler404 = "dangjian.core.views.error_404"
 handler500 = "dangjian.core.views.error_500"
+
+# Issue 8, FLT-02: a database outage met in a middleware (session, login) is a 503 in Chinese, not a 500.
+handler500 = "dangjian.security.views.server_error"

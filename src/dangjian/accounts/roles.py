@@ -162,3 +162,14 @@ _POINTS_GRANTS = {
 }
 for _spec in BUILTIN_ROLES:
     _spec["permissions"] = [*_spec["permissions"], *_POINTS_GRANTS.get(_spec["code"], [])]
+
+
+# Issue 8 PRV-04: approve another person's export with full personal data (four-eyes); the roles that
+# may see personal data in clear. PRV-06: answer members' correction requests (the branch).
+EXPORT_APPROVE = ["security.approve_export"]
+CORRECTION_ANSWER = ["security.answer_correction"]
+for _spec in BUILTIN_ROLES:
+    if _spec["code"] in ("org_admin", "branch_secretary"):
+        _spec["permissions"] = [*_spec["permissions"], *EXPORT_APPROVE, *CORRECTION_ANSWER]
+    elif _spec["code"] == "committee_secretary":
+        _spec["permissions"] = [*_spec["permissions"], *CORRECTION_ANSWER]

@@ -9,7 +9,16 @@ from rest_framework.response import Response
 from dangjian.api.base import ScopedGenericViewSet
 from dangjian.core.scope import restrict
 from dangjian.members import actions, rules
-from dangjian.members.choices import ETHNICITY_CHOICES, Education, ExitKind, MemberStatus, Occupation, Sex, Stage
+from dangjian.members.choices import (
+    ETHNICITY_CHOICES,
+    Education,
+    ExitKind,
+    LostReason,
+    MemberStatus,
+    Occupation,
+    Sex,
+    Stage,
+)
 from dangjian.members.filters import MemberFilter
 from dangjian.members.models import SECRET_FIELDS, Member
 from dangjian.orgs.models import Org
@@ -20,6 +29,12 @@ class MemberSerializer(serializers.ModelSerializer):
     id_number_masked = serializers.SerializerMethodField()
     phone_masked = serializers.SerializerMethodField()
     version = serializers.IntegerField(read_only=True)
+    # Blank is allowed by the model; a read-only model field loses allow_blank, and the schema then refused ""
+    # (found by the schemathesis response-conformance check, security/tests/test_api_fuzz.py).
+    education = serializers.ChoiceField(choices=Education.choices, allow_blank=True, read_only=True)
+    occupation = serializers.ChoiceField(choices=Occupation.choices, allow_blank=True, read_only=True)
+    exit_kind = serializers.ChoiceField(choices=ExitKind.choices, allow_blank=True, read_only=True)
+    lost_reason = serializers.ChoiceField(choices=LostReason.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Member

@@ -17,12 +17,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from dangjian.core import audit, tasks
+from dangjian.core.errors import RuleViolation
 from dangjian.core.models import Job, JobStatus, Outcome
 from dangjian.core.scope import restrict
 from dangjian.core.views import ScopedView
 from dangjian.members import exporter
 from dangjian.members.models import Member
 from dangjian.orgs.models import Org
+from dangjian.security import export_actions
 
 log = logging.getLogger(__name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -73,12 +75,18 @@ class ExportView(ScopedView):
             response = HttpResponse(status=204)
             response["HX-Redirect"] = request.get_full_path()
             return response
-        params = exporter.filter_params(request.GET)
+        return self.confirmation(exporter.filter_params(request.GET))
+
+    def confirmation(self, params, *, error: str = "", purpose: str = "", status: int = 200):
+        request = self.request
         roster = exporter.export_filter(request.user, params)
         count = exporter.export_queryset(request.user, params).count()
         query = request.GET.copy()
         query.pop("page", None)
         context = {
+            "error": error,
+            "purpose": purpose,
+            "max_rows": export_actions.max_rows(),
             "count": count,
             "conditions": describe_filter(roster, request.user),
             "can_unmask": exporter.may_unmask(request.user),
@@ -87,7 +95,7 @@ class ExportView(ScopedView):
             "ttl_hours": int(exporter.link_ttl().total_seconds() // 3600),
             "query": query.urlencode(),
         }
-        return render(request, "members/export.html", context)
+        return render(request, "members/export.html", context, status=status)
 
     def post(self, request):
         self.check_permission()
@@ -97,15 +105,32 @@ class ExportView(ScopedView):
         if unmask and not exporter.may_unmask(user):
             raise PermissionDenied
         count = exporter.export_queryset(user, params).count()
+        # PRV-04: a stated purpose and the row cap for every export of personal data.
+        purpose = request.POST.get("purpose", "").strip()[:200]
+        problem = export_actions.refusal(rows=count, purpose=purpose)
+        if problem:
+            return self.confirmation(params, error=problem, purpose=purpose, status=400)
+        if unmask:  # PRV-04: a full export needs a second person's approval; the file comes after it
+            try:
+                conditions = describe_filter(exporter.export_filter(user, params), user)
+                export_request = export_actions.request_export(
+                    actor=user, params=params, purpose=purpose, conditions=conditions
+                )
+            except RuleViolation as exc:
+                return self.confirmation(params, error=exc.message, purpose=purpose, status=400)
+            return redirect("security:export_request", pk=export_request.pk)
         if count > exporter.sync_max_rows():
-            return self.start_job(params, unmask=unmask)
-        return self.export_now(params, unmask=unmask)
+            return self.start_job(params, unmask=unmask, purpose=purpose)
+        return self.export_now(params, unmask=unmask, purpose=purpose)
 
-    def export_now(self, params, *, unmask: bool):
+    def export_now(self, params, *, unmask: bool, purpose: str = ""):
         path = exporter.export_dir() / f"sync-{uuid.uuid4().hex}.xlsx"
         try:
-            exporter.export_to(self.request.user, params, path, unmask=unmask, mode="sync")
+            exporter.export_to(self.request.user, params, path, unmask=unmask, mode="sync", purpose=purpose)
             data = path.read_bytes()
+        except exporter.ExportFailed as exc:  # FLT-03: disk full; nothing kept, failure audited
+            context = {"code": 507, "title": "导出未完成", "detail": str(exc)}
+            return render(self.request, "core/error.html", context, status=507)
         except exporter.AuditUnavailable as exc:
             log.exception("roster export withdrawn: the audit event could not be written")
             context = {"code": 503, "title": "导出未完成", "detail": str(exc)}
@@ -116,7 +141,7 @@ class ExportView(ScopedView):
         attachment_headers(response, exporter.filename_for(timezone.localdate()))
         return response
 
-    def start_job(self, params, *, unmask: bool):
+    def start_job(self, params, *, unmask: bool, purpose: str = ""):
         from dangjian.core import context
 
         ctx = context.get()
@@ -129,6 +154,7 @@ class ExportView(ScopedView):
                 "filter": exporter.seal_params(params),
                 "user_id": self.request.user.pk,
                 "unmask": unmask,
+                "purpose": purpose,
                 "request_id": ctx.request_id,
                 "client_ip": ctx.client_ip,
             },

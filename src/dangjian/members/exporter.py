@@ -14,14 +14,18 @@ the rows for the user named in the job's parameters (never a stored queryset) an
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import shutil
+import tempfile
 import time
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
 import xlsxwriter
+import xlsxwriter.exceptions
 from cryptography.hazmat.primitives import hashes
 from django.conf import settings
 from django.http import QueryDict
@@ -30,6 +34,7 @@ from django.utils import timezone
 
 from dangjian.core import audit, context, crypto
 from dangjian.core.errors import OutOfScope
+from dangjian.core.models import Outcome
 from dangjian.core.scope import has_permission, restrict, scope_paths
 from dangjian.core.tree import LABEL_WIDTH
 from dangjian.members import rules
@@ -59,6 +64,24 @@ FILTER_AAD = b"members.export:filter"
 
 class AuditUnavailable(RuntimeError):
     """The export's audit event could not be written, so the file was withdrawn (AU-05: fail closed)."""
+
+
+class ExportFailed(RuntimeError):
+    """The file could not be written (disk full, I/O error): nothing was kept, the failure is audited (FLT-03)."""
+
+
+def _os_error(exc: BaseException) -> OSError:
+    """The OSError behind an exception (xlsxwriter wraps the one raised when its zip file is written)."""
+    seen = exc
+    while seen is not None and not isinstance(seen, OSError):
+        seen = seen.__cause__ or seen.__context__
+    return seen if seen is not None else OSError(errno.EIO, str(exc))
+
+
+def write_failure_message(exc: OSError) -> str:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "服务器磁盘空间不足，导出未完成，未生成任何文件。请联系系统管理员清理空间后重试。"
+    return "写入导出文件时出错，导出未完成，未生成任何文件。请稍后重试或联系系统管理员。"
 
 
 # ---------------------------------------------------------------- settings
@@ -248,10 +271,12 @@ def write_roster_xlsx(queryset, path, *, unmask: bool, progress=None, watermark:
     if progress is not None:
         progress.report(0, total, "正在导出")
     rows = 0
+    # tmpdir: xlsxwriter's per-sheet spool files hold personal data too; keep them in a private directory
+    # under the data directory, removed whatever happens (a failed close, e.g. a full disk, leaves them).
+    spool = Path(tempfile.mkdtemp(dir=directory, prefix=".spool-"))
     try:
-        # tmpdir: xlsxwriter's per-sheet spool files hold personal data too; keep them in the data directory.
         workbook = xlsxwriter.Workbook(
-            str(tmp), {"constant_memory": True, "tmpdir": str(directory), "strings_to_formulas": False}
+            str(tmp), {"constant_memory": True, "tmpdir": str(spool), "strings_to_formulas": False}
         )
         try:
             properties = {"title": SHEET_NAME, "company": getattr(settings, "SITE_NAME", "")}
@@ -282,6 +307,8 @@ def write_roster_xlsx(queryset, path, *, unmask: bool, progress=None, watermark:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        shutil.rmtree(spool, ignore_errors=True)
     if progress is not None:
         progress.report(rows, max(total, rows), "已完成", force=True)
     return {"rows": rows, "digest": digest}
@@ -333,10 +360,23 @@ def _write_rows(sheet, queryset, *, unmask: bool, date_format, progress, total: 
 # ---------------------------------------------------------------- export with its audit event
 
 
-def export_to(user, params: dict[str, list[str]], path: Path, *, unmask: bool, progress=None, mode: str, job_id=None):
+def export_to(
+    user,
+    params: dict[str, list[str]],
+    path: Path,
+    *,
+    unmask: bool,
+    progress=None,
+    mode: str,
+    job_id=None,
+    purpose: str = "",
+    extra: dict | None = None,
+):
     """Write the user's export of `params` to `path` and record `member.export` (after the file is complete).
 
     If the audit event cannot be written the file is removed and the error propagates (AU-05: fail closed).
+    If the file cannot be written (FLT-03: disk full) nothing is left, a failure event is recorded and
+    `ExportFailed` carries the Chinese message. `purpose` (PRV-04) and `extra` go into the audit event.
     """
     if not may_export(user):
         raise OutOfScope("您没有导出党员花名册的权限。")
@@ -347,7 +387,28 @@ def export_to(user, params: dict[str, list[str]], path: Path, *, unmask: bool, p
     watermark = f"导出人：{user.get_username()}　导出时间：{timezone.localtime():%Y-%m-%d %H:%M}"
     if ctx.client_ip:
         watermark += f"　来源地址：{ctx.client_ip}"
-    result = write_roster_xlsx(queryset, path, unmask=unmask, progress=progress, watermark=watermark)
+    try:
+        result = write_roster_xlsx(queryset, path, unmask=unmask, progress=progress, watermark=watermark)
+    except (OSError, xlsxwriter.exceptions.FileCreateError) as raised:
+        exc = _os_error(raised)
+        Path(path).unlink(missing_ok=True)
+        audit.record(
+            "member.export",
+            actor=user,
+            object_type="members.member",
+            object_repr=SHEET_NAME,
+            org_path=audit_org_path(user, params),
+            outcome=Outcome.FAILURE,
+            after={
+                "filter": audit_filter(params),
+                "unmasked": bool(unmask),
+                "mode": mode,
+                "purpose": purpose,
+                "error": errno.errorcode.get(exc.errno, "OSError"),
+                **(extra or {}),
+            },
+        )
+        raise ExportFailed(write_failure_message(exc)) from exc
     try:
         audit.record(
             "member.export",
@@ -362,6 +423,8 @@ def export_to(user, params: dict[str, list[str]], path: Path, *, unmask: bool, p
                 "digest": result["digest"],
                 "mode": mode,
                 "job_id": job_id,
+                "purpose": purpose,
+                **(extra or {}),
             },
         )
     except Exception as exc:
@@ -407,7 +470,12 @@ def run_export_job(job, progress) -> dict:
             progress=progress,
             mode="background",
             job_id=job.pk,
+            purpose=params.get("purpose", ""),
         )
+    except ExportFailed as exc:  # FLT-03: the job fails with the Chinese message; no file is offered
+        from dangjian.core.errors import RuleViolation
+
+        raise RuleViolation("FLT-03", str(exc)) from exc
     finally:
         context.current.reset(token)
     hours = int(link_ttl().total_seconds() // 3600)

@@ -518,7 +518,7 @@ class OrglifeOrgViewSet(ScopedGenericViewSet):
     }  # fmt: skip
 
     @extend_schema(parameters=[OpenApiParameter("year", OpenApiTypes.INT)], responses={200: SlotSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # a plain list (schema conformance, FUZ-01)
     def calendar(self, request, pk=None):
         """本年度应开展的组织生活（按类别和期间）及其状态。"""
         org = self.get_object()

@@ -325,7 +325,7 @@ class RecruitmentCaseViewSet(ListModelMixin, RetrieveModelMixin, ScopedGenericVi
         return Response(CaseDetailSerializer(case).data)
 
     @extend_schema(responses={200: QueueSerializer(many=True)})
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)  # a plain list (schema conformance, FUZ-01)
     def queues(self, request):
         """上级党委待办队列：备案、同意列为发展对象、预审、审批、转正审批。"""
         self.get_queryset()

@@ -12,6 +12,27 @@ class SecurityConfig(AppConfig):
         from dangjian.security import todos as security_todos
 
         todos.register("安全告警", security_todos.open_alerts)
+        todos.register("导出审批", security_todos.export_approvals)
+        todos.register("个人信息更正", security_todos.open_corrections)
+        todos.register("个人信息处理告知", security_todos.notice_to_acknowledge)
+        from dangjian.core.nav import NavItem, register
+
+        register(
+            NavItem(
+                "我的个人信息",
+                "security:my_data",
+                "user",
+                None,
+                description="平台保存的本人信息、副本下载和更正申请",
+                order=53,
+            )
+        )
+        register(
+            NavItem(
+                "个人信息更正申请", "security:corrections", "edit", "security.answer_correction",
+                description="党员提出的个人信息更正申请，30 日内答复", order=54,
+            )
+        )  # fmt: skip
         from dangjian.security.retention import apply_umask
 
         apply_umask()  # RI-02: every file the application writes is owner-only

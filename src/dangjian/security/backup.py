@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -155,6 +156,31 @@ def _fsync_replace(tmp: Path, final: Path) -> None:
     os.replace(tmp, final)
 
 
+def _is_disk_full(exc: Exception) -> bool:
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    return "full" in str(exc).lower()  # sqlite3: "database or disk is full"
+
+
+def _write_failure_message(exc: Exception) -> str:
+    if _is_disk_full(exc):
+        return "备份目录所在磁盘空间不足，备份未完成，未留下不完整的备份文件。请清理空间后重新备份。"
+    return f"写入备份文件时出错，备份未完成，未留下不完整的备份文件：{exc}"
+
+
+def _record_failure(alias: str, actor, exc: Exception) -> None:
+    from dangjian.core.models import Outcome
+
+    with transaction.atomic(using=alias):
+        audit.record(
+            "system.backup",
+            actor=actor,
+            object_type="backup",
+            outcome=Outcome.FAILURE,
+            after={"error": "disk full" if _is_disk_full(exc) else type(exc).__name__},
+        )
+
+
 def backup(*, directory: Path | None = None, encrypt: bool = False, alias: str = "default", actor=None) -> Path:
     """Write one backup and its manifest; return the backup file's path."""
     from dangjian.core.models import AuditHead
@@ -163,6 +189,7 @@ def backup(*, directory: Path | None = None, encrypt: bool = False, alias: str =
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     stamp = timezone.now().strftime("%Y%m%dT%H%M%S%fZ")
     old_umask = os.umask(0o077)
+    final = None
     try:
         with tempfile.TemporaryDirectory(dir=directory, prefix=".tmp-") as tmpdir:
             raw = Path(tmpdir) / "dump"
@@ -192,6 +219,14 @@ def backup(*, directory: Path | None = None, encrypt: bool = False, alias: str =
             manifest_tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
             _fsync_replace(staged, final)
             _fsync_replace(manifest_tmp, final.with_name(final.name + ".json"))
+    except (OSError, sqlite3.OperationalError) as exc:
+        # FLT-03 / REL-08: disk full (or another write error). The temporary directory is gone; a backup file
+        # renamed before its manifest failed is removed too, so no backup without a manifest is left or listed.
+        if final is not None:
+            final.unlink(missing_ok=True)
+            final.with_name(final.name + ".json").unlink(missing_ok=True)
+        _record_failure(alias, actor, exc)
+        raise BackupError(_write_failure_message(exc)) from exc
     finally:
         os.umask(old_umask)
     with transaction.atomic(using=alias):

@@ -99,15 +99,20 @@ class DatabaseUnavailableMiddleware:
             return None
         import logging
 
-        from django.http import HttpResponse, JsonResponse
-        from django.template.loader import render_to_string
-
         logging.getLogger(__name__).error("database unavailable: %s", exception)
-        message = "数据库暂时无法访问，您的操作没有保存。请稍后重试；如持续出现请联系系统管理员。"
-        if request.path.startswith("/api/") or request.headers.get("HX-Request"):
-            response = JsonResponse({"detail": message}, status=503)
-        else:
-            html = render_to_string("security/503.html", {"message": message, "SITE_NAME": settings.SITE_NAME})
-            response = HttpResponse(html, status=503)
-        response["Retry-After"] = "10"
-        return response
+        return database_unavailable(request)
+
+
+def database_unavailable(request):
+    """The 503 answer (Chinese page, or JSON for the API and htmx), rendered without touching the database."""
+    from django.http import HttpResponse, JsonResponse
+    from django.template.loader import render_to_string
+
+    message = "数据库暂时无法访问，您的操作没有保存。请稍后重试；如持续出现请联系系统管理员。"
+    if request.path.startswith("/api/") or request.headers.get("HX-Request"):
+        response = JsonResponse({"detail": message}, status=503)
+    else:
+        html = render_to_string("security/503.html", {"message": message, "SITE_NAME": settings.SITE_NAME})
+        response = HttpResponse(html, status=503)
+    response["Retry-After"] = "10"
+    return response

@@ -4,6 +4,8 @@
 from django.conf import settings
 from django.db import models
 
+from dangjian.core.tree import PathField
+
 
 class TwoFactorDevice(models.Model):
     """One TOTP authenticator per account (IA-08). The seed is SM4-GCM ciphertext bound to the row."""
@@ -82,3 +84,140 @@ class BreakGlass(models.Model):
     class Meta:
         verbose_name = "应急账号"
         verbose_name_plural = "应急账号"
+
+
+# ---------------------------------------------------------------- PRV-04: four-eyes export of personal data
+
+
+class ExportRequestStatus(models.TextChoices):
+    PENDING = "pending", "待审批"
+    APPROVED = "approved", "已批准，待下载"
+    REFUSED = "refused", "未批准"
+    DOWNLOADED = "downloaded", "已下载"
+    EXPIRED = "expired", "已过期"
+
+
+class ExportRequest(models.Model):
+    """A request to export the roster with full personal data: approved by another account, downloaded once.
+
+    The roster filter is stored sealed (it may hold an ID number); the rows are resolved again, under the
+    requester's scope at that moment, when the file is made at download time."""
+
+    scope_path = "org_path"
+
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    org_path = PathField("范围", db_index=True)
+    org_name = models.CharField("党组织", max_length=128, blank=True)
+    sealed_filter = models.TextField()
+    filter_summary = models.CharField("查询条件", max_length=500, blank=True)
+    purpose = models.CharField("用途", max_length=200)
+    rows = models.PositiveIntegerField("申请时人数")
+    status = models.CharField(
+        "状态", max_length=16, choices=ExportRequestStatus.choices, default=ExportRequestStatus.PENDING
+    )
+    created_at = models.DateTimeField("申请时间", auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    decision_note = models.CharField("审批意见", max_length=200, blank=True)
+    downloaded_at = models.DateTimeField("下载时间", null=True, blank=True)
+    digest = models.CharField("文件摘要（SM3）", max_length=64, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = "完整个人信息导出申请"
+        verbose_name_plural = "完整个人信息导出申请"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"导出申请 {self.pk}（{self.org_name}）"
+
+
+# ---------------------------------------------------------------- PRV-05: privacy notice
+
+
+class PrivacyNotice(models.Model):
+    """One version of the personal-information processing notice (个人信息处理告知). Versions are never edited;
+    a new text is a new version, which every member acknowledges again."""
+
+    version = models.PositiveIntegerField("版本", unique=True)
+    title = models.CharField("标题", max_length=100)
+    body = models.TextField("正文")
+    published_at = models.DateTimeField("发布时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "个人信息处理告知"
+        verbose_name_plural = "个人信息处理告知"
+        ordering = ["-version"]
+
+    def __str__(self):
+        return f"{self.title}（第{self.version}版）"
+
+
+class NoticeAcknowledgement(models.Model):
+    """A member's acknowledgement of one notice version (who, which version, when, from which account)."""
+
+    scope_path = "member__org__path"
+
+    notice = models.ForeignKey(PrivacyNotice, on_delete=models.PROTECT, related_name="acknowledgements")
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    acknowledged_at = models.DateTimeField("确认时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "告知确认记录"
+        verbose_name_plural = "告知确认记录"
+        constraints = [models.UniqueConstraint(fields=["notice", "member"], name="security_ack_once_per_version")]
+
+
+# ---------------------------------------------------------------- PRV-06: correction requests
+
+
+class CorrectionStatus(models.TextChoices):
+    OPEN = "open", "待处理"
+    ACCEPTED = "accepted", "已同意更正"
+    REFUSED = "refused", "不予更正"
+
+
+class CorrectionRequest(models.Model):
+    """A member's request to correct data held on them; the branch answers within 30 days (PIPL Art 46/50)."""
+
+    scope_path = "member__org__path"
+
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    item = models.CharField("需更正的信息", max_length=100)
+    proposed = models.CharField("应更正为", max_length=300)
+    explanation = models.CharField("说明", max_length=500, blank=True)
+    submitted_on = models.DateField("提出日期")
+    due_on = models.DateField("答复期限")
+    status = models.CharField("状态", max_length=16, choices=CorrectionStatus.choices, default=CorrectionStatus.OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_on = models.DateField("答复日期", null=True, blank=True)
+    reasons = models.CharField("答复意见/不予更正的理由", max_length=500, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = "个人信息更正申请"
+        verbose_name_plural = "个人信息更正申请"
+        ordering = ["-submitted_on", "-pk"]
+
+    def __str__(self):
+        return f"更正申请 {self.pk}"
+
+
+class Anonymization(models.Model):
+    """PRV-07: a person who left whose identifying data was removed at the end of the retention period.
+
+    Holds no personal data: the roster row (kept for statistics) and when it was done."""
+
+    member = models.OneToOneField("members.Member", on_delete=models.CASCADE, related_name="+")
+    done_at = models.DateTimeField("匿名化时间", auto_now_add=True)
+    years = models.PositiveSmallIntegerField("保存年限")
+
+    class Meta:
+        verbose_name = "匿名化记录"
+        verbose_name_plural = "匿名化记录"

@@ -1,11 +1,11 @@
-"""Pure security rules: who needs a second factor, rate-limit windows, file retention.
+"""Pure security rules: second factor, rate-limit windows, file retention, exports and data-subject requests.
 
 Standard library only; the caller passes settings and times in.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 ADMIN_ROLES = ("system_admin", "security_admin", "audit_admin", "org_admin")
 
@@ -40,3 +40,70 @@ def window_start(now_ts: float, seconds: int) -> int:
 def expired_file(modified_at: datetime, now: datetime, ttl_hours: int) -> bool:
     """RI-02: a generated or uploaded file is deleted once older than the configured time."""
     return now - modified_at > timedelta(hours=ttl_hours)
+
+
+# ---------------------------------------------------------------- PRV-04: exports of personal data
+
+PURPOSE_MIN_LENGTH = 4
+
+
+def export_refusal(*, rows: int, max_rows: int, purpose: str) -> str:
+    """PRV-04: why an export of personal data may not go ahead ("" when it may).
+
+    A stated purpose of at least `PURPOSE_MIN_LENGTH` characters; at most `max_rows` rows (0 = no cap)."""
+    if len(purpose.strip()) < PURPOSE_MIN_LENGTH:
+        return f"请填写导出用途（不少于{PURPOSE_MIN_LENGTH}个字）。"
+    if max_rows and rows > max_rows:
+        return f"一次最多导出 {max_rows} 人，当前条件下有 {rows} 人。请按党组织或其他条件缩小范围后分批导出。"
+    return ""
+
+
+def approval_refusal(*, requester_id: int, approver_id: int, approver_covers: bool, status: str) -> str:
+    """PRV-04 four-eyes: another account, holding the approval right over the request's whole scope."""
+    if status != "pending":
+        return "该申请已处理，不能再次审批。"
+    if requester_id == approver_id:
+        return "不能审批本人提出的导出申请，须由另一名有审批权限的人员审批。"
+    if not approver_covers:
+        return "您的审批权限不覆盖该申请的范围。"
+    return ""
+
+
+def approval_expired(decided_at: datetime, now: datetime, ttl_hours: float) -> bool:
+    """An approved export must be downloaded within the link lifetime after the approval."""
+    return now - decided_at > timedelta(hours=ttl_hours)
+
+
+# ---------------------------------------------------------------- PRV-06: data-subject requests
+
+CORRECTION_REPLY_DAYS = 30
+
+
+def correction_due(submitted_on: date, reply_days: int = CORRECTION_REPLY_DAYS) -> date:
+    """PRV-06: a correction request is answered within 30 days (GB/T 35273-2020 8.7) of its submission."""
+    return submitted_on + timedelta(days=reply_days)
+
+
+def correction_refusal(*, status: str, accept: bool, reasons: str) -> str:
+    """A refusal must give its reasons (PIPL Art 50); an answered request is not answered again."""
+    if status != "open":
+        return "该申请已答复。"
+    if not accept and not reasons.strip():
+        return "不予更正时必须说明理由。"
+    return ""
+
+
+# ---------------------------------------------------------------- PRV-07: retention for people who left
+
+
+def retention_expired(*, left_on: date | None, today: date, years: int) -> bool:
+    """PRV-07: the personal data of someone who left is kept `years` full years after leaving, then anonymized.
+
+    `years` <= 0 switches anonymization off; a person without a leaving date is never due."""
+    if left_on is None or years <= 0:
+        return False
+    try:
+        limit = left_on.replace(year=left_on.year + years)
+    except ValueError:  # 29 February → 28 February
+        limit = left_on.replace(year=left_on.year + years, day=28)
+    return today >= limit

@@ -114,3 +114,18 @@ def alerts(request):
         messages.success(request, "告警已标记为已处理。")
         return redirect("security:alerts")
     return render(request, "security/alerts.html", {"alerts": SecurityAlert.objects.all()[:200]})
+
+
+def server_error(request):
+    """handler500 (FLT-02): a database that went away while a middleware (session, login) used it is answered
+    with the Chinese 503 like a failure inside a view; anything else is the ordinary 500 page."""
+    import sys
+
+    from django.db import InterfaceError, OperationalError
+
+    from dangjian.core.views import error_500
+    from dangjian.security.middleware import database_unavailable
+
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        return database_unavailable(request)
+    return error_500(request)

@@ -84,3 +84,28 @@ def test_database_outage_gives_a_chinese_503_and_writes_nothing(client_as, perso
     assert audit.AuditEvent.objects.count() == events
     assert client.post(reverse("orgs:create", args=[orgs["town2"].pk]), form).status_code == 302  # recovered
     assert Org.objects.count() == before + 1
+
+
+def test_database_gone_while_the_session_is_read_is_a_chinese_503(client_as, personas, monkeypatch):
+    """FLT-02, found by the PostgreSQL restart drill: the outage is met in a middleware (the session is read
+    before any view runs), where process_exception never sees it; handler500 answers it with the 503."""
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import OperationalError
+    from django.test import Client
+
+    client = client_as("county_admin")
+    cookies = client.cookies
+
+    def gone(self):
+        raise OperationalError("the connection is closed")
+
+    monkeypatch.setattr(SessionStore, "load", gone)
+    fresh = Client(raise_request_exception=False)
+    fresh.cookies = cookies
+    page = fresh.get("/")
+    assert page.status_code == 503
+    assert "数据库暂时无法访问" in page.content.decode()
+    assert "Traceback" not in page.content.decode()
+    api = fresh.get("/api/v1/orgs/")
+    assert api.status_code == 503
+    assert api.json()["detail"].startswith("数据库暂时无法访问")

@@ -1,0 +1,144 @@
+"""PRV-07: retention for people who left, and anonymization at its end.
+
+A person who left (出党, 退党, 除名, death: status "exited") is kept in full for
+``RETENTION_YEARS_AFTER_LEAVING`` years after the leaving date (`status_since`), then anonymized:
+
+- removed: name and pinyin initials, the ciphertexts of ID number, phone and address and the ID number's blind
+  index, free-text job title and mobile destination; family members and archive documents (rows and files);
+  free text about the person in status changes, mobile records, rewards, correction requests; the import
+  snapshots (which hold ciphertext); the login link to the roster row.
+- kept, so that every statistic stays whole: the row itself with org, sex, ethnicity, birth date (age bands),
+  education, category (stage), occupation, dates of joining, full membership and leaving, exit kind,
+  placements, transfers, attendance, dues and points (they refer to the row by its number only).
+
+Each anonymized person gets one audit event naming only the row number and the retention rule (no personal
+data), in the transaction of the change; batches commit separately so an interrupted run resumes.
+Audit events written earlier keep what they held (masked values and names in their descriptions): the
+audit trail is append-only and hash-chained, and has its own retention (AU-04, archive export).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+
+from dangjian.core import audit
+from dangjian.security import rules
+
+ANONYMOUS_NAME = "（已匿名化）"
+BATCH = 500
+
+
+def retention_years() -> int:
+    return int(getattr(settings, "RETENTION_YEARS_AFTER_LEAVING", 10))
+
+
+def due(today, years: int | None = None):
+    """Rows of people who left at least `years` ago and are not yet anonymized."""
+    from dangjian.members.choices import MemberStatus
+    from dangjian.members.models import Member
+    from dangjian.security.models import Anonymization
+
+    years = retention_years() if years is None else years
+    if years <= 0:
+        return Member.objects.none()
+    try:
+        limit = today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        limit = today.replace(year=today.year - years, day=28)
+    done = Anonymization.objects.values("member_id")
+    return (
+        Member.objects.filter(status=MemberStatus.EXITED, status_since__isnull=False, status_since__lte=limit)
+        .exclude(pk__in=done)
+        .order_by("pk")
+    )
+
+
+def _scrub_json(value):
+    """Keep the structure of a change record, drop values that are ciphertext or free text about the person."""
+    if isinstance(value, dict):
+        return {k: _scrub_json(v) for k, v in value.items() if k not in ("name", "name_initials", "job_title")}
+    if isinstance(value, list):
+        return [_scrub_json(v) for v in value]
+    if isinstance(value, str) and value.startswith("v1:"):
+        return ""
+    return value
+
+
+def anonymize_member(member, *, years: int, today) -> None:
+    """Remove the identifying data of one person who left; statistics fields are kept (one transaction)."""
+    from dangjian.members.models import (
+        FamilyMember,
+        ImportBatchItem,
+        MemberDocument,
+        MobileRecord,
+        RewardPunishment,
+        StatusChange,
+    )
+    from dangjian.members.records import document_path
+    from dangjian.orglife.models import MemberAccount
+    from dangjian.security.models import Anonymization, CorrectionRequest
+
+    if not rules.retention_expired(left_on=member.status_since, today=today, years=years):
+        raise ValueError("retention period not over")
+    files = []
+    with transaction.atomic():
+        member.name = ANONYMOUS_NAME
+        member.name_initials = ""
+        member.id_number_cipher = member.id_number_index = ""
+        member.phone_cipher = member.address_cipher = ""
+        member.job_title = member.mobile_destination = ""
+        member.version += 1
+        member.save(
+            update_fields=[
+                "name",
+                "name_initials",
+                "id_number_cipher",
+                "id_number_index",
+                "phone_cipher",
+                "address_cipher",
+                "job_title",
+                "mobile_destination",
+                "version",
+                "updated_at",
+            ]
+        )
+        FamilyMember.objects.filter(member=member).delete()
+        for document in MemberDocument.objects.filter(member=member):
+            files.append(document_path(document))
+        MemberDocument.objects.filter(member=member).delete()
+        for change in StatusChange.objects.filter(member=member):
+            change.grounds = ""
+            change.before, change.after = _scrub_json(change.before), _scrub_json(change.after)
+            change.save(update_fields=["grounds", "before", "after"])
+        MobileRecord.objects.filter(member=member).update(contact_person="", certificate_number="", place="")
+        RewardPunishment.objects.filter(member=member).update(note="")
+        ImportBatchItem.objects.filter(member=member).update(before={})
+        CorrectionRequest.objects.filter(member=member).update(proposed="", explanation="")
+        MemberAccount.objects.filter(member=member).delete()
+        Anonymization.objects.create(member=member, years=years)
+        audit.record(
+            "privacy.anonymize",
+            object_type="members.member",
+            object_id=str(member.pk),
+            object_repr=ANONYMOUS_NAME,
+            org_path=member.org.path,
+            after={"rule": "PRV-07", "years": years, "left_year": member.status_since.year},
+        )
+    for path in files:  # after the commit: a rolled-back run keeps its files
+        path.unlink(missing_ok=True)
+
+
+def run(today, *, years: int | None = None, dry_run: bool = False) -> int:
+    """Anonymize everyone due on `today`; return how many (or would be, with `dry_run`)."""
+    years = retention_years() if years is None else years
+    if dry_run:
+        return due(today, years).count()
+    count = 0
+    while True:
+        batch = list(due(today, years).select_related("org")[:BATCH])
+        if not batch:
+            return count
+        for member in batch:
+            anonymize_member(member, years=years, today=today)
+            count += 1

@@ -1,0 +1,23 @@
+"""`dangjian manage anonymize_left`: PRV-07, anonymize people who left longer ago than the retention period."""
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from dangjian.security import anonymize
+
+
+class Command(BaseCommand):
+    help = "对离开（出党、退党、除名、死亡）超过保存年限的人员去除可识别个人身份的信息，统计数字不变"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--years", type=int, help="保存年限（默认 DANGJIAN_RETENTION_YEARS_AFTER_LEAVING）")
+        parser.add_argument("--dry-run", action="store_true", help="只统计到期人数，不修改")
+
+    def handle(self, *args, **options):
+        years = options["years"] if options["years"] is not None else anonymize.retention_years()
+        if years <= 0:
+            self.stdout.write("保存年限为 0：未启用匿名化。")
+            return
+        count = anonymize.run(timezone.localdate(), years=years, dry_run=options["dry_run"])
+        verb = "到期待匿名化" if options["dry_run"] else "已匿名化"
+        self.stdout.write(f"离开满 {years} 年的人员{verb}：{count} 人。")
