@@ -45,12 +45,17 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--per-branch", type=int, default=100, help="meetings per branch in the year (default 100)")
     p.add_argument("--quarter", type=int, default=3, choices=[1, 2, 3, 4])
     p.add_argument("--repeat", type=int, default=5)
+    p.add_argument(
+        "--keep", metavar="DIR", help="SQLite only: keep the database in DIR and reuse it on the next run (no rebuild)"
+    )
     return p.parse_args()
 
 
 def main() -> int:
     args = parse_args()
-    tmpdir = tempfile.mkdtemp(prefix="dangjian-bench-")
+    tmpdir = args.keep or tempfile.mkdtemp(prefix="dangjian-bench-")
+    if args.keep:
+        os.makedirs(tmpdir, exist_ok=True)
     os.environ["DANGJIAN_DATA_DIR"] = tmpdir
     os.environ["DJANGO_SETTINGS_MODULE"] = "dangjian.settings"
     try:
@@ -63,7 +68,8 @@ def main() -> int:
                 conn.close()
         except Exception:
             pass
-        shutil.rmtree(tmpdir, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(tmpdir, ignore_errors=True)
 
 
 def build(args) -> tuple[int, int]:
@@ -189,23 +195,30 @@ def run(args, tmpdir) -> int:
     from dangjian.orglife.models import Meeting
     from dangjian.orgs.models import Org
 
+    from django.contrib.auth import get_user_model
+
     call_command("migrate", verbosity=0, interactive=False)
-    if Org.objects.exists():
+    reuse = bool(args.keep) and get_user_model().objects.filter(username="bench_admin").exists()
+    if Org.objects.exists() and not reuse:
         print("refusing: the database already holds orgs; use a throwaway database", file=sys.stderr)
         return 2
     vendor = connection.vendor
-    print(f"backend: {vendor}; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
-    t = time.perf_counter()
-    branches, meetings = build(args)
-    print(f"built {args.size}: {Org.objects.count():,} orgs, {branches:,} branches, {meetings:,} meetings "
-          f"({time.perf_counter() - t:.1f} s)")  # fmt: skip
+    print(f"backend: {vendor}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
+    if not reuse:
+        t = time.perf_counter()
+        branches, meetings = build(args)
+        print(f"built {args.size}: {Org.objects.count():,} orgs, {branches:,} branches, {meetings:,} meetings "
+              f"({time.perf_counter() - t:.1f} s)")  # fmt: skip
     root = Org.objects.filter(parent__isnull=True).get()
     city = root if args.size != "province" else Org.objects.filter(parent=root).order_by("path").first()
     if args.size == "city":
         city = root
-    sync_builtin_roles(Role)
-    user, _ = account_actions.create_user("bench_admin", actor=None, password="Bench#Orglife2026")
-    account_actions.assign_role(user, Role.objects.get(code="org_admin"), city, actor=None)
+    if reuse:
+        user = get_user_model().objects.get(username="bench_admin")
+    else:
+        sync_builtin_roles(Role)
+        user, _ = account_actions.create_user("bench_admin", actor=None, password="Bench#Orglife2026")
+        account_actions.assign_role(user, Role.objects.get(code="org_admin"), city, actor=None)
 
     ours(args, user, city)  # warm-up
     if os.environ.get("BENCH_EXPLAIN"):

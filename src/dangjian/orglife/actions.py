@@ -2,8 +2,8 @@
 
 Each action checks the actor's scope (`orglife.change_meeting` over the org's path; an exemption over the
 upper org's path), writes in one transaction with an optimistic version check where a record is edited,
-re-checks scope after the write and records an audit event. Quorum (LIFE-01/02) is computed and reported
-by the queries, never used to refuse a record: the minutes record what happened.
+re-checks scope after the write and records an audit event. Attendance is always recorded as it happened;
+quorum (LIFE-01 general assembly, LIFE-02 committee meeting) is what refuses submission and approval.
 """
 
 from __future__ import annotations
@@ -176,8 +176,8 @@ def record_attendance(
 
     The attendee list is the org's current members plus anyone already recorded; a member of another org
     is refused. Every current member gets a row, so the quorum's "due" is complete: one not yet recorded
-    and not named in `entries` is recorded absent; `entries=None` records everyone present. The quorum
-    itself is only reported (LIFE-01/02), never a reason to refuse."""
+    and not named in `entries` is recorded absent; `entries=None` records everyone present. A missing quorum
+    does not refuse the attendance (it is what happened); it refuses the submission (LIFE-01/02)."""
     _require(actor, meeting.org)
     entries = dict(entries or {}) if entries is not None else None
     version = expected_version if expected_version is not None else meeting.version
@@ -275,12 +275,16 @@ def _require_reviewer(actor, org: Org) -> None:
 
 
 def _quorum_check(meeting: Meeting) -> None:
-    rows = list(Attendance.objects.filter(meeting=meeting).values_list("voting", "status"))
-    due = sum(1 for voting, _s in rows if voting)
-    present = sum(1 for voting, st in rows if voting and st == AttendanceStatus.PRESENT)
-    refusal = rules.quorum_refusal(meeting.kind, present, due)
+    """LIFE-01/02: a general assembly or committee meeting without quorum is not a valid meeting: it cannot
+    be submitted, approved or amended into that state."""
+    from dangjian.orglife import queries
+
+    quorum = queries.recorded_quorum(meeting)
+    if quorum is None:
+        return
+    refusal = rules.quorum_refusal(meeting.kind, quorum.present, quorum.due)
     if refusal:
-        raise RuleViolation("LIFE-01", refusal, field="attendance")
+        raise RuleViolation(quorum.rule, refusal, field="attendance")
 
 
 def _lock(meeting: Meeting, version: int | None) -> Meeting:

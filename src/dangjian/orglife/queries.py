@@ -108,19 +108,44 @@ def attendance_sheet(meeting: Meeting) -> AttendanceSheet:
             rules.general_assembly_quorum(present, due),
         )  # fmt: skip
     elif meeting.kind == MeetingKind.COMMITTEE_MEETING:
-        # Officers are kept by name (no roster link yet): a present member counts when a current officer
-        # of the org has the same name.
-        names = set(
-            OrgOfficer.objects.filter(org_id=meeting.org_id, ends_on__isnull=True).values_list("name", flat=True)
-        )
-        present = sum(
-            1 for r in rows if r["recorded"] and r["status"] == AttendanceStatus.PRESENT and r["member"].name in names
-        )
-        sheet.quorum = Quorum(
-            "LIFE-02", "支部委员", present, len(names), rules.majority_needed(len(names)),
-            rules.committee_quorum(present, len(names)),
-        )  # fmt: skip
+        present_ids = {r["member"].pk for r in rows if r["recorded"] and r["status"] == AttendanceStatus.PRESENT}
+        sheet.quorum = committee_quorum(meeting, present_ids)
     return sheet
+
+
+def committee_quorum(meeting: Meeting, present_ids: set[int]) -> Quorum:
+    """LIFE-02 for a 支部委员会会议: the org's current committee members and how many of them are among the
+    members present. Officers are kept by name (no roster link yet): a present member counts when a current
+    officer of the org has the same name."""
+    from dangjian.members.models import Member
+
+    names = set(OrgOfficer.objects.filter(org_id=meeting.org_id, ends_on__isnull=True).values_list("name", flat=True))
+    present_names = set(Member.objects.filter(pk__in=present_ids, name__in=names).values_list("name", flat=True))
+    present, due = len(present_names), len(names)
+    return Quorum(
+        "LIFE-02", "支部委员", present, due, rules.majority_needed(due), rules.committee_quorum(present, due)
+    )
+
+
+def recorded_quorum(meeting: Meeting) -> Quorum | None:
+    """The quorum of a meeting from its recorded attendance only (what submission and approval check):
+    LIFE-01 for a general assembly (voting members as recorded), LIFE-02 for a committee meeting."""
+    if meeting.kind == MeetingKind.GENERAL_ASSEMBLY:
+        rows = list(Attendance.objects.filter(meeting=meeting).values_list("voting", "status"))
+        due = sum(1 for voting, _s in rows if voting)
+        present = sum(1 for voting, st in rows if voting and st == AttendanceStatus.PRESENT)
+        return Quorum(
+            "LIFE-01", "有表决权的党员", present, due, rules.majority_needed(due),
+            rules.general_assembly_quorum(present, due),
+        )  # fmt: skip
+    if meeting.kind == MeetingKind.COMMITTEE_MEETING:
+        present_ids = set(
+            Attendance.objects.filter(meeting=meeting, status=AttendanceStatus.PRESENT).values_list(
+                "member_id", flat=True
+            )
+        )
+        return committee_quorum(meeting, present_ids)
+    return None
 
 
 # ------------------------------------------------------------------------------------------ compliance

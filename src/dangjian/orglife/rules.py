@@ -175,17 +175,28 @@ def period_of(kind: str, day: date, cadence: Mapping[str, str] | None = None) ->
 NONE = "none"
 
 
-def quorum_refusal(kind: str, voting_present: int, voting_due: int) -> str | None:
-    """LIFE-01: a 支部党员大会 is valid only with more than half of the voting members present. Returns the
-    reason it cannot be marked valid (submitted or approved), or None when it may. Other kinds: None."""
-    if kind != "general_assembly":
-        return None
-    if general_assembly_quorum(voting_present, voting_due):
-        return None
-    return (
-        f"有表决权的党员应到{voting_due}人、实到{voting_present}人，未超过半数"
-        f"（至少{majority_needed(voting_due)}人），支部党员大会无效，不能报送或审核通过"
-    )
+def quorum_refusal(kind: str, present: int, due: int) -> str | None:
+    """LIFE-01/02: the reason a meeting cannot be marked valid (submitted or approved), or None when it may.
+    支部党员大会 (LIFE-01): `present`/`due` count the members with voting rights, more than half must be present.
+    支部委员会会议 (LIFE-02): `present`/`due` count the committee members, more than half must be present.
+    Other kinds have no quorum: None."""
+    if kind == "general_assembly":
+        if general_assembly_quorum(present, due):
+            return None
+        return (
+            f"有表决权的党员应到{due}人、实到{present}人，未超过半数"
+            f"（至少{majority_needed(due)}人），支部党员大会无效，不能报送或审核通过"
+        )
+    if kind == "committee_meeting":
+        if committee_quorum(present, due):
+            return None
+        if due == 0:
+            return "未登记现任支部委员，无法核对支部委员会会议到会人数（须超过半数），不能报送或审核通过；请先登记班子成员"
+        return (
+            f"支部委员应到{due}人、实到{present}人，未超过半数"
+            f"（至少{majority_needed(due)}人），支部委员会会议无效，不能报送或审核通过"
+        )
+    return None
 
 
 def sign_in_window(
