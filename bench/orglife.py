@@ -186,6 +186,7 @@ def run(args, tmpdir) -> int:
     import django
 
     django.setup()
+    from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connection
 
@@ -194,8 +195,6 @@ def run(args, tmpdir) -> int:
     from dangjian.accounts.roles import sync_builtin_roles
     from dangjian.orglife.models import Meeting
     from dangjian.orgs.models import Org
-
-    from django.contrib.auth import get_user_model
 
     call_command("migrate", verbosity=0, interactive=False)
     reuse = bool(args.keep) and get_user_model().objects.filter(username="bench_admin").exists()

@@ -122,9 +122,7 @@ def committee_quorum(meeting: Meeting, present_ids: set[int]) -> Quorum:
     names = set(OrgOfficer.objects.filter(org_id=meeting.org_id, ends_on__isnull=True).values_list("name", flat=True))
     present_names = set(Member.objects.filter(pk__in=present_ids, name__in=names).values_list("name", flat=True))
     present, due = len(present_names), len(names)
-    return Quorum(
-        "LIFE-02", "支部委员", present, due, rules.majority_needed(due), rules.committee_quorum(present, due)
-    )
+    return Quorum("LIFE-02", "支部委员", present, due, rules.majority_needed(due), rules.committee_quorum(present, due))
 
 
 def recorded_quorum(meeting: Meeting) -> Quorum | None:

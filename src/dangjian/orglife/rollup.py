@@ -198,25 +198,140 @@ def branches_under(user, node: Org | None) -> list[BranchRef]:
     return [BranchRef(*row) for row in rows]
 
 
+def _held_columns(year: int, start: date, through: date) -> tuple[str, list]:
+    """SQL of the covered months, covered quarters and "any" of one (org, kind) group of meetings, over the
+    periods of the window that have ended (plain date comparisons, portable between SQLite and PostgreSQL)."""
+    m_end, q_end, y_end = _month_end_before(through), _quarter_end_before(through), date(year, 12, 31)
+    months = [rules.period_bounds(f"{year}-{m:02d}") for m in range(start.month, 13)]
+    quarters = [rules.period_bounds(f"{year}-Q{q}") for q in range((start.month - 1) // 3 + 1, 5)]
+    parts, params = [], []
+    for bounds in ([(a, b) for a, b in months if b <= m_end], [(a, b) for a, b in quarters if b <= q_end]):
+        if not bounds:
+            parts.append("0")
+            continue
+        parts.append(" + ".join(["MAX(CASE WHEN m.held_on >= %s AND m.held_on <= %s THEN 1 ELSE 0 END)"] * len(bounds)))
+        params += [d for pair in bounds for d in pair]
+    parts.append("MAX(CASE WHEN m.held_on <= %s THEN 1 ELSE 0 END)")
+    params.append(y_end)
+    return ", ".join(f"{p} AS {n}" for p, n in zip(parts, ("mc", "qc", "ya"), strict=True)), params
+
+
+def subtree_rollup(
+    branch_qs, year: int, start: date, through: date, cadence: dict[str, str], width: int
+) -> dict[str, tuple[int, int, int, int]]:
+    """One SQL statement for many branches sharing one cadence: child path prefix (the first `width`
+    characters of the path) → (branches, required periods, gaps, branches with gaps). `branch_qs` is a
+    scoped queryset of the branches (its SQL becomes the statement's first step). Exemptions are not
+    looked at: the caller leaves exempted branches out and computes them exactly."""
+    req_rows = []
+    for has in (False, True):
+        for kind, labels in rules.required_in_window(year, start, through, cadence, has_committee=has).items():
+            req_rows.append((has, kind, len(labels), cadence[kind]))
+    if not req_rows:
+        req_rows.append((False, "", 0, rules.YEARLY))  # nothing required: branches still counted
+    kinds = sorted({k for _h, k, _n, _c in req_rows if k})
+    since = date(year, 1, 1) if any(c == rules.YEARLY and k for _h, k, _n, c in req_rows) else start
+    b_sql, b_params = branch_qs.order_by().values("id", "path", "full_member_count").query.sql_with_params()
+    cols, col_params = _held_columns(year, start, through)
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(req_rows))
+    kind_marks = ", ".join(["%s"] * len(kinds)) or "''"
+    status_marks = ", ".join(["%s"] * len(COUNTED_STATUSES))
+    sql = f"""
+        WITH b AS (
+            SELECT x.id, x.path, COALESCE(
+                (SELECT t.has_committee FROM orgs_committeeterm t WHERE t.org_id = x.id
+                 ORDER BY t.elected_on DESC, t.id DESC LIMIT 1),
+                x.full_member_count >= %s) AS hc
+            FROM ({b_sql}) x
+        ), req (hc, kind, n, cadence) AS (VALUES {values}
+        ), held AS (
+            SELECT m.org_id, m.kind, {cols}
+            FROM orglife_meeting m
+            WHERE m.org_id IN (SELECT id FROM b) AND m.kind IN ({kind_marks}) AND m.status IN ({status_marks})
+              AND m.held_on >= %s AND m.held_on <= %s
+            GROUP BY m.org_id, m.kind
+        ), per_branch AS (
+            SELECT b.id, b.path, SUM(req.n) AS required,
+                   SUM(req.n - CASE req.cadence WHEN 'monthly' THEN COALESCE(h.mc, 0)
+                                                WHEN 'quarterly' THEN COALESCE(h.qc, 0)
+                                                ELSE COALESCE(h.ya, 0) END) AS gaps
+            FROM b JOIN req ON req.hc = b.hc
+            LEFT JOIN held h ON h.org_id = b.id AND h.kind = req.kind
+            GROUP BY b.id, b.path
+        )
+        SELECT SUBSTR(path, 1, {int(width)}), COUNT(*), SUM(required), SUM(gaps),
+               SUM(CASE WHEN gaps > 0 THEN 1 ELSE 0 END)
+        FROM per_branch GROUP BY SUBSTR(path, 1, {int(width)})
+    """
+    from dangjian.orgs.rules import COMMITTEE_THRESHOLD_FULL_MEMBERS
+
+    params = [
+        COMMITTEE_THRESHOLD_FULL_MEMBERS, *b_params, *[v for row in req_rows for v in row], *col_params,
+        *kinds, *COUNTED_STATUSES, since, through,
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0]: tuple(int(v or 0) for v in row[1:]) for row in cursor.fetchall()}
+
+
 def drill_down(user, node: Org, year: int, quarter: int | None, today: date) -> tuple[Node, list[Node]]:
-    """The node's total and one row per child (each child's subtree aggregated; a branch child is itself)."""
+    """The node's total and one row per child (each child's subtree aggregated; a branch child is itself).
+
+    Set-based: the branches under one cadence are summed per child by one SQL statement (subtree_rollup).
+    Branches that need the exact computation go through branch_results instead: those with an exemption in
+    the year, and those under an org that sets its own cadence inside the subtree (LIFE-05)."""
     start, through = rules.window(year, quarter, today)
-    branch_list = branches_under(user, node)
-    results = branch_results(branch_list, year, start, through, subtree=node.path)
     children = {
         c.path: Node(c, is_branch=c.kind in BRANCH_KINDS)
         for c in restrict(Org.objects.active().filter(parent=node), user, queries.VIEW).order_by("sort_order", "path")
     }
     total = Node(node, is_branch=node.kind in BRANCH_KINDS)
     width = len(node.path) + LABEL_WIDTH
-    for r in results:
-        for target in (total, children.get(r.path[:width])):
-            if target is None:
-                continue
-            target.branches += 1
-            target.required += r.required
-            target.gaps += r.gaps
-            target.branches_with_gaps += 1 if r.gaps else 0
+
+    def add(prefix: str, branches: int, required: int, gaps: int, with_gaps: int) -> None:
+        for target in (total, children.get(prefix)):
+            if target is not None:
+                target.branches += branches
+                target.required += required
+                target.gaps += gaps
+                target.branches_with_gaps += with_gaps
+
+    if through < start:
+        return total, []
+    scoped = restrict(
+        Org.objects.active().filter(kind__in=BRANCH_KINDS, path__in_subtree=node.path), user, queries.VIEW
+    )
+    # Cadence rules set inside the subtree send their branches to the exact path; rules set above the node
+    # apply to every branch alike.
+    from dangjian.core.tree import ancestor_paths, depth_of
+    from dangjian.orglife.models import CadenceRule
+
+    uniform_rows, inner_paths = [], set()
+    for path, kind, every, since in CadenceRule.objects.filter(
+        Q(org__path__in=[*ancestor_paths(node.path), node.path]) | Q(org__path__in_subtree=node.path)
+    ).values_list("org__path", "kind", "cadence", "effective_from"):
+        if path.startswith(node.path) and path != node.path:
+            inner_paths.add(path)
+        else:
+            uniform_rows.append((depth_of(path), kind, every, since))
+    uniform = rules.effective_cadence(uniform_rows, date(year, 12, 31))
+    exempted = set(
+        Exemption.objects.filter(Q(period=str(year)) | Q(period__startswith=f"{year}-"))
+        .filter(org__path__in_subtree=node.path)
+        .values_list("org_id", flat=True)
+    )
+    fast = scoped
+    exact = Q(pk__in=exempted) if exempted else Q(pk__in=[])
+    for path in inner_paths:
+        exact |= Q(path__in_subtree=path)
+    if exempted or inner_paths:
+        fast = scoped.exclude(exact)
+    for prefix, counts in subtree_rollup(fast, year, start, through, uniform, width).items():
+        add(prefix, *counts)
+    if exempted or inner_paths:
+        slow = [BranchRef(*row) for row in scoped.filter(exact).values_list("pk", "path", "name", "full_member_count")]
+        for r in branch_results(slow, year, start, through):
+            add(r.path[:width], 1, r.required, r.gaps, 1 if r.gaps else 0)
     return total, [c for c in children.values() if c.branches]
 
 

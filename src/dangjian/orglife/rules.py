@@ -191,7 +191,9 @@ def quorum_refusal(kind: str, present: int, due: int) -> str | None:
         if committee_quorum(present, due):
             return None
         if due == 0:
-            return "未登记现任支部委员，无法核对支部委员会会议到会人数（须超过半数），不能报送或审核通过；请先登记班子成员"
+            return (
+                "未登记现任支部委员，无法核对支部委员会会议到会人数（须超过半数），不能报送或审核通过；请先登记班子成员"
+            )
         return (
             f"支部委员应到{due}人、实到{present}人，未超过半数"
             f"（至少{majority_needed(due)}人），支部委员会会议无效，不能报送或审核通过"

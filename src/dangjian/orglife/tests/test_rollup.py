@@ -88,3 +88,35 @@ def test_overview_and_gap_list_pages(client, orgs, demo_like, county_officer, to
     client.force_login(town_officer)
     out = client.get(reverse("orglife:overview"), {"org": orgs["town2"].pk, "year": 2026}).content.decode()
     assert orgs["village3"].name not in out  # another town: falls back to the user's own scope
+
+
+@pytest.mark.parametrize("quarter", [None, 1, 3])
+def test_drill_down_equals_meeting_gaps_per_child(orgs, demo_like, county_officer, quarter):
+    """The one-statement roll-up (plus the exact path for exempted branches and branches under a local
+    cadence) gives every child of the county the gaps and required periods that meeting_gaps gives."""
+    through = date(2026, 12, 31)
+    start, end = rules.window(2026, quarter, through)
+    expected_gaps = reference(demo_like, 2026, start, end)
+    from dangjian.orglife import queries
+
+    cadences = queries.cadence_map(demo_like, date(2026, 12, 31))
+    committee = queries.has_committee_map(demo_like)
+    expected_required = {
+        o.pk: sum(
+            len(v)
+            for v in rules.required_in_window(2026, start, end, cadences[o.pk], has_committee=committee[o.pk]).values()
+        )
+        - Exemption.objects.filter(org=o, period__in=[p for ps in rules.required_in_window(
+            2026, start, end, cadences[o.pk], has_committee=committee[o.pk]).values() for p in ps]).count()
+        for o in demo_like
+    }  # fmt: skip
+    total, children = rollup.drill_down(county_officer, orgs["county"], 2026, quarter, through)
+    width = len(orgs["county"].path) + 6
+    for child in children:
+        mine = [o for o in demo_like if o.path[:width] == child.org.path]
+        assert child.branches == len(mine)
+        assert child.gaps == sum(expected_gaps[o.pk] for o in mine)
+        assert child.required == sum(expected_required[o.pk] for o in mine)
+        assert child.branches_with_gaps == sum(1 for o in mine if expected_gaps[o.pk])
+    assert total.gaps == sum(expected_gaps.values())
+    assert total.required == sum(expected_required.values())
