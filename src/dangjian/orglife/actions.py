@@ -19,7 +19,7 @@ from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
 from dangjian.core.scope import restrict, user_may_act_on_path
 from dangjian.members import rules as member_rules
 from dangjian.members.models import Member
-from dangjian.orglife import rules
+from dangjian.orglife import richtext, rules
 from dangjian.orglife.models import (
     Amendment,
     Attendance,
@@ -65,6 +65,10 @@ def _clean_details(data: Mapping) -> dict:
             out[f] = (out[f] or "").strip()
     if "topic" in out and not out["topic"]:
         raise RuleViolation("LIFE-DATA", "请填写会议主题", field="topic")
+    if "minutes" in out:
+        if len(out["minutes"] or "") > richtext.MAX_CHARS:
+            raise RuleViolation("LIFE-DATA", "会议记录过长（最多20万字符），请精简或作为附件上传", field="minutes")
+        out["minutes"] = richtext.clean_minutes(out["minutes"])
     if "held_on" in out and not isinstance(out["held_on"], date):
         raise RuleViolation("LIFE-DATA", "请填写会议日期", field="held_on")
     for f, label in (("starts_at", "开始时间"), ("ends_at", "结束时间")):
@@ -179,57 +183,108 @@ def record_attendance(
     and not named in `entries` is recorded absent; `entries=None` records everyone present. A missing quorum
     does not refuse the attendance (it is what happened); it refuses the submission (LIFE-01/02)."""
     _require(actor, meeting.org)
-    entries = dict(entries or {}) if entries is not None else None
     version = expected_version if expected_version is not None else meeting.version
     with transaction.atomic():
         locked = Meeting.objects.select_for_update().select_related("org").get(pk=meeting.pk)
         if locked.version != version:
             raise ConcurrentEdit()
         _refuse_locked(locked)
-        existing = {a.member_id: a for a in Attendance.objects.filter(meeting=locked).select_related("member")}
-        roster = {m.pk: m for m in attendee_members(locked)}
-        for member_id in set(existing) - set(roster):
-            roster[member_id] = existing[member_id].member
-        parsed: dict[int, tuple[str, str]] = {}
-        for raw_id, value in (entries or {}).items():
-            try:
-                member_id = int(raw_id)
-            except (TypeError, ValueError):
-                raise RuleViolation("LIFE-DATA", f"党员编号不正确：{raw_id}", field="attendance") from None
-            if member_id not in roster:
-                raise RuleViolation("LIFE-DATA", "只能登记本组织党员或受邀人员的出勤情况", field="attendance")
-            status, reason = (value, "") if isinstance(value, str) else (value.get("status"), value.get("reason", ""))
-            if status not in AttendanceStatus.values:
-                raise RuleViolation("LIFE-DATA", f"出勤情况不正确：{status}", field="attendance")
-            parsed[member_id] = (status, (reason or "").strip()[:200])
-        default = AttendanceStatus.PRESENT if entries is None else AttendanceStatus.ABSENT
-        to_create, to_update, changes = [], [], {}
-        for member_id, member in roster.items():
-            row = existing.get(member_id)
-            if member_id in parsed:
-                status, reason = parsed[member_id]
-            elif row is None:
-                status, reason = default, ""
-            else:
-                continue
-            voting = member.org_id == locked.org_id and member_rules.is_voting_member(member.stage, member.status)
-            if row is None:
-                to_create.append(
-                    Attendance(meeting=locked, member_id=member_id, status=status, reason=reason, voting=voting)
-                )
-                changes[member_id] = status
-            elif (row.status, row.reason) != (status, reason):
-                row.status, row.reason, row.voting = status, reason, voting
-                to_update.append(row)
-                changes[member_id] = status
-        Attendance.objects.bulk_create(to_create)
-        Attendance.objects.bulk_update(to_update, ["status", "reason", "voting"])
+        changes = _write_attendance(locked, entries)
         locked.version = version + 1
         locked.save(update_fields=["version", "updated_at"])
         _verify(actor, locked.pk)
         audit.record(
             "meeting.attendance", actor=actor, obj=locked, org_path=locked.org.path,
-            after={"changed": {str(k): v for k, v in sorted(changes.items())}},
+            after={"changed": {str(k): new[0] for k, (_old, new) in sorted(changes.items())}},
+        )  # fmt: skip
+    return locked
+
+
+def _write_attendance(
+    locked: Meeting, entries, *, only_named: bool = False
+) -> dict[int, tuple[tuple[str, str] | None, tuple[str, str]]]:
+    """Write the attendance rows of a (locked) meeting from `entries` (see record_attendance); with
+    `only_named` the members not named are left alone. Returns member id → (old (status, reason) or None,
+    new (status, reason)) for every row it created or changed."""
+    entries = dict(entries or {}) if entries is not None else None
+    existing = {a.member_id: a for a in Attendance.objects.filter(meeting=locked).select_related("member")}
+    roster = {m.pk: m for m in attendee_members(locked)}
+    for member_id in set(existing) - set(roster):
+        roster[member_id] = existing[member_id].member
+    parsed: dict[int, tuple[str, str]] = {}
+    for raw_id, value in (entries or {}).items():
+        try:
+            member_id = int(raw_id)
+        except (TypeError, ValueError):
+            raise RuleViolation("LIFE-DATA", f"党员编号不正确：{raw_id}", field="attendance") from None
+        if member_id not in roster:
+            raise RuleViolation("LIFE-DATA", "只能登记本组织党员或受邀人员的出勤情况", field="attendance")
+        status, reason = (value, "") if isinstance(value, str) else (value.get("status"), value.get("reason", ""))
+        if status not in AttendanceStatus.values:
+            raise RuleViolation("LIFE-DATA", f"出勤情况不正确：{status}", field="attendance")
+        parsed[member_id] = (status, (reason or "").strip()[:200])
+    default = AttendanceStatus.PRESENT if entries is None else AttendanceStatus.ABSENT
+    to_create, to_update, changes = [], [], {}
+    for member_id, member in roster.items():
+        row = existing.get(member_id)
+        if member_id in parsed:
+            status, reason = parsed[member_id]
+        elif row is None and not only_named:
+            status, reason = default, ""
+        else:
+            continue
+        voting = member.org_id == locked.org_id and member_rules.is_voting_member(member.stage, member.status)
+        if row is None:
+            to_create.append(
+                Attendance(meeting=locked, member_id=member_id, status=status, reason=reason, voting=voting)
+            )
+            changes[member_id] = (None, (status, reason))
+        elif (row.status, row.reason) != (status, reason):
+            changes[member_id] = ((row.status, row.reason), (status, reason))
+            row.status, row.reason, row.voting = status, reason, voting
+            to_update.append(row)
+    Attendance.objects.bulk_create(to_create)
+    Attendance.objects.bulk_update(to_update, ["status", "reason", "voting"])
+    return changes
+
+
+def amend_attendance(
+    meeting: Meeting, entries: Mapping[int, Mapping[str, str] | str], *, actor, reason: str,
+    expected_version: int | None = None,
+) -> Meeting:  # fmt: skip
+    """Correct the attendance of an approved record (审核后修改): only with a reason; the record stays approved,
+    the changed rows are kept in an Amendment and audited. A general assembly or committee meeting must still
+    have its quorum afterwards (LIFE-01/02), else nothing is changed."""
+    _require(actor, meeting.org)
+    reason = (reason or "").strip()[:255]
+    if not reason:
+        raise RuleViolation("LIFE-REVIEW", "审核后修改须填写修改理由", field="reason")
+    with transaction.atomic():
+        locked = _lock(meeting, expected_version)
+        if locked.status != MeetingStatus.APPROVED:
+            raise RuleViolation("LIFE-REVIEW", "只有审核通过的记录需要“审核后修改”，其他记录请直接修改出勤", field=None)
+        changes = _write_attendance(locked, entries or {}, only_named=True)
+        if not changes:
+            raise RuleViolation("LIFE-REVIEW", "没有修改任何出勤情况", field=None)
+        _quorum_check(locked)
+        labels = dict(AttendanceStatus.choices)
+        names = dict(Member.objects.filter(pk__in=list(changes)).values_list("pk", "name"))
+
+        def show(value):
+            return "" if value is None else labels[value[0]] + (f"（{value[1]}）" if value[1] else "")
+
+        record = {f"{names.get(k, k)}（{k}）": [show(old), show(new)] for k, (old, new) in sorted(changes.items())}
+        locked.version += 1
+        locked.save(update_fields=["version", "updated_at"])
+        authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+        Amendment.objects.create(
+            meeting=locked, reason=reason, changes={"attendance": record}, amended_by=actor if authenticated else None
+        )
+        _verify(actor, locked.pk)
+        audit.record(
+            "meeting.amend_attendance", actor=actor, obj=locked, org_path=locked.org.path,
+            before={str(k): old[0] if old else None for k, (old, _new) in changes.items()},
+            after={**{str(k): new[0] for k, (_old, new) in changes.items()}, "reason": reason},
         )  # fmt: skip
     return locked
 

@@ -34,7 +34,12 @@ class ScheduleForm(MeetingDetailsForm):
 
 
 class RecordForm(MeetingDetailsForm):
-    minutes = forms.CharField(label="会议记录", widget=forms.Textarea(attrs={"rows": 10}), required=False)
+    minutes = forms.CharField(
+        label="会议记录",
+        widget=forms.Textarea(attrs={"rows": 10, "data-richtext": "minutes"}),
+        required=False,
+        help_text="可用工具栏设置加粗、倾斜、标题和列表；保存时只保留这些格式",
+    )
     resolutions = forms.CharField(label="决议事项", widget=forms.Textarea(attrs={"rows": 3}), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput)
 

@@ -173,7 +173,11 @@ class Amendment(models.Model):
 
     @property
     def changed_labels(self) -> list[str]:
-        return [str(Meeting._meta.get_field(k).verbose_name) for k in self.changes if k in RECORD_LABEL_FIELDS]
+        return [
+            "出勤" if k == "attendance" else str(Meeting._meta.get_field(k).verbose_name)
+            for k in self.changes
+            if k in RECORD_LABEL_FIELDS or k == "attendance"
+        ]
 
     class Meta:
         verbose_name = "审核后修改"

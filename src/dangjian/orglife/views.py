@@ -18,6 +18,7 @@ from dangjian.core.scope import has_permission, restrict, user_may_act_on_path
 from dangjian.core.views import ScopedView
 from dangjian.members.models import Member
 from dangjian.orglife import actions, queries
+from dangjian.orglife import richtext as rich
 from dangjian.orglife import rules as rules_mod
 from dangjian.orglife.forms import (
     AccountLinkForm,
@@ -134,6 +135,7 @@ class MeetingDetailView(ScopedView):
             "can_change": may_change and not meeting.is_locked,
             "can_submit": may_change and meeting.status in ("held", "returned"),
             "can_amend": may_change and meeting.status == "approved",
+            "minutes_html": rich.minutes_html(meeting.minutes),
             "can_review": meeting.status == "submitted"
             and user_may_act_on_path(request.user, actions.REVIEW_PERM, upper.path),
             "can_sign_in_qr": may_change and meeting.status in ("planned", "held"),
@@ -208,65 +210,62 @@ class MeetingReviewView(ScopedView):
         return render(self.request, "orglife/form.html", context, status=status)
 
 
-class MeetingAmendView(ScopedView):
+class _MeetingFormView(ScopedView):
+    """The record and amend pages: the same fields of a meeting, written through one action each."""
+
     queryset = Meeting.objects.select_related("org")
     action = "change"
+    form_class = RecordForm
+    title = ""
+    done = ""
 
     def get(self, request, pk):
         meeting = self.get_object(pk=pk)
         initial = {f: getattr(meeting, f) for f in actions.RECORD_FIELDS}
+        initial["minutes"] = rich.for_editor(meeting.minutes)
         initial["version"] = meeting.version
-        return self.render(meeting, AmendForm(initial=initial))
+        return self.render(meeting, self.form_class(initial=initial))
 
     def post(self, request, pk):
         meeting = self.get_object(pk=pk)
-        form = AmendForm(request.POST)
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            version = data.pop("version")
-            reason = data.pop("reason")
-            try:
-                actions.amend_meeting(meeting, actor=request.user, reason=reason, expected_version=version, **data)
-            except DOMAIN_ERRORS as exc:
-                _form_error(form, exc)
-            else:
-                messages.success(request, "已修改，修改理由已留存。")
-                return redirect("orglife:meeting_detail", pk=meeting.pk)
-        return self.render(meeting, form, status=400)
-
-    def render(self, meeting, form, status=200):
-        context = {"form": form, "meeting": meeting, "title": f"审核后修改：{meeting.topic}"}
-        return render(self.request, "orglife/form.html", context, status=status)
-
-
-class MeetingRecordView(ScopedView):
-    queryset = Meeting.objects.select_related("org")
-    action = "change"
-
-    def get(self, request, pk):
-        meeting = self.get_object(pk=pk)
-        initial = {f: getattr(meeting, f) for f in actions.RECORD_FIELDS}
-        initial["version"] = meeting.version
-        return self.render(meeting, RecordForm(initial=initial))
-
-    def post(self, request, pk):
-        meeting = self.get_object(pk=pk)
-        form = RecordForm(request.POST)
+        form = self.form_class(request.POST)
         if form.is_valid():
             data = dict(form.cleaned_data)
             version = data.pop("version")
             try:
-                actions.record_meeting(meeting, actor=request.user, expected_version=version, **data)
+                self.save(meeting, version, data)
             except DOMAIN_ERRORS as exc:
                 _form_error(form, exc)
             else:
-                messages.success(request, "已登记会议记录。")
+                messages.success(request, self.done)
                 return redirect("orglife:meeting_detail", pk=meeting.pk)
         return self.render(meeting, form, status=400)
 
+    def save(self, meeting, version, data):
+        raise NotImplementedError
+
     def render(self, meeting, form, status=200):
-        context = {"form": form, "meeting": meeting, "title": f"登记会议记录：{meeting.topic}"}
+        context = {"form": form, "meeting": meeting, "title": f"{self.title}：{meeting.topic}", "richtext": True}
         return render(self.request, "orglife/form.html", context, status=status)
+
+
+class MeetingAmendView(_MeetingFormView):
+    form_class = AmendForm
+    title = "审核后修改"
+    done = "已修改，修改理由已留存。"
+
+    def save(self, meeting, version, data):
+        reason = data.pop("reason")
+        actions.amend_meeting(meeting, actor=self.request.user, reason=reason, expected_version=version, **data)
+
+
+class MeetingRecordView(_MeetingFormView):
+    form_class = RecordForm
+    title = "登记会议记录"
+    done = "已登记会议记录。"
+
+    def save(self, meeting, version, data):
+        actions.record_meeting(meeting, actor=self.request.user, expected_version=version, **data)
 
 
 class AttendanceView(ScopedView):
@@ -291,10 +290,19 @@ class AttendanceView(ScopedView):
         except ValueError:
             version = -1
         try:
-            actions.record_attendance(meeting, entries, actor=request.user, expected_version=version)
+            if meeting.status == "approved":
+                actions.amend_attendance(
+                    meeting, entries, actor=request.user, reason=request.POST.get("amend_reason", ""),
+                    expected_version=version,
+                )  # fmt: skip
+            else:
+                actions.record_attendance(meeting, entries, actor=request.user, expected_version=version)
         except DOMAIN_ERRORS as exc:
             messages.error(request, str(exc))
             return self.render(meeting, status=400)
+        if meeting.status == "approved":
+            messages.success(request, "已修改出勤情况，修改理由已留存。")
+            return redirect("orglife:meeting_detail", pk=meeting.pk)
         sheet = queries.attendance_sheet(meeting)
         note = ""
         if sheet.quorum:
@@ -309,7 +317,8 @@ class AttendanceView(ScopedView):
             "meeting": meeting,
             "sheet": queries.attendance_sheet(meeting),
             "statuses": AttendanceStatus.choices,
-            "can_change": True,
+            "can_change": meeting.status != "submitted",
+            "amend_mode": meeting.status == "approved",
         }
         return render(self.request, "orglife/attendance.html", context, status=status)
 
