@@ -134,6 +134,7 @@ class AttendanceSerializer(serializers.Serializer):
 class GapSerializer(serializers.Serializer):
     kind = MeetingKindField()
     period = serializers.CharField(help_text="2026-Q1、2026-03 或 2026")
+    party_group = serializers.CharField(required=False, help_text="党小组会缺项：所属党小组名称（LIFE-03）")
 
 
 class ComplianceRowSerializer(serializers.Serializer):
@@ -149,7 +150,8 @@ class ComplianceRowSerializer(serializers.Serializer):
 
     @extend_schema_field(GapSerializer(many=True))
     def get_gaps(self, row):
-        return [{"kind": k, "period": p} for k, p in row.gaps]
+        own = [{"kind": k, "period": p} for k, p in row.gaps]
+        return own + [{"kind": "group_meeting", "period": p, "party_group": name} for name, p in row.group_gaps]
 
 
 class VersionSerializer(serializers.Serializer):

@@ -159,10 +159,11 @@ class ComplianceRow:
     rate: Decimal
     colour: str
     gaps_by_kind: dict[str, list[str]] = field(default_factory=dict)
+    group_gaps: list[tuple[str, str]] = field(default_factory=list)  # (party group name, period), LIFE-03
 
     @property
     def gap_count(self) -> int:
-        return len(self.gaps)
+        return len(self.gaps) + len(self.group_gaps)
 
 
 def has_committee_map(org_list: list[Org], *, subtree: str | None = None) -> dict[int, bool]:
@@ -185,35 +186,102 @@ def has_committee_map(org_list: list[Org], *, subtree: str | None = None) -> dic
     return out
 
 
-def cadence_map(org_list: list[Org], on: date) -> dict[int, dict[str, str]]:
-    """Org id → the cadence per kind in force on `on` (LIFE-05 and the like): the defaults of the spec,
-    overridden by the jurisdiction rules set on the org or any ancestor (one query)."""
+def _cadence_overrides(org_list: list[Org]) -> dict[str, list[tuple[int, str, str, date]]]:
     from dangjian.core.tree import ancestor_paths, depth_of
 
     by_path: dict[str, list[tuple[int, str, str, date]]] = {}
+    if not org_list or not CadenceRule.objects.exists():
+        return by_path
     paths = {p for o in org_list for p in (*ancestor_paths(o.path), o.path)}
-    if paths and CadenceRule.objects.exists():
-        for path, kind, cadence, since in CadenceRule.objects.filter(org__path__in=paths).values_list(
-            "org__path", "kind", "cadence", "effective_from"
-        ):
-            by_path.setdefault(path, []).append((depth_of(path), kind, cadence, since))
-    out = {}
-    cache: dict[tuple, dict[str, str]] = {}  # orgs under the same rules share one (read-only) mapping
+    for path, kind, cadence, since in CadenceRule.objects.filter(org__path__in=paths).values_list(
+        "org__path", "kind", "cadence", "effective_from"
+    ):
+        by_path.setdefault(path, []).append((depth_of(path), kind, cadence, since))
+    return by_path
+
+
+def cadence_map(org_list: list[Org], on: date) -> dict[int, dict[str, str]]:
+    """Org id → the cadence per kind in force on `on` (LIFE-05 and the like): the defaults of the spec,
+    overridden by the jurisdiction rules set on the org or any ancestor (one query, none without rules).
+    The party-group meeting is not in it: it is required per group (group_cadence_map)."""
+    return _cadences(org_list, on, _cadence_overrides(org_list))[0]
+
+
+def group_cadence_map(org_list: list[Org], on: date) -> dict[int, str | None]:
+    """Org id → how often each of its party groups must meet (LIFE-03: monthly unless a jurisdiction rule for
+    党小组会 says otherwise; None when a rule drops the requirement)."""
+    return _cadences(org_list, on, _cadence_overrides(org_list))[1]
+
+
+def _cadences(org_list, on, by_path):
+    from dangjian.core.tree import ancestor_paths
+
+    out, groups = {}, {}
+    cache: dict[tuple, tuple[dict[str, str], str | None]] = {}  # orgs under the same rules share one mapping
+    group_default = {rules.GROUP_KIND: rules.DEFAULT_GROUP_CADENCE}
     for o in org_list:
         rows = tuple(r for p in (*ancestor_paths(o.path), o.path) for r in by_path.get(p, ())) if by_path else ()
         if rows not in cache:
-            cache[rows] = rules.effective_cadence(rows, on)
-        out[o.pk] = cache[rows]
-    return out
+            branch_rows = [r for r in rows if r[1] != rules.GROUP_KIND]
+            group_rows = [r for r in rows if r[1] == rules.GROUP_KIND]
+            cache[rows] = (
+                rules.effective_cadence(branch_rows, on),
+                rules.effective_cadence(group_rows, on, group_default).get(rules.GROUP_KIND),
+            )
+        out[o.pk], groups[o.pk] = cache[rows]
+    return out, groups
+
+
+@dataclass
+class GroupFacts:
+    """The party groups of some branches and the days their counted group meetings were held in a year."""
+
+    groups: dict[int, list[tuple[int, str, date, date | None]]]  # org id → (group id, name, set up, dissolved)
+    held: dict[int, list[date]]  # group id → days
+
+    def gaps(self, org_id: int, year: int, start: date, through: date, cadence: str | None):
+        """(required count, sorted [(group name, period)]) of one branch's groups in the window (LIFE-03)."""
+        mine = self.groups.get(org_id, [])
+        if not mine:
+            return 0, []
+        names = {g[0]: g[1] for g in mine}
+        held = [(gid, d) for gid in names for d in self.held.get(gid, ())]
+        required, gaps = rules.group_meeting_gaps(
+            held, [(g[0], g[2], g[3]) for g in mine], year=year, through=through, start=start, cadence=cadence
+        )
+        return required, sorted((names[gid], label) for gid, label in gaps)
+
+
+def group_facts(org_ids: list[int], year: int) -> GroupFacts:
+    from dangjian.orglife.models import PartyGroup
+
+    groups: dict[int, list] = {}
+    rows = PartyGroup.objects.filter(org_id__in=org_ids, established_on__lte=date(year, 12, 31)).exclude(
+        dissolved_on__lt=date(year, 1, 1)
+    )
+    for gid, org_id, name, est, dis in rows.values_list("id", "org_id", "name", "established_on", "dissolved_on"):
+        groups.setdefault(org_id, []).append((gid, name, est, dis))
+    held: dict[int, list[date]] = {}
+    ids = [g[0] for gs in groups.values() for g in gs]
+    if ids:
+        for gid, day in Meeting.objects.filter(
+            party_group_id__in=ids, kind=rules.GROUP_KIND, status__in=COUNTED_STATUSES,
+            held_on__gte=date(year, 1, 1), held_on__lte=date(year, 12, 31),
+        ).values_list("party_group_id", "held_on"):  # fmt: skip
+            held.setdefault(gid, []).append(day)
+    return GroupFacts(groups, held)
 
 
 def compliance_rows(org_list: list[Org], year: int, through: date) -> list[ComplianceRow]:
-    """The compliance of the given orgs for `year` through `through` (five queries, whatever their number)."""
+    """The compliance of the given orgs for `year` through `through` (a fixed number of queries, whatever their
+    number): the branch's own gaps (rules.meeting_gaps, exemptions removed) and its party groups' (LIFE-03)."""
     if not org_list:
         return []
     ids = [o.pk for o in org_list]
     committee = has_committee_map(org_list)
-    cadences = cadence_map(org_list, date(year, 12, 31))
+    overrides = _cadence_overrides(org_list)
+    cadences, group_cadences = _cadences(org_list, date(year, 12, 31), overrides)
+    facts = group_facts(ids, year)
     held: dict[int, list[tuple[str, date]]] = {i: [] for i in ids}
     meetings = Meeting.objects.filter(
         org_id__in=ids, status__in=COUNTED_STATUSES, held_on__gte=date(year, 1, 1), held_on__lte=date(year, 12, 31)
@@ -232,15 +300,19 @@ def compliance_rows(org_list: list[Org], year: int, through: date) -> list[Compl
         required = rules.required_periods(year=year, through=through, has_committee=has, cadence=cad)
         gaps = rules.meeting_gaps(held[org.pk], year=year, through=through, has_committee=has, cadence=cad)
         excused = exempt[org.pk] & required
-        required_n = len(required - excused)
+        group_required, group_gaps = facts.gaps(org.pk, year, date(year, 1, 1), through, group_cadences[org.pk])
+        required_n = len(required - excused) + group_required
         remaining = sorted(gaps - excused, key=lambda g: (list(MeetingKind.values).index(g[0]), g[1]))
         by_kind: dict[str, list[str]] = {}
         for kind, period in remaining:
             by_kind.setdefault(kind, []).append(period)
+        if group_gaps:
+            by_kind[rules.GROUP_KIND] = [f"{period} {name}" for name, period in group_gaps]
+        missing = len(remaining) + len(group_gaps)
         out.append(
             ComplianceRow(
                 org, has, required_n, remaining, len(excused),
-                rules.completion_rate(required_n, len(remaining)), rules.traffic_light(len(remaining)), by_kind,
+                rules.completion_rate(required_n, missing), rules.traffic_light(missing), by_kind, group_gaps,
             )
         )  # fmt: skip
     return out
@@ -255,8 +327,9 @@ def compliance(user, year: int, through: date, *, limit: int | None = None, offs
     return compliance_rows(list(qs), year, through)
 
 
-# Kinds shown as columns of the compliance table: the required ones, in glossary order.
-REQUIRED_KINDS = [k for k in MeetingKind.values if k in rules.DEFAULT_CADENCE]
+# Kinds shown as columns of the compliance table: the required ones (the party-group meeting per group), in
+# glossary order.
+REQUIRED_KINDS = [k for k in MeetingKind.values if k in rules.DEFAULT_CADENCE or k == rules.GROUP_KIND]
 
 
 # -------------------------------------------------------------------------------------------- calendar

@@ -76,6 +76,54 @@ def meeting_gaps(
     return gaps
 
 
+# --- party-group meetings (LIFE-03), counted per group ------------------------------------------------
+
+GROUP_KIND = "group_meeting"
+DEFAULT_GROUP_CADENCE = MONTHLY  # LIFE-03 党小组会 normally monthly; a jurisdiction may set another cadence
+
+
+def group_periods(
+    year: int, start: date, through: date, every: str | None, established_on: date, dissolved_on: date | None
+) -> list[tuple[str, date, date]]:
+    """LIFE-03: the periods of `year` in which one party group had to hold a group meeting: those that ended
+    inside [start, through], not before the month the group was set up (a period ending before its
+    `established_on` is not asked) and not after it was dissolved (a period starting after it)."""
+    if every is None or every == NONE:
+        return []
+    return [
+        (label, first, last)
+        for label, first, last in periods(year, every)
+        if start <= last <= through and last >= established_on and (dissolved_on is None or first <= dissolved_on)
+    ]
+
+
+def group_meeting_gaps(
+    held: Iterable[tuple[int, date]],
+    groups: Iterable[tuple[int, date, date | None]],
+    *,
+    year: int,
+    through: date,
+    start: date | None = None,
+    cadence: str | None = DEFAULT_GROUP_CADENCE,
+) -> tuple[int, set[tuple[int, str]]]:
+    """LIFE-03 (derived check "count(党小组会 in each month) ≥ 1 for each 党小组"): for the groups of a branch
+    (id, established on, dissolved on) and their held group meetings (group id, date), the number of
+    (group, period) pairs required in the window and the set of those without a meeting."""
+    days: dict[int, list[date]] = {}
+    for group_id, day in held:
+        days.setdefault(group_id, []).append(day)
+    required, gaps = 0, set()
+    for group_id, established_on, dissolved_on in groups:
+        mine = days.get(group_id, [])
+        for label, first, last in group_periods(
+            year, start or date(year, 1, 1), through, cadence, established_on, dissolved_on
+        ):
+            required += 1
+            if not any(first <= d <= last for d in mine):
+                gaps.add((group_id, label))
+    return required, gaps
+
+
 # --- quorum, required periods, completion -----------------------------------------------------------
 
 
