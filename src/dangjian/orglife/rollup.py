@@ -89,6 +89,8 @@ def branch_results(
     ids = [o.pk for o in branch_list]
     committee = queries.has_committee_map(branch_list, subtree=subtree)
     cadences = queries.cadence_map(branch_list, date(year, 12, 31))
+    group_cadences = queries.group_cadence_map(branch_list, date(year, 12, 31))
+    facts = queries.group_facts(ids, year)
     exempted = set(
         Exemption.objects.filter(Q(period=str(year)) | Q(period__startswith=f"{year}-")).values_list(
             "org_id", flat=True
@@ -154,7 +156,12 @@ def branch_results(
             )
             excused = sum(1 for e in exempt_n if e.period in req.get(e.kind, []))
             required = sum(len(v) for v in req.values()) - excused
-            exact[row.org.pk] = BranchResult(row.org.pk, row.org.path, row.org.name, required, len(in_window), by_kind)
+            g_req, g_gaps = facts.gaps(row.org.pk, year, start, through, group_cadences[row.org.pk])
+            if g_gaps:
+                by_kind[rules.GROUP_KIND] = len(g_gaps)
+            exact[row.org.pk] = BranchResult(
+                row.org.pk, row.org.path, row.org.name, required + g_req, len(in_window) + len(g_gaps), by_kind
+            )
     cache: dict[tuple, dict[str, list[str]]] = {}
     out = []
     for org in branch_list:
@@ -176,6 +183,12 @@ def branch_results(
             if missing:
                 by_kind[kind] = missing
                 gaps += missing
+        if org.pk in facts.groups:
+            g_req, g_gaps = facts.gaps(org.pk, year, start, through, group_cadences[org.pk])
+            required += g_req
+            gaps += len(g_gaps)
+            if g_gaps:
+                by_kind[rules.GROUP_KIND] = len(g_gaps)
         out.append(BranchResult(org.pk, org.path, org.name, required, gaps, by_kind))
     return out
 
@@ -216,23 +229,60 @@ def _held_columns(year: int, start: date, through: date) -> tuple[str, list]:
     return ", ".join(f"{p} AS {n}" for p, n in zip(parts, ("mc", "qc", "ya"), strict=True)), params
 
 
+def _group_sql(year: int, start: date, through: date, every: str | None) -> tuple[str, list]:
+    """The CTEs `grp`, `gheld`, `gper` of subtree_rollup: per branch, the (group, period) pairs its party
+    groups had to hold a group meeting in (LIFE-03, within each group's life) and those without one."""
+    bounds = [(first, last) for _l, first, last in rules.group_periods(year, start, through, every, date.min, None)]
+    if not bounds:
+        return "", []
+    held = ", ".join(
+        f"MAX(CASE WHEN m.held_on >= %s AND m.held_on <= %s THEN 1 ELSE 0 END) AS p{i}" for i in range(len(bounds))
+    )
+    alive = "(grp.est <= %s AND (grp.dis IS NULL OR grp.dis >= %s))"
+    required = " + ".join(f"CASE WHEN {alive} THEN 1 ELSE 0 END" for _ in bounds)
+    missing = " + ".join(f"CASE WHEN {alive} AND COALESCE(h.p{i}, 0) = 0 THEN 1 ELSE 0 END" for i in range(len(bounds)))
+    alive_params = [d for first, last in bounds for d in (last, first)]
+    status_marks = ", ".join(["%s"] * len(COUNTED_STATUSES))
+    sql = f""", grp AS (
+            SELECT g.id, g.org_id, g.established_on AS est, g.dissolved_on AS dis FROM orglife_partygroup g
+            WHERE g.org_id IN (SELECT id FROM b) AND g.established_on <= %s
+              AND (g.dissolved_on IS NULL OR g.dissolved_on >= %s)
+        ), gheld AS (
+            SELECT m.party_group_id AS gid, {held}
+            FROM orglife_meeting m
+            WHERE m.party_group_id IN (SELECT id FROM grp) AND m.kind = %s AND m.status IN ({status_marks})
+              AND m.held_on >= %s AND m.held_on <= %s
+            GROUP BY m.party_group_id
+        ), gper AS (
+            SELECT grp.org_id, SUM({required}) AS required, SUM({missing}) AS gaps
+            FROM grp LEFT JOIN gheld h ON h.gid = grp.id GROUP BY grp.org_id
+        )"""
+    params = [
+        bounds[-1][1], bounds[0][0], *[d for pair in bounds for d in pair], rules.GROUP_KIND, *COUNTED_STATUSES,
+        bounds[0][0], bounds[-1][1], *alive_params, *alive_params,
+    ]  # fmt: skip
+    return sql, params
+
+
 def subtree_rollup(
-    branch_qs, year: int, start: date, through: date, cadence: dict[str, str], width: int
-) -> dict[str, tuple[int, int, int, int]]:
+    branch_qs, year: int, start: date, through: date, cadence: dict[str, str], width: int,
+    group_cadence: str | None = rules.DEFAULT_GROUP_CADENCE,
+) -> dict[str, tuple[int, int, int, int]]:  # fmt: skip
     """One SQL statement for many branches sharing one cadence: child path prefix (the first `width`
-    characters of the path) → (branches, required periods, gaps, branches with gaps). `branch_qs` is a
-    scoped queryset of the branches (its SQL becomes the statement's first step). Exemptions are not
-    looked at: the caller leaves exempted branches out and computes them exactly."""
+    characters of the path) → (branches, required periods, gaps, branches with gaps), the party groups'
+    meetings included (LIFE-03, `group_cadence`). `branch_qs` is a scoped queryset of the branches (its SQL
+    becomes the statement's first step). Exemptions are not looked at: the caller leaves exempted branches
+    out and computes them exactly."""
     req_rows = []
     for has in (False, True):
         for kind, labels in rules.required_in_window(year, start, through, cadence, has_committee=has).items():
             req_rows.append((has, kind, len(labels), cadence[kind]))
-    if not req_rows:
-        req_rows.append((False, "", 0, rules.YEARLY))  # nothing required: branches still counted
+    req_rows += [(False, "", 0, rules.YEARLY), (True, "", 0, rules.YEARLY)]  # every branch joins a row
     kinds = sorted({k for _h, k, _n, _c in req_rows if k})
     since = date(year, 1, 1) if any(c == rules.YEARLY and k for _h, k, _n, c in req_rows) else start
     b_sql, b_params = branch_qs.order_by().values("id", "path", "full_member_count").query.sql_with_params()
     cols, col_params = _held_columns(year, start, through)
+    g_sql, g_params = _group_sql(year, start, through, group_cadence)
     values = ", ".join(["(%s, %s, %s, %s)"] * len(req_rows))
     kind_marks = ", ".join(["%s"] * len(kinds)) or "''"
     status_marks = ", ".join(["%s"] * len(COUNTED_STATUSES))
@@ -258,16 +308,20 @@ def subtree_rollup(
             FROM b JOIN req ON req.hc = b.hc
             LEFT JOIN held h ON h.org_id = b.id AND h.kind = req.kind
             GROUP BY b.id, b.path
+        ){g_sql}, total AS (
+            SELECT pb.path, pb.required{" + COALESCE(gper.required, 0)" if g_sql else ""} AS required,
+                   pb.gaps{" + COALESCE(gper.gaps, 0)" if g_sql else ""} AS gaps
+            FROM per_branch pb{" LEFT JOIN gper ON gper.org_id = pb.id" if g_sql else ""}
         )
         SELECT SUBSTR(path, 1, {int(width)}), COUNT(*), SUM(required), SUM(gaps),
                SUM(CASE WHEN gaps > 0 THEN 1 ELSE 0 END)
-        FROM per_branch GROUP BY SUBSTR(path, 1, {int(width)})
+        FROM total GROUP BY SUBSTR(path, 1, {int(width)})
     """
     from dangjian.orgs.rules import COMMITTEE_THRESHOLD_FULL_MEMBERS
 
     params = [
         COMMITTEE_THRESHOLD_FULL_MEMBERS, *b_params, *[v for row in req_rows for v in row], *col_params,
-        *kinds, *COUNTED_STATUSES, since, through,
+        *kinds, *COUNTED_STATUSES, since, through, *g_params,
     ]  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -314,7 +368,11 @@ def drill_down(user, node: Org, year: int, quarter: int | None, today: date) -> 
             inner_paths.add(path)
         else:
             uniform_rows.append((depth_of(path), kind, every, since))
-    uniform = rules.effective_cadence(uniform_rows, date(year, 12, 31))
+    year_end = date(year, 12, 31)
+    uniform = rules.effective_cadence([r for r in uniform_rows if r[1] != rules.GROUP_KIND], year_end)
+    group_rows = [r for r in uniform_rows if r[1] == rules.GROUP_KIND]
+    group_every = rules.effective_cadence(group_rows, year_end, {rules.GROUP_KIND: rules.DEFAULT_GROUP_CADENCE})
+
     exempted = set(
         Exemption.objects.filter(Q(period=str(year)) | Q(period__startswith=f"{year}-"))
         .filter(org__path__in_subtree=node.path)
@@ -326,7 +384,8 @@ def drill_down(user, node: Org, year: int, quarter: int | None, today: date) -> 
         exact |= Q(path__in_subtree=path)
     if exempted or inner_paths:
         fast = scoped.exclude(exact)
-    for prefix, counts in subtree_rollup(fast, year, start, through, uniform, width).items():
+    rolled = subtree_rollup(fast, year, start, through, uniform, width, group_every.get(rules.GROUP_KIND))
+    for prefix, counts in rolled.items():
         add(prefix, *counts)
     if exempted or inner_paths:
         slow = [BranchRef(*row) for row in scoped.filter(exact).values_list("pk", "path", "name", "full_member_count")]
