@@ -129,6 +129,34 @@ def build(args) -> tuple[int, int]:
     return len(branches), total
 
 
+def ensure_groups() -> int:
+    """Party groups (LIFE-03) in every fourth branch: one since 2025, one set up in May; their branch's group
+    meetings are shared between the two (set-based, also on a reused database). Returns the group count."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from dangjian.orglife.models import Meeting, PartyGroup
+    from dangjian.orgs.models import Org
+
+    if PartyGroup.objects.exists():
+        return PartyGroup.objects.count()
+    g, m, o = PartyGroup._meta.db_table, Meeting._meta.db_table, Org._meta.db_table
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cur:
+        for name, since in (("第一党小组", date(2025, 1, 1)), ("第二党小组", date(2026, 5, 1))):
+            cur.execute(
+                f"INSERT INTO {g} (org_id, name, established_on, version, created_at) SELECT id, %s, %s, 1, %s "
+                f"FROM {o} WHERE kind IN ('branch', 'joint_branch') AND id % 4 = 0",
+                [name, since, now],
+            )
+        cur.execute(
+            f"UPDATE {m} SET party_group_id = (SELECT g.id FROM {g} g WHERE g.org_id = {m}.org_id AND g.name = "
+            f"CASE WHEN {m}.id % 2 = 0 THEN '第一党小组' ELSE '第二党小组' END) "
+            f"WHERE kind = 'group_meeting' AND org_id % 4 = 0"
+        )
+    return PartyGroup.objects.count()
+
+
 def ours(args, user, city):
     from dangjian.orglife import rollup
 
@@ -142,6 +170,7 @@ def duck(args, city, load_rows):
     from dangjian.core.tree import LABEL_WIDTH
     from dangjian.orglife import rollup, rules
 
+    start, through = rules.window(TODAY.year, args.quarter, TODAY)
     db = duckdb.connect()
     db.execute(
         f"CREATE TABLE org AS SELECT * FROM read_csv('{load_rows['org']}', header=true, "
@@ -150,9 +179,19 @@ def duck(args, city, load_rows):
     )
     db.execute(
         f"CREATE TABLE meeting AS SELECT * FROM read_csv('{load_rows['meeting']}', header=true, "
-        "columns={'org_id': 'BIGINT', 'kind': 'VARCHAR', 'held_on': 'DATE', 'status': 'VARCHAR'})"
+        "columns={'org_id': 'BIGINT', 'kind': 'VARCHAR', 'held_on': 'DATE', 'status': 'VARCHAR', "
+        "'party_group_id': 'BIGINT'})"
     )
-    start, through = rules.window(TODAY.year, args.quarter, TODAY)
+    db.execute(
+        f"CREATE TABLE grp AS SELECT * FROM read_csv('{load_rows['grp']}', header=true, "
+        "columns={'id': 'BIGINT', 'org_id': 'BIGINT', 'est': 'DATE', 'dis': 'DATE'})"
+    )
+    mon = [
+        (f.month, f, last) for _l, f, last in rules.group_periods(TODAY.year, start, through, "monthly", date.min, None)
+    ]
+    db.execute("CREATE TABLE mon (mo INT, first DATE, last DATE)")
+    if mon:
+        db.executemany("INSERT INTO mon VALUES (?, ?, ?)", mon)
     m_end, q_end = rollup._month_end_before(through), rollup._quarter_end_before(through)
     required = {}
     for has in (False, True):
@@ -175,13 +214,26 @@ def duck(args, city, load_rows):
             FROM meeting
             WHERE status IN ('held', 'submitted', 'approved') AND held_on BETWEEN ? AND ?
             GROUP BY org_id, kind
+        ), gm AS (
+            SELECT DISTINCT party_group_id AS gid, month(held_on) AS mo FROM meeting
+            WHERE kind = 'group_meeting' AND party_group_id IS NOT NULL
+              AND status IN ('held', 'submitted', 'approved') AND year(held_on) = {TODAY.year}
+        ), gg AS (
+            SELECT g.org_id, count(*) FILTER (WHERE gm.gid IS NULL) AS gaps
+            FROM grp g JOIN mon ON g.est <= mon.last AND (g.dis IS NULL OR g.dis >= mon.first)
+            LEFT JOIN gm ON gm.gid = g.id AND gm.mo = mon.mo
+            GROUP BY g.org_id
+        ), own AS (
+            SELECT b.id, b.path,
+                   sum(greatest(req.n - CASE req.cadence WHEN 'monthly' THEN coalesce(h.months, 0)
+                                                   WHEN 'quarterly' THEN coalesce(h.quarters, 0)
+                                                   ELSE least(coalesce(h.year_any, 0), 1) END, 0)) AS gaps
+            FROM b JOIN req ON req.has_committee = b.has_committee
+            LEFT JOIN held h ON h.org_id = b.id AND h.kind = req.kind
+            GROUP BY b.id, b.path
         )
-        SELECT substr(b.path, 1, {width}) AS child,
-               sum(greatest(req.n - CASE req.cadence WHEN 'monthly' THEN coalesce(h.months, 0)
-                                               WHEN 'quarterly' THEN coalesce(h.quarters, 0)
-                                               ELSE least(coalesce(h.year_any, 0), 1) END, 0)) AS gaps
-        FROM b JOIN req ON req.has_committee = b.has_committee
-        LEFT JOIN held h ON h.org_id = b.id AND h.kind = req.kind
+        SELECT substr(own.path, 1, {width}) AS child, sum(own.gaps + coalesce(gg.gaps, 0)) AS gaps
+        FROM own LEFT JOIN gg ON gg.org_id = own.id
         GROUP BY 1
     """
     params = [city.path, city.path + "~", start, m_end, start, q_end, date(TODAY.year, 12, 31),
@@ -216,11 +268,21 @@ def run(args, tmpdir) -> int:
         return 2
     vendor = connection.vendor
     print(f"backend: {vendor}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
+    from dangjian.orglife import facts
+    from dangjian.orglife.models import PeriodFact
+
     if not reuse:
         t = time.perf_counter()
         branches, meetings = build(args)
         print(f"built {args.size}: {Org.objects.count():,} orgs, {branches:,} branches, {meetings:,} meetings "
               f"({time.perf_counter() - t:.1f} s)")  # fmt: skip
+    print(f"party groups: {ensure_groups():,}")
+    if not reuse or not PeriodFact.objects.exists():
+        t = time.perf_counter()
+        n = facts.rebuild()
+        with connection.cursor() as cur:
+            cur.execute("VACUUM ANALYZE" if vendor == "postgresql" else "ANALYZE")
+        print(f"period facts of the meetings: {n:,} rows ({time.perf_counter() - t:.1f} s, with VACUUM/ANALYZE)")
     root = Org.objects.filter(parent__isnull=True).get()
     city = root  # the whole tree: the city, or the whole province
     if reuse:
@@ -267,7 +329,7 @@ def run(args, tmpdir) -> int:
     t = time.perf_counter()
     import csv
 
-    load = {"org": os.path.join(tmpdir, "org.csv"), "meeting": os.path.join(tmpdir, "meeting.csv")}
+    load = {k: os.path.join(tmpdir, f"{k}.csv") for k in ("org", "meeting", "grp")}
     with open(load["org"], "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["id", "path", "kind", "full_member_count", "dissolved"])
@@ -275,8 +337,18 @@ def run(args, tmpdir) -> int:
             w.writerow([i, p, k, n, "true" if d else "false"])
     with open(load["meeting"], "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["org_id", "kind", "held_on", "status"])
-        w.writerows(Meeting.objects.values_list("org_id", "kind", "held_on", "status").iterator(chunk_size=20000))
+        w.writerow(["org_id", "kind", "held_on", "status", "party_group_id"])
+        w.writerows(
+            Meeting.objects.values_list("org_id", "kind", "held_on", "status", "party_group_id").iterator(
+                chunk_size=20000
+            )
+        )
+    from dangjian.orglife.models import PartyGroup
+
+    with open(load["grp"], "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "org_id", "est", "dis"])
+        w.writerows(PartyGroup.objects.values_list("id", "org_id", "established_on", "dissolved_on"))
     try:
         result, duck_best = duck(args, city, load)
     except ImportError:

@@ -100,30 +100,114 @@ def schedule_meeting(
     lecturer: str = "",
     ends_at: time | None = None,
     invitees=None,
+    party_group=None,
 ) -> Meeting:
-    """Plan a meeting of `org` (status 计划召开). `invitees` (members) default to the org's current members;
-    a member of another org may be invited (e.g. a county leader taking part in a branch's life, LIFE-11)."""
+    """Plan a meeting of `org` (status 计划召开). `invitees` (members) default to the org's current members, or
+    for a 党小组会 to its party group's members; a member of another org may be invited (e.g. a county leader
+    taking part in a branch's life, LIFE-11). A 党小组会 of a branch that has party groups names its group
+    (LIFE-03 is counted per group)."""
     _require(actor, org)
     if org.is_dissolved:
         raise RuleViolation("LIFE-DATA", f"党组织「{org.name}」已撤销，不能安排组织生活", field="org")
     if kind not in MeetingKind.values:
         raise RuleViolation("LIFE-DATA", f"未知的组织生活类别：{kind}", field="kind")
+    _check_party_group(org, kind, party_group, held_on)
     clean = _clean_details(
         {"topic": topic, "held_on": held_on, "starts_at": starts_at, "place": place, "host": host,
          "recorder": recorder, "lecturer": lecturer, "ends_at": ends_at}
     )  # fmt: skip
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    meeting = Meeting(org=org, kind=kind, created_by=actor if authenticated else None, **clean)
+    meeting = Meeting(
+        org=org, kind=kind, party_group=party_group, created_by=actor if authenticated else None, **clean
+    )
     with transaction.atomic():
         meeting.save(force_insert=True)
         if invitees is None:
-            invitees = list(Member.objects.current().members().filter(org_id=org.pk))
+            invitees = list(default_invitees(org, party_group))
         meeting.invitees.set(invitees)
         _verify(actor, meeting.pk)
         after = snapshot(meeting)
         after["invitees"] = len(invitees)
+        if party_group is not None:
+            after["party_group_id"] = party_group.pk
         audit.record("meeting.schedule", actor=actor, obj=meeting, org_path=org.path, after=after)
     return meeting
+
+
+def default_invitees(org: Org, party_group=None):
+    """Who is invited when nobody is named: the party group's current members for a group meeting, else the
+    org's current Party members (probationary and full)."""
+    qs = Member.objects.current().members().filter(org_id=org.pk)
+    if party_group is not None:
+        qs = qs.filter(party_group_membership__group=party_group)
+    return qs.order_by("name_initials", "pk")
+
+
+def _check_party_group(org: Org, kind: str, party_group, held_on) -> None:
+    from dangjian.orglife.models import PartyGroup
+
+    if party_group is None:
+        if kind == MeetingKind.GROUP_MEETING and PartyGroup.objects.filter(org=org, dissolved_on__isnull=True).exists():
+            raise RuleViolation("LIFE-03", "党小组会须选择党小组（按党小组统计开展情况）", field="party_group")
+        return
+    if kind != MeetingKind.GROUP_MEETING:
+        raise RuleViolation("LIFE-03", "只有党小组会需要选择党小组", field="party_group")
+    if party_group.org_id != org.pk:
+        raise RuleViolation("LIFE-03", f"党小组「{party_group.name}」不属于{org.name}", field="party_group")
+    if party_group.dissolved_on is not None and isinstance(held_on, date) and held_on > party_group.dissolved_on:
+        raise RuleViolation(
+            "LIFE-03", f"党小组「{party_group.name}」已于{party_group.dissolved_on}撤销", field="party_group"
+        )
+
+
+def save_party_group(
+    org: Org, *, actor, name: str, established_on: date, members=(), leader=None, dissolved_on: date | None = None,
+    group=None, expected_version: int | None = None,
+):  # fmt: skip
+    """Set up (or edit) a 党小组 of a branch: its name, date set up, members (current Party members of the
+    branch; a member moves from any other group) and leader (one of them). Audited."""
+    from dangjian.orglife.models import PartyGroup, PartyGroupMember
+    from dangjian.orgs.models import BRANCH_KINDS
+
+    _require(actor, org)
+    if org.kind not in BRANCH_KINDS:
+        raise RuleViolation("LIFE-03", "党小组设在党支部内", field="org")
+    name = (name or "").strip()[:64]
+    if not name:
+        raise RuleViolation("LIFE-03", "请填写党小组名称", field="name")
+    if not isinstance(established_on, date):
+        raise RuleViolation("LIFE-03", "请填写成立日期", field="established_on")
+    if dissolved_on is not None and dissolved_on < established_on:
+        raise RuleViolation("LIFE-03", "撤销日期不能早于成立日期", field="dissolved_on")
+    wanted = {m.pk for m in members}
+    allowed = set(Member.objects.current().members().filter(org=org, pk__in=wanted).values_list("pk", flat=True))
+    if wanted - allowed:
+        raise RuleViolation("LIFE-03", "党小组成员须为本支部在册党员", field="members")
+    if leader is not None and leader.pk not in wanted:
+        raise RuleViolation("LIFE-03", "党小组组长须为本小组成员", field="leader")
+    with transaction.atomic():
+        if group is None:
+            group = PartyGroup(org=org)
+        else:
+            group = PartyGroup.objects.select_for_update().get(pk=group.pk, org=org)
+            if expected_version is not None and group.version != expected_version:
+                raise ConcurrentEdit()
+            group.version += 1
+        if PartyGroup.objects.filter(org=org, name=name).exclude(pk=group.pk).exists():
+            raise RuleViolation("LIFE-03", f"本支部已有名为「{name}」的党小组", field="name")
+        group.name, group.established_on, group.dissolved_on, group.leader = name, established_on, dissolved_on, leader
+        group.save()
+        PartyGroupMember.objects.filter(group=group).exclude(member_id__in=wanted).delete()
+        PartyGroupMember.objects.filter(member_id__in=wanted).exclude(group=group).delete()
+        have = set(PartyGroupMember.objects.filter(group=group).values_list("member_id", flat=True))
+        PartyGroupMember.objects.bulk_create(PartyGroupMember(group=group, member_id=i) for i in sorted(wanted - have))
+        audit.record(
+            "party_group.save", actor=actor, obj=group, org_path=org.path,
+            after={"name": name, "established_on": established_on.isoformat(), "members": sorted(wanted),
+                   "leader": leader.pk if leader else None,
+                   "dissolved_on": dissolved_on.isoformat() if dissolved_on else None},
+        )  # fmt: skip
+    return group
 
 
 def record_meeting(meeting: Meeting, *, actor, expected_version: int | None = None, **details) -> Meeting:

@@ -153,6 +153,26 @@ class PartyGroupMember(models.Model):
         verbose_name_plural = "党小组成员"
 
 
+class PeriodFact(models.Model):
+    """Precomputed for the compliance roll-up: in which months of `year` an org (or one of its party groups)
+    held a counted meeting (held, submitted or approved) of a kind, as a 12-bit mask (bit 0 = January). Kept
+    in step with the meetings by orglife.facts (on every save or delete of a meeting; bulk writers call
+    facts.rebuild). Covers any cadence: a month, a quarter (its three bits) or the year (any bit)."""
+
+    org = models.ForeignKey("orgs.Org", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=32, choices=MeetingKind.choices)
+    party_group = models.ForeignKey(
+        "orglife.PartyGroup", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    months = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = "组织生活开展月份"
+        verbose_name_plural = "组织生活开展月份"
+        indexes = [models.Index(fields=["year", "kind", "org", "months"], name="orglife_fact_cover_idx")]
+
+
 class Attendance(models.Model):
     """Whether one member attended one meeting. `voting` is the member's voting right when it was recorded
     (ORG-14 / MEM-11), so a later change of stage or status does not rewrite an old quorum."""

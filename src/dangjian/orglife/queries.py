@@ -385,6 +385,33 @@ def calendar_slots(org: Org, year: int) -> tuple[list[Slot], list[Meeting]]:
     return slots, meetings
 
 
+def party_groups(user, org: Org, *, active: bool = False):
+    """The party groups of a branch, in the user's scope (active: not dissolved)."""
+    from dangjian.orglife.models import PartyGroup
+
+    qs = restrict(PartyGroup.objects.filter(org=org), user, VIEW)
+    if active:
+        qs = qs.filter(dissolved_on__isnull=True)
+    return qs.order_by("name")
+
+
+def party_group_members(group_ids: list[int]) -> list[tuple[int, str]]:
+    from dangjian.orglife.models import PartyGroupMember
+
+    return list(
+        PartyGroupMember.objects.filter(group_id__in=group_ids)
+        .order_by("member__name_initials", "member_id")
+        .values_list("group_id", "member__name")
+    )
+
+
+def invitable_members(org: Org):
+    """The org's current Party members (probationary and full): who a schedule form or a group lists."""
+    from dangjian.members.models import Member
+
+    return Member.objects.current().members().filter(org=org).order_by("name_initials", "pk")
+
+
 def member_of(user):
     """The roster member a login account is linked to, or None."""
     if not getattr(user, "is_authenticated", False):

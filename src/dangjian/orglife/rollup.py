@@ -14,11 +14,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Q
 
 from dangjian.core.scope import restrict
-from dangjian.core.tree import LABEL_WIDTH
+from dangjian.core.tree import LABEL_WIDTH, SUBTREE_END
 from dangjian.orglife import queries, rules
 from dangjian.orglife.models import COUNTED_STATUSES, Exemption, Meeting
 from dangjian.orgs.models import BRANCH_KINDS, Org
@@ -211,100 +211,94 @@ def branches_under(user, node: Org | None) -> list[BranchRef]:
     return [BranchRef(*row) for row in rows]
 
 
-def _held_columns(year: int, start: date, through: date) -> tuple[str, list]:
-    """SQL of the covered months, covered quarters and "any" of one (org, kind) group of meetings, over the
-    periods of the window that have ended (plain date comparisons, portable between SQLite and PostgreSQL)."""
-    m_end, q_end, y_end = _month_end_before(through), _quarter_end_before(through), date(year, 12, 31)
+def _bits(first: date, last: date) -> int:
+    """The month mask (bit 0 = January) of the months from `first` to `last` of one year."""
+    return sum(1 << (m - 1) for m in range(first.month, last.month + 1))
+
+
+def _covered(year: int, start: date, through: date, col: str) -> dict[str, str]:
+    """SQL over a month mask column: how many of the window's ended months, ended quarters and the year
+    (once it has ended) it covers, by cadence. Only integers from this function enter the SQL."""
+    m_end, q_end = _month_end_before(through), _quarter_end_before(through)
     months = [rules.period_bounds(f"{year}-{m:02d}") for m in range(start.month, 13)]
     quarters = [rules.period_bounds(f"{year}-Q{q}") for q in range((start.month - 1) // 3 + 1, 5)]
-    parts, params = [], []
-    for bounds in ([(a, b) for a, b in months if b <= m_end], [(a, b) for a, b in quarters if b <= q_end]):
-        if not bounds:
-            parts.append("0")
-            continue
-        parts.append(" + ".join(["MAX(CASE WHEN m.held_on >= %s AND m.held_on <= %s THEN 1 ELSE 0 END)"] * len(bounds)))
-        params += [d for pair in bounds for d in pair]
-    parts.append("MAX(CASE WHEN m.held_on <= %s THEN 1 ELSE 0 END)")
-    params.append(y_end)
-    return ", ".join(f"{p} AS {n}" for p, n in zip(parts, ("mc", "qc", "ya"), strict=True)), params
+
+    def count(masks: list[int]) -> str:
+        return " + ".join(f"(CASE WHEN ({col} & {int(b)}) <> 0 THEN 1 ELSE 0 END)" for b in masks) or "0"
+
+    return {
+        rules.MONTHLY: count([_bits(a, b) for a, b in months if b <= m_end]),
+        rules.QUARTERLY: count([_bits(a, b) for a, b in quarters if b <= q_end]),
+        rules.YEARLY: f"(CASE WHEN {col} <> 0 THEN 1 ELSE 0 END)",
+    }
 
 
 def _group_sql(year: int, start: date, through: date, every: str | None) -> tuple[str, list]:
-    """The CTEs `grp`, `gheld`, `gper` of subtree_rollup: per branch, the (group, period) pairs its party
-    groups had to hold a group meeting in (LIFE-03, within each group's life) and those without one."""
+    """The CTEs `grp`, `gper` of subtree_rollup: per branch, the (group, period) pairs its party groups had to
+    hold a group meeting in (LIFE-03, within each group's life) and those without one (from the facts)."""
     bounds = [(first, last) for _l, first, last in rules.group_periods(year, start, through, every, date.min, None)]
     if not bounds:
         return "", []
-    held = ", ".join(
-        f"MAX(CASE WHEN m.held_on >= %s AND m.held_on <= %s THEN 1 ELSE 0 END) AS p{i}" for i in range(len(bounds))
-    )
     alive = "(grp.est <= %s AND (grp.dis IS NULL OR grp.dis >= %s))"
     required = " + ".join(f"CASE WHEN {alive} THEN 1 ELSE 0 END" for _ in bounds)
-    missing = " + ".join(f"CASE WHEN {alive} AND COALESCE(h.p{i}, 0) = 0 THEN 1 ELSE 0 END" for i in range(len(bounds)))
+    missing = " + ".join(
+        f"CASE WHEN {alive} AND (COALESCE(f.months, 0) & {_bits(first, last)}) = 0 THEN 1 ELSE 0 END"
+        for first, last in bounds
+    )
     alive_params = [d for first, last in bounds for d in (last, first)]
-    status_marks = ", ".join(["%s"] * len(COUNTED_STATUSES))
-    sql = f""", grp AS (
-            SELECT g.id, g.org_id, g.established_on AS est, g.dissolved_on AS dis FROM orglife_partygroup g
-            WHERE g.org_id IN (SELECT id FROM b) AND g.established_on <= %s
-              AND (g.dissolved_on IS NULL OR g.dissolved_on >= %s)
-        ), gheld AS (
-            SELECT m.party_group_id AS gid, {held}
-            FROM orglife_meeting m
-            WHERE m.party_group_id IN (SELECT id FROM grp) AND m.kind = %s AND m.status IN ({status_marks})
-              AND m.held_on >= %s AND m.held_on <= %s
-            GROUP BY m.party_group_id
-        ), gper AS (
+    sql = """, grp AS (
+            SELECT g.id, g.org_id, g.established_on AS est, g.dissolved_on AS dis
+            FROM orglife_partygroup g JOIN b ON b.id = g.org_id
+            WHERE g.established_on <= %s AND (g.dissolved_on IS NULL OR g.dissolved_on >= %s)
+        ), gper AS ("""
+    sql += f"""
             SELECT grp.org_id, SUM({required}) AS required, SUM({missing}) AS gaps
-            FROM grp LEFT JOIN gheld h ON h.gid = grp.id GROUP BY grp.org_id
+            FROM grp LEFT JOIN orglife_periodfact f ON f.party_group_id = grp.id AND f.year = %s AND f.kind = %s
+            GROUP BY grp.org_id
         )"""
-    params = [
-        bounds[-1][1], bounds[0][0], *[d for pair in bounds for d in pair], rules.GROUP_KIND, *COUNTED_STATUSES,
-        bounds[0][0], bounds[-1][1], *alive_params, *alive_params,
-    ]  # fmt: skip
+    params = [bounds[-1][1], bounds[0][0], *alive_params, *alive_params, year, rules.GROUP_KIND]
     return sql, params
 
 
 def subtree_rollup(
-    branch_qs, year: int, start: date, through: date, cadence: dict[str, str], width: int,
+    branch_qs, subtree: str, year: int, start: date, through: date, cadence: dict[str, str], width: int,
     group_cadence: str | None = rules.DEFAULT_GROUP_CADENCE,
 ) -> dict[str, tuple[int, int, int, int]]:  # fmt: skip
     """One SQL statement for many branches sharing one cadence: child path prefix (the first `width`
     characters of the path) → (branches, required periods, gaps, branches with gaps), the party groups'
     meetings included (LIFE-03, `group_cadence`). `branch_qs` is a scoped queryset of the branches (its SQL
-    becomes the statement's first step). Exemptions are not looked at: the caller leaves exempted branches
-    out and computes them exactly."""
+    becomes the statement's first step); every branch lies under the path `subtree`, whose range bounds the
+    committee terms read. The meetings are read from their period facts (orglife.facts). Exemptions are not
+    looked at: the caller leaves exempted branches out and computes them exactly."""
     req_rows = []
     for has in (False, True):
         for kind, labels in rules.required_in_window(year, start, through, cadence, has_committee=has).items():
             req_rows.append((has, kind, len(labels), cadence[kind]))
     req_rows += [(False, "", 0, rules.YEARLY), (True, "", 0, rules.YEARLY)]  # every branch joins a row
     kinds = sorted({k for _h, k, _n, _c in req_rows if k})
-    since = date(year, 1, 1) if any(c == rules.YEARLY and k for _h, k, _n, c in req_rows) else start
     b_sql, b_params = branch_qs.order_by().values("id", "path", "full_member_count").query.sql_with_params()
-    cols, col_params = _held_columns(year, start, through)
+    covered = _covered(year, start, through, "COALESCE(h.months, 0)")
     g_sql, g_params = _group_sql(year, start, through, group_cadence)
     values = ", ".join(["(%s, %s, %s, %s)"] * len(req_rows))
     kind_marks = ", ".join(["%s"] * len(kinds)) or "''"
-    status_marks = ", ".join(["%s"] * len(COUNTED_STATUSES))
     sql = f"""
-        WITH b AS (
-            SELECT x.id, x.path, COALESCE(
-                (SELECT t.has_committee FROM orgs_committeeterm t WHERE t.org_id = x.id
-                 ORDER BY t.elected_on DESC, t.id DESC LIMIT 1),
-                x.full_member_count >= %s) AS hc
-            FROM ({b_sql}) x
+        WITH terms AS (
+            SELECT t.org_id, t.has_committee,
+                   ROW_NUMBER() OVER (PARTITION BY t.org_id ORDER BY t.elected_on DESC, t.id DESC) AS rn
+            FROM orgs_committeeterm t JOIN orgs_org o ON o.id = t.org_id
+            WHERE o.path >= %s AND o.path < %s
+        ), b AS (
+            SELECT x.id, x.path, COALESCE(t.has_committee, x.full_member_count >= %s) AS hc
+            FROM ({b_sql}) x LEFT JOIN terms t ON t.org_id = x.id AND t.rn = 1
         ), req (hc, kind, n, cadence) AS (VALUES {values}
         ), held AS (
-            SELECT m.org_id, m.kind, {cols}
-            FROM orglife_meeting m
-            WHERE m.org_id IN (SELECT id FROM b) AND m.kind IN ({kind_marks}) AND m.status IN ({status_marks})
-              AND m.held_on >= %s AND m.held_on <= %s
-            GROUP BY m.org_id, m.kind
+            SELECT f.org_id, f.kind, f.months FROM orglife_periodfact f
+            WHERE f.year = %s AND f.kind IN ({kind_marks}) AND f.party_group_id IS NULL
         ), per_branch AS (
             SELECT b.id, b.path, SUM(req.n) AS required,
-                   SUM(req.n - CASE req.cadence WHEN 'monthly' THEN COALESCE(h.mc, 0)
-                                                WHEN 'quarterly' THEN COALESCE(h.qc, 0)
-                                                ELSE COALESCE(h.ya, 0) END) AS gaps
+                   SUM(req.n - CASE req.cadence WHEN 'monthly' THEN {covered[rules.MONTHLY]}
+                                                WHEN 'quarterly' THEN {covered[rules.QUARTERLY]}
+                                                ELSE {covered[rules.YEARLY]} END) AS gaps
             FROM b JOIN req ON req.hc = b.hc
             LEFT JOIN held h ON h.org_id = b.id AND h.kind = req.kind
             GROUP BY b.id, b.path
@@ -319,11 +313,17 @@ def subtree_rollup(
     """
     from dangjian.orgs.rules import COMMITTEE_THRESHOLD_FULL_MEMBERS
 
+    lo, hi = subtree, subtree + SUBTREE_END
     params = [
-        COMMITTEE_THRESHOLD_FULL_MEMBERS, *b_params, *[v for row in req_rows for v in row], *col_params,
-        *kinds, *COUNTED_STATUSES, since, through, *g_params,
+        lo, hi, COMMITTEE_THRESHOLD_FULL_MEMBERS, *b_params, *[v for row in req_rows for v in row], year, *kinds,
+        *g_params,
     ]  # fmt: skip
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One statement aggregating up to a province: room to hash in memory, no JIT compile (it costs more
+            # than it saves at this size); both only for this transaction.
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, params)
         return {row[0]: tuple(int(v or 0) for v in row[1:]) for row in cursor.fetchall()}
 
@@ -384,7 +384,9 @@ def drill_down(user, node: Org, year: int, quarter: int | None, today: date) -> 
         exact |= Q(path__in_subtree=path)
     if exempted or inner_paths:
         fast = scoped.exclude(exact)
-    rolled = subtree_rollup(fast, year, start, through, uniform, width, group_every.get(rules.GROUP_KIND))
+    rolled = subtree_rollup(
+        fast, node.path, year, start, through, uniform, width, group_every.get(rules.GROUP_KIND)
+    )
     for prefix, counts in rolled.items():
         add(prefix, *counts)
     if exempted or inner_paths:

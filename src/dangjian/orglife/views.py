@@ -27,6 +27,7 @@ from dangjian.orglife.forms import (
     ChecklistForm,
     ExemptionForm,
     MeetingFilterForm,
+    PartyGroupForm,
     RecordForm,
     ReviewForm,
     ScheduleForm,
@@ -92,11 +93,27 @@ class MeetingCreateView(ScopedView):
 
     def form(self, data=None):
         orgs = queries.orgs_for_meetings(self.request.user)
+        source = data if data is not None else self.request.GET
         initial = {"held_on": timezone.localdate()}
         for key in ("org", "kind", "held_on"):
             if self.request.GET.get(key):
                 initial[key] = self.request.GET[key]
-        return ScheduleForm(data, org_queryset=orgs, initial=initial)
+        org = None
+        raw_org = source.get("org", "")
+        if str(raw_org).isdigit():
+            org = orgs.filter(pk=int(raw_org)).first()
+        groups = members = None
+        if org is not None:
+            groups = queries.party_groups(self.request.user, org, active=True)
+            members = queries.invitable_members(org)
+            group = None
+            raw_group = self.request.GET.get("party_group", "")
+            if raw_group.isdigit():
+                group = groups.filter(pk=int(raw_group)).first()
+                if group is not None:
+                    initial.update(party_group=group.pk, kind=MeetingKind.GROUP_MEETING)
+            initial["invitees"] = list(actions.default_invitees(org, group).values_list("pk", flat=True))
+        return ScheduleForm(data, org_queryset=orgs, groups=groups, members=members, initial=initial)
 
     def get(self, request):
         self.check_permission()
@@ -108,6 +125,7 @@ class MeetingCreateView(ScopedView):
         if form.is_valid():
             data = dict(form.cleaned_data)
             org = data.pop("org")
+            data["invitees"] = list(data["invitees"]) or None  # none chosen: the branch's or the group's members
             try:
                 meeting = actions.schedule_meeting(org, actor=request.user, **data)
             except DOMAIN_ERRORS as exc:
@@ -118,7 +136,8 @@ class MeetingCreateView(ScopedView):
         return self.render(form, status=400)
 
     def render(self, form, status=200):
-        return render(self.request, "orglife/form.html", {"form": form, "title": "安排组织生活"}, status=status)
+        context = {"form": form, "title": "安排组织生活", "schedule": True}
+        return render(self.request, "orglife/form.html", context, status=status)
 
 
 class MeetingDetailView(ScopedView):
@@ -759,6 +778,59 @@ class TalkView(ScopedView):
             "can_change": user_may_act_on_path(self.request.user, queries.CHANGE, org.path),
         }  # fmt: skip
         return render(self.request, "orglife/talks.html", context, status=status)
+
+
+class PartyGroupView(ScopedView):
+    """党小组 of a branch: the groups with their members, a form to set one up, and (?group=) to edit one."""
+
+    queryset = Org.objects.active().filter(kind__in=BRANCH_KINDS)
+    action = queries.VIEW
+
+    def editing(self, org):
+        raw = self.request.GET.get("group", "")
+        return queries.party_groups(self.request.user, org).filter(pk=int(raw)).first() if raw.isdigit() else None
+
+    def get(self, request, pk):
+        org = self.get_object(pk=pk)
+        group = self.editing(org)
+        if group is not None:
+            initial = {
+                "name": group.name, "established_on": group.established_on, "dissolved_on": group.dissolved_on,
+                "leader": group.leader_id, "version": group.version,
+                "members": list(group.memberships.values_list("member_id", flat=True)),
+            }  # fmt: skip
+        else:
+            initial = {"established_on": timezone.localdate()}
+        return self.render(org, group, PartyGroupForm(members=queries.invitable_members(org), initial=initial))
+
+    def post(self, request, pk):
+        org = self.get_object(pk=pk)
+        group = self.editing(org)
+        form = PartyGroupForm(request.POST, members=queries.invitable_members(org))
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            version = data.pop("version")
+            try:
+                actions.save_party_group(org, actor=request.user, group=group, expected_version=version, **data)
+            except DOMAIN_ERRORS as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, f"已保存党小组「{data['name']}」。")
+                return redirect("orglife:party_groups", pk=pk)
+        return self.render(org, group, form, status=400)
+
+    def render(self, org, group, form, status=200):
+        groups = list(queries.party_groups(self.request.user, org).select_related("leader"))
+        members = {}
+        for gid, name in queries.party_group_members([g.pk for g in groups]):
+            members.setdefault(gid, []).append(name)
+        for g in groups:
+            g.member_names = members.get(g.pk, [])
+        context = {
+            "org": org, "groups": groups, "form": form, "editing": group,
+            "can_change": user_may_act_on_path(self.request.user, queries.CHANGE, org.path),
+        }  # fmt: skip
+        return render(self.request, "orglife/party_groups.html", context, status=status)
 
 
 class MemberRecordView(ScopedView):

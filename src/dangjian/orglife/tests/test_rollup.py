@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
-from dangjian.orglife import actions, rollup, rules
+from dangjian.orglife import actions, facts, rollup, rules
 from dangjian.orglife.models import Exemption, Meeting, PartyGroup
 from dangjian.orgs.models import BRANCH_KINDS, Org
 
@@ -44,6 +44,7 @@ def demo_like(orgs, people):
                             status=rnd.choice(STATUSES))
                 )  # fmt: skip
     Meeting.objects.bulk_create(rows)
+    facts.rebuild()  # bulk writes bypass the signals that keep the facts
     Exemption.objects.create(org=branches[1], kind="theme_day", period="2026-02", reason="春节")
     Exemption.objects.create(org=branches[2], kind="general_assembly", period="2026-Q3", reason="老弱")
     actions.set_cadence(
