@@ -117,9 +117,7 @@ def schedule_meeting(
          "recorder": recorder, "lecturer": lecturer, "ends_at": ends_at}
     )  # fmt: skip
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    meeting = Meeting(
-        org=org, kind=kind, party_group=party_group, created_by=actor if authenticated else None, **clean
-    )
+    meeting = Meeting(org=org, kind=kind, party_group=party_group, created_by=actor if authenticated else None, **clean)
     with transaction.atomic():
         meeting.save(force_insert=True)
         if invitees is None:

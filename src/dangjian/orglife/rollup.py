@@ -384,9 +384,7 @@ def drill_down(user, node: Org, year: int, quarter: int | None, today: date) -> 
         exact |= Q(path__in_subtree=path)
     if exempted or inner_paths:
         fast = scoped.exclude(exact)
-    rolled = subtree_rollup(
-        fast, node.path, year, start, through, uniform, width, group_every.get(rules.GROUP_KIND)
-    )
+    rolled = subtree_rollup(fast, node.path, year, start, through, uniform, width, group_every.get(rules.GROUP_KIND))
     for prefix, counts in rolled.items():
         add(prefix, *counts)
     if exempted or inner_paths:
