@@ -174,8 +174,13 @@ def test_party_group_page(client, orgs, people, town_officer, group):
     response = client.post(url, {"name": "第二党小组", "established_on": "2026-06-01", "members": [people["li"].pk]})
     assert response.status_code == 302
     assert PartyGroup.objects.get(name="第二党小组").memberships.get().member == people["li"]
-    response = client.post(f"{url}?group={group.pk}", {"name": "老党员小组", "established_on": "2026-01-01",
-                                                       "members": [people["zhang"].pk], "version": group.version})  # fmt: skip
+    edit = {
+        "name": "老党员小组",
+        "established_on": "2026-01-01",
+        "members": [people["zhang"].pk],
+        "version": group.version,
+    }
+    response = client.post(f"{url}?group={group.pk}", edit)
     assert response.status_code == 302
     group.refresh_from_db()
     assert group.name == "老党员小组"
