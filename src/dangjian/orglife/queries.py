@@ -346,10 +346,12 @@ class Slot:
     held: list[Meeting]
     planned: list[Meeting]
     exempted: bool
+    group: object = None  # the party group of a group-meeting slot (LIFE-03)
 
     @property
     def label(self) -> str:
-        return MeetingKind(self.kind).label
+        kind = MeetingKind(self.kind).label
+        return f"{self.group.name}{kind}" if self.group is not None else kind
 
     def state(self, today: date) -> str:
         if self.held:
@@ -382,6 +384,23 @@ def calendar_slots(org: Org, year: int) -> tuple[list[Slot], list[Meeting]]:
                 (kind, label) in exempt,
             )
         )  # fmt: skip
+    # One slot per party group and period of its cadence, within the group's life (LIFE-03).
+    every = group_cadence_map([org], date(year, 12, 31))[org.pk]
+    from dangjian.orglife.models import PartyGroup
+
+    for group in PartyGroup.objects.filter(org=org).order_by("name"):
+        for label, first, last in rules.group_periods(
+            year, date(year, 1, 1), date(year, 12, 31), every, group.established_on, group.dissolved_on
+        ):
+            inside = [m for m in meetings if m.party_group_id == group.pk and first <= m.held_on <= last]
+            slots.append(
+                Slot(
+                    rules.GROUP_KIND, label, first, last,
+                    [m for m in inside if m.status in COUNTED_STATUSES], [m for m in inside if m.status == "planned"],
+                    False, group,
+                )
+            )  # fmt: skip
+    slots.sort(key=lambda s: (s.first, s.last, s.kind))
     return slots, meetings
 
 

@@ -184,8 +184,10 @@ def test_party_group_page(client, orgs, people, town_officer, group):
     assert response.status_code == 302
     group.refresh_from_db()
     assert group.name == "老党员小组"
-    calendar = client.get(reverse("orglife:calendar", args=[orgs["village"].pk])).content.decode()
+    calendar = client.get(reverse("orglife:calendar", args=[orgs["village"].pk]), {"year": 2026}).content.decode()
     assert url in calendar
+    assert "老党员小组党小组会" in calendar  # one slot per group and month (LIFE-03)
+    assert f"party_group={group.pk}" in calendar
 
 
 def test_api_schedules_a_group_meeting(orgs, people, town_officer, group):
