@@ -59,13 +59,24 @@ def rebuild(year: int | None = None) -> int:
         return cursor.rowcount
 
 
+# The fields a fact depends on: a save that names others only (a version bump after attendance) changes none.
+FACT_FIELDS = frozenset({"org", "org_id", "held_on", "kind", "status", "party_group", "party_group_id"})
+
+
+def _relevant(kwargs) -> bool:
+    fields = kwargs.get("update_fields")
+    return fields is None or bool(FACT_FIELDS & set(fields))
+
+
 def _before_save(sender, instance: Meeting, **kwargs) -> None:
-    if instance.pk is not None:
+    if instance.pk is not None and _relevant(kwargs):
         old = Meeting.objects.filter(pk=instance.pk).values_list("org_id", "held_on").first()
         instance._facts_before = (old[0], old[1].year) if old else None
 
 
 def _after_save(sender, instance: Meeting, **kwargs) -> None:
+    if not _relevant(kwargs):
+        return
     pairs = {(instance.org_id, instance.held_on.year)}
     before = getattr(instance, "_facts_before", None)
     if before:
