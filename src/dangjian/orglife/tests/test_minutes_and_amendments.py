@@ -142,3 +142,22 @@ def test_amend_attendance_through_the_page(client, people, town_officer, approve
     assert Attendance.objects.get(meeting=approved, member_id=li).status == "absent"
     detail = client.get(reverse("orglife:meeting_detail", args=[approved.pk])).content.decode()
     assert "核对签到表" in detail
+
+
+def test_amend_attendance_through_the_api(people, town_officer, approved):
+    from rest_framework.test import APIClient
+
+    from dangjian.accounts import actions as account_actions
+
+    _token, raw = account_actions.issue_token(town_officer, name="t", actor=None)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    approved.refresh_from_db()
+    body = {"entries": [{"member": people["li"].pk, "status": "absent"}], "version": approved.version}
+    r = api.post(f"/api/v1/meetings/{approved.pk}/attendance/", body, format="json")
+    assert r.status_code == 400
+    assert "修改理由" in str(r.json())
+    r = api.post(f"/api/v1/meetings/{approved.pk}/attendance/", {**body, "reason": "核对签到表"}, format="json")
+    assert r.status_code == 200, r.json()
+    assert Attendance.objects.get(meeting=approved, member=people["li"]).status == "absent"
+    assert Amendment.objects.get(meeting=approved).reason == "核对签到表"
