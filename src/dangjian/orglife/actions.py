@@ -242,13 +242,15 @@ def record_meeting(meeting: Meeting, *, actor, expected_version: int | None = No
 
 
 def attendee_members(meeting: Meeting):
-    """Who may attend: the org's current Party members (probationary and full) and the invited members."""
+    """Who may attend: the org's current Party members (probationary and full), for a group meeting its party
+    group's, and the invited members."""
     from django.db.models import Q
 
     invited = Meeting.invitees.through.objects.filter(meeting_id=meeting.pk).values("member_id")
-    return Member.objects.current().filter(
-        Q(org_id=meeting.org_id, stage__in=["probationary", "full"]) | Q(pk__in=invited)
-    )
+    own = Q(org_id=meeting.org_id, stage__in=["probationary", "full"])
+    if meeting.party_group_id:
+        own &= Q(party_group_membership__group_id=meeting.party_group_id)
+    return Member.objects.current().filter(own | Q(pk__in=invited))
 
 
 def record_attendance(

@@ -81,6 +81,8 @@ def test_a_group_meeting_names_its_group_and_invites_its_members(orgs, people, t
         party_group=group,
     )  # fmt: skip
     assert list(m.invitees.values_list("pk", flat=True)) == [people["zhang"].pk]
+    m = actions.record_attendance(m, None, actor=town_officer)  # everyone due: the group's members
+    assert [r["member"].pk for r in queries.attendance_sheet(m).rows] == [people["zhang"].pk]
     branch = actions.schedule_meeting(
         orgs["village"], actor=town_officer, kind="theme_day", topic="主题党日", held_on=date(2026, 3, 5)
     )
