@@ -10,7 +10,15 @@ from dangjian.accounts import actions as account_actions
 from dangjian.accounts.models import Role
 from dangjian.core.models import AuditEvent
 from dangjian.orglife import actions
-from dangjian.orglife.models import Attendance, Exemption, Meeting, MeetingFile, MemberAccount
+from dangjian.orglife.models import (
+    Amendment,
+    Attendance,
+    Exemption,
+    Meeting,
+    MeetingFile,
+    MemberAccount,
+    PartyGroup,
+)
 
 ORGLIFE_PERMISSIONS = [
     "orglife.view_meeting", "orglife.change_meeting", "orglife.review_meeting", "orgs.view_org", "members.view_member",
@@ -120,6 +128,17 @@ def attendance_payload(orgs, m):
     return {"version": m.version}
 
 
+def group_payload(orgs, org):
+    return {"name": "第一党小组", "established_on": "2026-01-01"}
+
+
+def attendance_amend_payload(orgs, m):
+    from dangjian.members.models import Member
+
+    member = Member.objects.current().members().filter(org=m.org).first()
+    return {"version": m.version, "amend_reason": "核对签到表", f"status_{member.pk}": "excused"}
+
+
 def exemption_payload(orgs, org):
     return {"kind": "theme_day", "period": "2026-02", "reason": "春节"}
 
@@ -155,8 +174,11 @@ VIEWS = [
     ("orglife:meeting_qr_code", "get", meeting_target, None),
     ("orglife:exemption_create", "get", branch_target, None),
     ("orglife:exemption_create", "post", branch_target, exemption_payload),
+    ("orglife:party_groups", "get", branch_target, None),
+    ("orglife:party_groups", "post", branch_target, group_payload),
+    ("orglife:meeting_attendance", "post", approved_target, attendance_amend_payload),
 ]
-IDS = [f"{v[0]}-{v[1]}" for v in VIEWS]
+IDS = [f"{v[0]}-{v[1]}-{v[2].__name__}" for v in VIEWS]
 
 
 @pytest.fixture(autouse=True)
@@ -180,6 +202,8 @@ def state():
         list(Exemption.objects.order_by("pk").values_list("pk", "org_id", "period")),
         list(MeetingFile.objects.order_by("pk").values_list("pk", flat=True)),
         list(MemberAccount.objects.order_by("pk").values_list("pk", "member_id")),
+        list(PartyGroup.objects.order_by("pk").values_list("pk", "name")),
+        list(Amendment.objects.order_by("pk").values_list("pk", flat=True)),
         AuditEvent.objects.exclude(action__startswith="auth.").count(),
     )
 

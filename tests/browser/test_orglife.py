@@ -72,9 +72,15 @@ def test_schedule_sign_in_minutes_submit_approve(browser, live_server, django_db
     # Minutes, then submit.
     page.goto(f"/orglife/{meeting.pk}/")
     page.locator("#record").click()
-    page.fill("textarea[name=minutes]", "一、全体党员重温入党誓词。\n二、交流学习体会。")
+    # The minutes editor (rich text): a line, then a bold one from the toolbar.
+    page.locator("[data-richtext-for=minutes]").click()
+    page.keyboard.type("一、全体党员重温入党誓词。")
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="加粗").click()
+    page.keyboard.type("二、交流学习体会。")
     page.get_by_role("button", name="保存").click()
     expect(page.locator("#minutes")).to_contain_text("重温入党誓词")
+    expect(page.locator("#minutes strong, #minutes b")).to_contain_text("交流学习体会")
     page.locator("#submit-record").click()
     expect(page.locator("#meeting-status")).to_have_text("待审核")
     secretary.close()

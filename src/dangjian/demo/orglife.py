@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, time, timedelta
 
-from dangjian.orglife import rules
+from dangjian.orglife import facts, rules
 
 TOPICS = {
     "general_assembly": [
@@ -70,6 +70,7 @@ def build_orglife(root, *, seed: int, today: date) -> int:
     ).values_list("pk", "org_id", "stage"):
         members.setdefault(org_id, []).append((pk, stage == "full"))
     year = today.year
+    groups = _party_groups(branches, town, members, year)
     meetings: list[Meeting] = []
     for org in branches:
         chance = 0.99 if org.pk == home.pk else _profile(rng)
@@ -100,6 +101,21 @@ def build_orglife(root, *, seed: int, today: date) -> int:
                     review_note="会议记录过于简单，请补充党员发言要点后重新报送" if status == "returned" else "",
                 )
             )  # fmt: skip
+        for group in groups.get(org.pk, []):  # 党小组会 monthly per group (LIFE-03)
+            for _l, first, _last in rules.periods(year, rules.MONTHLY):
+                day = first + timedelta(days=rng.randint(0, 20))
+                if day > today + timedelta(days=31) or (day < today and rng.random() > chance):
+                    continue
+                status = (
+                    "planned" if day >= today else rng.choices(["approved", "submitted", "held"], [0.8, 0.1, 0.1])[0]
+                )
+                meetings.append(
+                    Meeting(
+                        org=org, kind="group_meeting", party_group=group, topic=f"{group.name}学习讨论", held_on=day,
+                        starts_at=time(19, 0), place=f"{org.short_name or org.name}党员活动室", host=group.name,
+                        recorder=group.name, status=status,
+                    )
+                )  # fmt: skip
     in_town = {b.pk for b in branches if b.path.startswith(town.path)}
     sheets: list[tuple[Meeting, list[tuple[int, str, bool]]]] = []
     for m in meetings:
@@ -109,6 +125,8 @@ def build_orglife(root, *, seed: int, today: date) -> int:
             m.minutes = MINUTES.format(host=m.host, recorder=m.recorder, due="—", present="—", topic=m.topic)
             continue
         roster = members.get(m.org_id, [])
+        if m.party_group is not None:
+            roster = [r for r in roster if r[0] in m.party_group.member_pks]
         rate = rng.uniform(0.72, 0.97)
         needed = rules.majority_needed(sum(1 for _pk, full in roster if full))
         rows, present = [], 0
@@ -135,7 +153,7 @@ def build_orglife(root, *, seed: int, today: date) -> int:
             m.pk = next_id + i
         columns = ("id", "org_id", "kind", "topic", "held_on", "starts_at", "place", "host", "recorder", "lecturer",
                    "minutes", "status", "version", "created_at", "updated_at", "resolutions", "submitted_at",
-                   "reviewed_at", "review_note")  # fmt: skip
+                   "reviewed_at", "review_note", "party_group_id")  # fmt: skip
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"INSERT INTO {Meeting._meta.db_table} ({', '.join(columns)}) "
@@ -145,7 +163,8 @@ def build_orglife(root, *, seed: int, today: date) -> int:
                      ops.adapt_timefield_value(m.starts_at), m.place, m.host, m.recorder, m.lecturer, m.minutes,
                      m.status, 1, stamp, stamp, "",
                      moment(m.held_on, 2) if m.status in ("submitted", "approved", "returned") else None,
-                     moment(m.held_on, 6) if m.status in ("approved", "returned") else None, m.review_note)
+                     moment(m.held_on, 6) if m.status in ("approved", "returned") else None, m.review_note,
+                     m.party_group_id)
                     for m in meetings
                 ],
             )  # fmt: skip
@@ -175,8 +194,38 @@ def build_orglife(root, *, seed: int, today: date) -> int:
                                 second_id=roster[i + 1][0], topic="思想动态和工作生活情况")  # fmt: skip
         audit.record("meeting.bulk_create", object_type="orglife.meeting",
                      object_repr=f"演示数据：{len(meetings)} 次组织生活")  # fmt: skip
+        facts.rebuild()  # the compliance roll-up reads the period facts (bulk inserts bypass the signals)
     _link_persona(home)
     return len(meetings)
+
+
+def _party_groups(branches, town, members, year):
+    """Two party groups in each branch of the persona town with at least six members, the roster split
+    between them (one since last year, one set up in March): org id → groups."""
+    from dangjian.orglife.models import PartyGroup, PartyGroupMember
+
+    made: dict[int, list] = {}
+    parts = []
+    for org in branches:
+        roster = members.get(org.pk, [])
+        if not org.path.startswith(town.path) or len(roster) < 6:
+            continue
+        half = len(roster) // 2
+        for name, since, part in (("第一党小组", date(year - 1, 3, 1), roster[:half]),
+                                  ("第二党小组", date(year, 3, 1), roster[half:])):  # fmt: skip
+            group = PartyGroup(org=org, name=name, established_on=since)
+            group.member_pks = {pk for pk, _full in part}
+            made.setdefault(org.pk, []).append(group)
+            parts.append((group, part))
+    PartyGroup.objects.bulk_create([g for g, _p in parts])
+    PartyGroupMember.objects.bulk_create(
+        PartyGroupMember(group=g, member_id=pk) for g, part in parts for pk, _full in part
+    )
+    for g, part in parts:
+        if part:
+            g.leader_id = part[0][0]
+    PartyGroup.objects.bulk_update([g for g, _p in parts], ["leader"])
+    return made
 
 
 def _link_persona(home) -> None:

@@ -2,8 +2,8 @@
 
 Each action checks the actor's scope (`orglife.change_meeting` over the org's path; an exemption over the
 upper org's path), writes in one transaction with an optimistic version check where a record is edited,
-re-checks scope after the write and records an audit event. Quorum (LIFE-01/02) is computed and reported
-by the queries, never used to refuse a record: the minutes record what happened.
+re-checks scope after the write and records an audit event. Attendance is always recorded as it happened;
+quorum (LIFE-01 general assembly, LIFE-02 committee meeting) is what refuses submission and approval.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
 from dangjian.core.scope import restrict, user_may_act_on_path
 from dangjian.members import rules as member_rules
 from dangjian.members.models import Member
-from dangjian.orglife import rules
+from dangjian.orglife import richtext, rules
 from dangjian.orglife.models import (
     Amendment,
     Attendance,
@@ -66,6 +66,10 @@ def _clean_details(data: Mapping) -> dict:
             out[f] = (out[f] or "").strip()
     if "topic" in out and not out["topic"]:
         raise RuleViolation("LIFE-DATA", "请填写会议主题", field="topic")
+    if "minutes" in out:
+        if len(out["minutes"] or "") > richtext.MAX_CHARS:
+            raise RuleViolation("LIFE-DATA", "会议记录过长（最多20万字符），请精简或作为附件上传", field="minutes")
+        out["minutes"] = richtext.clean_minutes(out["minutes"])
     if "held_on" in out and not isinstance(out["held_on"], date):
         raise RuleViolation("LIFE-DATA", "请填写会议日期", field="held_on")
     for f, label in (("starts_at", "开始时间"), ("ends_at", "结束时间")):
@@ -97,30 +101,112 @@ def schedule_meeting(
     lecturer: str = "",
     ends_at: time | None = None,
     invitees=None,
+    party_group=None,
 ) -> Meeting:
-    """Plan a meeting of `org` (status 计划召开). `invitees` (members) default to the org's current members;
-    a member of another org may be invited (e.g. a county leader taking part in a branch's life, LIFE-11)."""
+    """Plan a meeting of `org` (status 计划召开). `invitees` (members) default to the org's current members, or
+    for a 党小组会 to its party group's members; a member of another org may be invited (e.g. a county leader
+    taking part in a branch's life, LIFE-11). A 党小组会 of a branch that has party groups names its group
+    (LIFE-03 is counted per group)."""
     _require(actor, org)
     if org.is_dissolved:
         raise RuleViolation("LIFE-DATA", f"党组织「{org.name}」已撤销，不能安排组织生活", field="org")
     if kind not in MeetingKind.values:
         raise RuleViolation("LIFE-DATA", f"未知的组织生活类别：{kind}", field="kind")
+    _check_party_group(org, kind, party_group, held_on)
     clean = _clean_details(
         {"topic": topic, "held_on": held_on, "starts_at": starts_at, "place": place, "host": host,
          "recorder": recorder, "lecturer": lecturer, "ends_at": ends_at}
     )  # fmt: skip
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    meeting = Meeting(org=org, kind=kind, created_by=actor if authenticated else None, **clean)
+    meeting = Meeting(org=org, kind=kind, party_group=party_group, created_by=actor if authenticated else None, **clean)
     with transaction.atomic():
         meeting.save(force_insert=True)
         if invitees is None:
-            invitees = list(Member.objects.current().members().filter(org_id=org.pk))
+            invitees = list(default_invitees(org, party_group))
         meeting.invitees.set(invitees)
         _verify(actor, meeting.pk)
         after = snapshot(meeting)
         after["invitees"] = len(invitees)
+        if party_group is not None:
+            after["party_group_id"] = party_group.pk
         audit.record("meeting.schedule", actor=actor, obj=meeting, org_path=org.path, after=after)
     return meeting
+
+
+def default_invitees(org: Org, party_group=None):
+    """Who is invited when nobody is named: the party group's current members for a group meeting, else the
+    org's current Party members (probationary and full)."""
+    qs = Member.objects.current().members().filter(org_id=org.pk)
+    if party_group is not None:
+        qs = qs.filter(party_group_membership__group=party_group)
+    return qs.order_by("name_initials", "pk")
+
+
+def _check_party_group(org: Org, kind: str, party_group, held_on) -> None:
+    from dangjian.orglife.models import PartyGroup
+
+    if party_group is None:
+        if kind == MeetingKind.GROUP_MEETING and PartyGroup.objects.filter(org=org, dissolved_on__isnull=True).exists():
+            raise RuleViolation("LIFE-03", "党小组会须选择党小组（按党小组统计开展情况）", field="party_group")
+        return
+    if kind != MeetingKind.GROUP_MEETING:
+        raise RuleViolation("LIFE-03", "只有党小组会需要选择党小组", field="party_group")
+    if party_group.org_id != org.pk:
+        raise RuleViolation("LIFE-03", f"党小组「{party_group.name}」不属于{org.name}", field="party_group")
+    if party_group.dissolved_on is not None and isinstance(held_on, date) and held_on > party_group.dissolved_on:
+        raise RuleViolation(
+            "LIFE-03", f"党小组「{party_group.name}」已于{party_group.dissolved_on}撤销", field="party_group"
+        )
+
+
+def save_party_group(
+    org: Org, *, actor, name: str, established_on: date, members=(), leader=None, dissolved_on: date | None = None,
+    group=None, expected_version: int | None = None,
+):  # fmt: skip
+    """Set up (or edit) a 党小组 of a branch: its name, date set up, members (current Party members of the
+    branch; a member moves from any other group) and leader (one of them). Audited."""
+    from dangjian.orglife.models import PartyGroup, PartyGroupMember
+    from dangjian.orgs.models import BRANCH_KINDS
+
+    _require(actor, org)
+    if org.kind not in BRANCH_KINDS:
+        raise RuleViolation("LIFE-03", "党小组设在党支部内", field="org")
+    name = (name or "").strip()[:64]
+    if not name:
+        raise RuleViolation("LIFE-03", "请填写党小组名称", field="name")
+    if not isinstance(established_on, date):
+        raise RuleViolation("LIFE-03", "请填写成立日期", field="established_on")
+    if dissolved_on is not None and dissolved_on < established_on:
+        raise RuleViolation("LIFE-03", "撤销日期不能早于成立日期", field="dissolved_on")
+    wanted = {m.pk for m in members}
+    allowed = set(Member.objects.current().members().filter(org=org, pk__in=wanted).values_list("pk", flat=True))
+    if wanted - allowed:
+        raise RuleViolation("LIFE-03", "党小组成员须为本支部在册党员", field="members")
+    if leader is not None and leader.pk not in wanted:
+        raise RuleViolation("LIFE-03", "党小组组长须为本小组成员", field="leader")
+    with transaction.atomic():
+        if group is None:
+            group = PartyGroup(org=org)
+        else:
+            group = PartyGroup.objects.select_for_update().get(pk=group.pk, org=org)
+            if expected_version is not None and group.version != expected_version:
+                raise ConcurrentEdit()
+            group.version += 1
+        if PartyGroup.objects.filter(org=org, name=name).exclude(pk=group.pk).exists():
+            raise RuleViolation("LIFE-03", f"本支部已有名为「{name}」的党小组", field="name")
+        group.name, group.established_on, group.dissolved_on, group.leader = name, established_on, dissolved_on, leader
+        group.save()
+        PartyGroupMember.objects.filter(group=group).exclude(member_id__in=wanted).delete()
+        PartyGroupMember.objects.filter(member_id__in=wanted).exclude(group=group).delete()
+        have = set(PartyGroupMember.objects.filter(group=group).values_list("member_id", flat=True))
+        PartyGroupMember.objects.bulk_create(PartyGroupMember(group=group, member_id=i) for i in sorted(wanted - have))
+        audit.record(
+            "party_group.save", actor=actor, obj=group, org_path=org.path,
+            after={"name": name, "established_on": established_on.isoformat(), "members": sorted(wanted),
+                   "leader": leader.pk if leader else None,
+                   "dissolved_on": dissolved_on.isoformat() if dissolved_on else None},
+        )  # fmt: skip
+    return group
 
 
 def record_meeting(meeting: Meeting, *, actor, expected_version: int | None = None, **details) -> Meeting:
@@ -159,13 +245,15 @@ def record_meeting(meeting: Meeting, *, actor, expected_version: int | None = No
 
 
 def attendee_members(meeting: Meeting):
-    """Who may attend: the org's current Party members (probationary and full) and the invited members."""
+    """Who may attend: the org's current Party members (probationary and full), for a group meeting its party
+    group's, and the invited members."""
     from django.db.models import Q
 
     invited = Meeting.invitees.through.objects.filter(meeting_id=meeting.pk).values("member_id")
-    return Member.objects.current().filter(
-        Q(org_id=meeting.org_id, stage__in=["probationary", "full"]) | Q(pk__in=invited)
-    )
+    own = Q(org_id=meeting.org_id, stage__in=["probationary", "full"])
+    if meeting.party_group_id:
+        own &= Q(party_group_membership__group_id=meeting.party_group_id)
+    return Member.objects.current().filter(own | Q(pk__in=invited))
 
 
 def record_attendance(
@@ -179,60 +267,111 @@ def record_attendance(
 
     The attendee list is the org's current members plus anyone already recorded; a member of another org
     is refused. Every current member gets a row, so the quorum's "due" is complete: one not yet recorded
-    and not named in `entries` is recorded absent; `entries=None` records everyone present. The quorum
-    itself is only reported (LIFE-01/02), never a reason to refuse."""
+    and not named in `entries` is recorded absent; `entries=None` records everyone present. A missing quorum
+    does not refuse the attendance (it is what happened); it refuses the submission (LIFE-01/02)."""
     _require(actor, meeting.org)
-    entries = dict(entries or {}) if entries is not None else None
     version = expected_version if expected_version is not None else meeting.version
     with transaction.atomic():
         locked = Meeting.objects.select_for_update().select_related("org").get(pk=meeting.pk)
         if locked.version != version:
             raise ConcurrentEdit()
         _refuse_locked(locked)
-        existing = {a.member_id: a for a in Attendance.objects.filter(meeting=locked).select_related("member")}
-        roster = {m.pk: m for m in attendee_members(locked)}
-        for member_id in set(existing) - set(roster):
-            roster[member_id] = existing[member_id].member
-        parsed: dict[int, tuple[str, str]] = {}
-        for raw_id, value in (entries or {}).items():
-            try:
-                member_id = int(raw_id)
-            except (TypeError, ValueError):
-                raise RuleViolation("LIFE-DATA", f"党员编号不正确：{raw_id}", field="attendance") from None
-            if member_id not in roster:
-                raise RuleViolation("LIFE-DATA", "只能登记本组织党员或受邀人员的出勤情况", field="attendance")
-            status, reason = (value, "") if isinstance(value, str) else (value.get("status"), value.get("reason", ""))
-            if status not in AttendanceStatus.values:
-                raise RuleViolation("LIFE-DATA", f"出勤情况不正确：{status}", field="attendance")
-            parsed[member_id] = (status, (reason or "").strip()[:200])
-        default = AttendanceStatus.PRESENT if entries is None else AttendanceStatus.ABSENT
-        to_create, to_update, changes = [], [], {}
-        for member_id, member in roster.items():
-            row = existing.get(member_id)
-            if member_id in parsed:
-                status, reason = parsed[member_id]
-            elif row is None:
-                status, reason = default, ""
-            else:
-                continue
-            voting = member.org_id == locked.org_id and member_rules.is_voting_member(member.stage, member.status)
-            if row is None:
-                to_create.append(
-                    Attendance(meeting=locked, member_id=member_id, status=status, reason=reason, voting=voting)
-                )
-                changes[member_id] = status
-            elif (row.status, row.reason) != (status, reason):
-                row.status, row.reason, row.voting = status, reason, voting
-                to_update.append(row)
-                changes[member_id] = status
-        Attendance.objects.bulk_create(to_create)
-        Attendance.objects.bulk_update(to_update, ["status", "reason", "voting"])
+        changes = _write_attendance(locked, entries)
         locked.version = version + 1
         locked.save(update_fields=["version", "updated_at"])
         _verify(actor, locked.pk)
         audit.record(
             "meeting.attendance", actor=actor, obj=locked, org_path=locked.org.path,
-            after={"changed": {str(k): v for k, v in sorted(changes.items())}},
+            after={"changed": {str(k): new[0] for k, (_old, new) in sorted(changes.items())}},
+        )  # fmt: skip
+    return locked
+
+
+def _write_attendance(
+    locked: Meeting, entries, *, only_named: bool = False
+) -> dict[int, tuple[tuple[str, str] | None, tuple[str, str]]]:
+    """Write the attendance rows of a (locked) meeting from `entries` (see record_attendance); with
+    `only_named` the members not named are left alone. Returns member id → (old (status, reason) or None,
+    new (status, reason)) for every row it created or changed."""
+    entries = dict(entries or {}) if entries is not None else None
+    existing = {a.member_id: a for a in Attendance.objects.filter(meeting=locked).select_related("member")}
+    roster = {m.pk: m for m in attendee_members(locked)}
+    for member_id in set(existing) - set(roster):
+        roster[member_id] = existing[member_id].member
+    parsed: dict[int, tuple[str, str]] = {}
+    for raw_id, value in (entries or {}).items():
+        try:
+            member_id = int(raw_id)
+        except (TypeError, ValueError):
+            raise RuleViolation("LIFE-DATA", f"党员编号不正确：{raw_id}", field="attendance") from None
+        if member_id not in roster:
+            raise RuleViolation("LIFE-DATA", "只能登记本组织党员或受邀人员的出勤情况", field="attendance")
+        status, reason = (value, "") if isinstance(value, str) else (value.get("status"), value.get("reason", ""))
+        if status not in AttendanceStatus.values:
+            raise RuleViolation("LIFE-DATA", f"出勤情况不正确：{status}", field="attendance")
+        parsed[member_id] = (status, (reason or "").strip()[:200])
+    default = AttendanceStatus.PRESENT if entries is None else AttendanceStatus.ABSENT
+    to_create, to_update, changes = [], [], {}
+    for member_id, member in roster.items():
+        row = existing.get(member_id)
+        if member_id in parsed:
+            status, reason = parsed[member_id]
+        elif row is None and not only_named:
+            status, reason = default, ""
+        else:
+            continue
+        voting = member.org_id == locked.org_id and member_rules.is_voting_member(member.stage, member.status)
+        if row is None:
+            to_create.append(
+                Attendance(meeting=locked, member_id=member_id, status=status, reason=reason, voting=voting)
+            )
+            changes[member_id] = (None, (status, reason))
+        elif (row.status, row.reason) != (status, reason):
+            changes[member_id] = ((row.status, row.reason), (status, reason))
+            row.status, row.reason, row.voting = status, reason, voting
+            to_update.append(row)
+    Attendance.objects.bulk_create(to_create)
+    Attendance.objects.bulk_update(to_update, ["status", "reason", "voting"])
+    return changes
+
+
+def amend_attendance(
+    meeting: Meeting, entries: Mapping[int, Mapping[str, str] | str], *, actor, reason: str,
+    expected_version: int | None = None,
+) -> Meeting:  # fmt: skip
+    """Correct the attendance of an approved record (审核后修改): only with a reason; the record stays approved,
+    the changed rows are kept in an Amendment and audited. A general assembly or committee meeting must still
+    have its quorum afterwards (LIFE-01/02), else nothing is changed."""
+    _require(actor, meeting.org)
+    reason = (reason or "").strip()[:255]
+    if not reason:
+        raise RuleViolation("LIFE-REVIEW", "审核后修改须填写修改理由", field="reason")
+    with transaction.atomic():
+        locked = _lock(meeting, expected_version)
+        if locked.status != MeetingStatus.APPROVED:
+            raise RuleViolation("LIFE-REVIEW", "只有审核通过的记录需要“审核后修改”，其他记录请直接修改出勤", field=None)
+        changes = _write_attendance(locked, entries or {}, only_named=True)
+        if not changes:
+            raise RuleViolation("LIFE-REVIEW", "没有修改任何出勤情况", field=None)
+        _quorum_check(locked)
+        labels = dict(AttendanceStatus.choices)
+        names = dict(Member.objects.filter(pk__in=list(changes)).values_list("pk", "name"))
+
+        def show(value):
+            return "" if value is None else labels[value[0]] + (f"（{value[1]}）" if value[1] else "")
+
+        record = {f"{names.get(k, k)}（{k}）": [show(old), show(new)] for k, (old, new) in sorted(changes.items())}
+        locked.version += 1
+        locked.save(update_fields=["version", "updated_at"])
+        authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+        Amendment.objects.create(
+            meeting=locked, reason=reason, changes={"attendance": record}, amended_by=actor if authenticated else None
+        )
+        _verify(actor, locked.pk)
+        audit.record(
+            "meeting.amend_attendance", actor=actor, obj=locked, org_path=locked.org.path,
+            before={str(k): old[0] if old else None for k, (old, _new) in changes.items()},
+            after={**{str(k): new[0] for k, (_old, new) in changes.items()}, "reason": reason},
         )  # fmt: skip
         events.publish(events.ATTENDANCE_RECORDED, meeting_ids=[locked.pk])
     return locked
@@ -280,12 +419,16 @@ def _require_reviewer(actor, org: Org) -> None:
 
 
 def _quorum_check(meeting: Meeting) -> None:
-    rows = list(Attendance.objects.filter(meeting=meeting).values_list("voting", "status"))
-    due = sum(1 for voting, _s in rows if voting)
-    present = sum(1 for voting, st in rows if voting and st == AttendanceStatus.PRESENT)
-    refusal = rules.quorum_refusal(meeting.kind, present, due)
+    """LIFE-01/02: a general assembly or committee meeting without quorum is not a valid meeting: it cannot
+    be submitted, approved or amended into that state."""
+    from dangjian.orglife import queries
+
+    quorum = queries.recorded_quorum(meeting)
+    if quorum is None:
+        return
+    refusal = rules.quorum_refusal(meeting.kind, quorum.present, quorum.due)
     if refusal:
-        raise RuleViolation("LIFE-01", refusal, field="attendance")
+        raise RuleViolation(quorum.rule, refusal, field="attendance")
 
 
 def _lock(meeting: Meeting, version: int | None) -> Meeting:

@@ -47,7 +47,7 @@ class MeetingSerializer(serializers.ModelSerializer):
         fields = [
             "id", "org", "org_name", "kind", "topic", "held_on", "starts_at", "place", "host", "recorder", "lecturer",
             "minutes", "status", "version", "created_at", "updated_at", "ends_at", "resolutions", "review_note",
-            "submitted_at", "reviewed_at",
+            "submitted_at", "reviewed_at", "party_group",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -108,7 +108,11 @@ class MeetingCreateSerializer(MeetingDetailsSerializer):
     org = serializers.IntegerField(help_text="党组织编号")
     kind = MeetingKindField()
     invitees = serializers.ListField(
-        child=serializers.IntegerField(), required=False, help_text="参加人员（党员编号）；不填为本组织全体党员"
+        child=serializers.IntegerField(), required=False,
+        help_text="参加人员（党员编号）；不填为本组织全体党员，党小组会为本小组党员",
+    )  # fmt: skip
+    party_group = serializers.IntegerField(
+        required=False, allow_null=True, help_text="党小组编号：党小组会必填（本支部设有党小组时），按小组统计"
     )
 
 
@@ -129,11 +133,16 @@ class AttendanceEntrySerializer(serializers.Serializer):
 class AttendanceSerializer(serializers.Serializer):
     entries = AttendanceEntrySerializer(many=True, help_text="未列出且尚未登记的本组织党员登记为缺席")
     version = serializers.IntegerField(help_text="读取时的版本号；他人已修改时返回 409")
+    reason = serializers.CharField(
+        max_length=255, required=False, allow_blank=True,
+        help_text="审核通过后修改出勤的理由：记录已审核通过时必填，只修改列出的党员，修改内容留存",
+    )  # fmt: skip
 
 
 class GapSerializer(serializers.Serializer):
     kind = MeetingKindField()
     period = serializers.CharField(help_text="2026-Q1、2026-03 或 2026")
+    party_group = serializers.CharField(required=False, help_text="党小组会缺项：所属党小组名称（LIFE-03）")
 
 
 class ComplianceRowSerializer(serializers.Serializer):
@@ -149,7 +158,8 @@ class ComplianceRowSerializer(serializers.Serializer):
 
     @extend_schema_field(GapSerializer(many=True))
     def get_gaps(self, row):
-        return [{"kind": k, "period": p} for k, p in row.gaps]
+        own = [{"kind": k, "period": p} for k, p in row.gaps]
+        return own + [{"kind": "group_meeting", "period": p, "party_group": name} for name, p in row.group_gaps]
 
 
 class VersionSerializer(serializers.Serializer):
@@ -270,6 +280,11 @@ class MeetingViewSet(ListModelMixin, RetrieveModelMixin, ScopedGenericViewSet):
             if len(found) != len(wanted):
                 raise serializers.ValidationError({"invitees": "参加人员须为您管辖范围内的在册党员。"})
             fields["invitees"] = found
+        if fields.get("party_group") is not None:
+            group = queries.party_groups(request.user, org).filter(pk=fields["party_group"]).first()
+            if group is None:
+                raise serializers.ValidationError({"party_group": "党小组不存在或不属于该党组织。"})
+            fields["party_group"] = group
         meeting = actions.schedule_meeting(org, actor=request.user, **fields)
         return Response(MeetingSerializer(meeting).data, status=status.HTTP_201_CREATED)
 
@@ -287,16 +302,22 @@ class MeetingViewSet(ListModelMixin, RetrieveModelMixin, ScopedGenericViewSet):
     @extend_schema(request=AttendanceSerializer, responses={200: MeetingDetailSerializer})
     @action(detail=True, methods=["post"])
     def attendance(self, request, pk=None):
-        """登记出勤（到会人数只作提示，不据此拒绝）。"""
+        """登记出勤（照实登记；未达到法定人数的党员大会、支委会不能报送或审核通过）。记录已审核通过时为
+        审核后修改：须填写理由。"""
         meeting = self.get_object()
         data = AttendanceSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         entries = {
             e["member"]: {"status": e["status"], "reason": e.get("reason", "")} for e in data.validated_data["entries"]
         }
-        meeting = actions.record_attendance(
-            meeting, entries, actor=request.user, expected_version=data.validated_data["version"]
-        )
+        version = data.validated_data["version"]
+        if meeting.status == "approved":
+            reason = data.validated_data.get("reason", "")
+            meeting = actions.amend_attendance(
+                meeting, entries, actor=request.user, reason=reason, expected_version=version
+            )
+        else:
+            meeting = actions.record_attendance(meeting, entries, actor=request.user, expected_version=version)
         return Response(MeetingDetailSerializer(meeting).data)
 
     @extend_schema(

@@ -9,7 +9,10 @@ class OrglifeConfig(AppConfig):
     def ready(self):
         from dangjian.core import todos
         from dangjian.core.nav import NavItem, register
+        from dangjian.orglife import facts
         from dangjian.orglife.todos import orglife_todos
+
+        facts.connect()
 
         register(
             NavItem(

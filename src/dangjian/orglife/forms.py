@@ -25,16 +25,56 @@ class MeetingDetailsForm(StyledFormMixin, forms.Form):
 class ScheduleForm(MeetingDetailsForm):
     org = OrgChoiceField(queryset=Org.objects.none(), label="党组织")
     kind = forms.ChoiceField(label="类别", choices=MeetingKind.choices)
-    field_order = ["org", "kind", "topic", "held_on", "starts_at", "ends_at", "place", "host", "recorder", "lecturer"]
+    party_group = forms.ModelChoiceField(
+        queryset=None, label="党小组", required=False, help_text="党小组会必选；参加人员随之默认为本小组党员"
+    )
+    invitees = forms.ModelMultipleChoiceField(
+        queryset=None,
+        label="参加人员",
+        required=False,
+        widget=forms.SelectMultiple(attrs={"data-choices": ""}),
+        help_text="默认为本支部全体党员（党小组会为本小组党员），可增减；先选党组织",
+    )
+    field_order = ["org", "kind", "party_group", "topic", "held_on", "starts_at", "ends_at", "place", "host",
+                   "recorder", "lecturer", "invitees"]  # fmt: skip
 
-    def __init__(self, *args, org_queryset=None, **kwargs):
+    def __init__(self, *args, org_queryset=None, groups=None, members=None, **kwargs):
+        from dangjian.members.models import Member
+        from dangjian.orglife.models import PartyGroup
+
         super().__init__(*args, **kwargs)
         if org_queryset is not None:
             self.fields["org"].queryset = org_queryset
+        self.fields["party_group"].queryset = groups if groups is not None else PartyGroup.objects.none()
+        self.fields["invitees"].queryset = members if members is not None else Member.objects.none()
+        self.fields["party_group"].widget.attrs["data-schedule-reload"] = ""
+        self.fields["org"].widget.attrs["data-schedule-reload"] = ""
+
+
+class PartyGroupForm(StyledFormMixin, forms.Form):
+    name = forms.CharField(label="名称", max_length=64, help_text="如：第一党小组、离退休党员党小组")
+    established_on = forms.DateField(label="成立日期", widget=DATE_WIDGET)
+    members = forms.ModelMultipleChoiceField(
+        queryset=None, label="成员", required=False, widget=forms.SelectMultiple(attrs={"data-choices": ""}),
+        help_text="本支部在册党员；已在其他党小组的党员将调入本小组",
+    )  # fmt: skip
+    leader = forms.ModelChoiceField(queryset=None, label="组长", required=False)
+    dissolved_on = forms.DateField(label="撤销日期", widget=DATE_WIDGET, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, members=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = members
+        self.fields["leader"].queryset = members
 
 
 class RecordForm(MeetingDetailsForm):
-    minutes = forms.CharField(label="会议记录", widget=forms.Textarea(attrs={"rows": 10}), required=False)
+    minutes = forms.CharField(
+        label="会议记录",
+        widget=forms.Textarea(attrs={"rows": 10, "data-richtext": "minutes"}),
+        required=False,
+        help_text="可用工具栏设置加粗、倾斜、标题和列表；保存时只保留这些格式",
+    )
     resolutions = forms.CharField(label="决议事项", widget=forms.Textarea(attrs={"rows": 3}), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput)
 

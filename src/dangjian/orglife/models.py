@@ -56,6 +56,10 @@ class Meeting(models.Model):
     resolutions = models.TextField("决议事项", blank=True)
     ends_at = models.TimeField("结束时间", null=True, blank=True)
     invitees = models.ManyToManyField("members.Member", verbose_name="参加人员", blank=True, related_name="+")
+    party_group = models.ForeignKey(
+        "orglife.PartyGroup", verbose_name="党小组", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="meetings", help_text="党小组会填写：按党小组统计开展情况（LIFE-03）",
+    )  # fmt: skip
     submitted_at = models.DateTimeField("报送时间", null=True, blank=True)
     reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
     reviewed_by = models.ForeignKey(
@@ -80,6 +84,8 @@ class Meeting(models.Model):
             models.Index(fields=["held_on", "kind"], name="orglife_meeting_day_idx"),
             # covers the compliance roll-up (org range → dates → kind, status) without reading the rows
             models.Index(fields=["org", "held_on", "kind", "status"], name="orglife_meeting_cover_idx"),
+            # the per-group count of 党小组会 (LIFE-03)
+            models.Index(fields=["party_group", "held_on", "status"], name="orglife_meeting_group_idx"),
         ]
 
     def __str__(self):
@@ -99,6 +105,72 @@ class Meeting(models.Model):
             "planned": "bg-secondary-lt", "held": "bg-blue-lt", "submitted": "bg-yellow-lt",
             "approved": "bg-green-lt", "returned": "bg-red-lt",
         }.get(self.status, "bg-secondary-lt")  # fmt: skip
+
+
+class PartyGroup(models.Model):
+    """党小组: a group of a branch's members (glossary `PartyGroup`). Its 党小组会 is required per group
+    (LIFE-03, monthly by default) from the month it was set up until it is dissolved."""
+
+    scope_path = "org__path"
+
+    org = models.ForeignKey("orgs.Org", verbose_name="党支部", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField("名称", max_length=64)
+    leader = models.ForeignKey(
+        "members.Member", verbose_name="党小组组长", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    established_on = models.DateField("成立日期")
+    dissolved_on = models.DateField("撤销日期", null=True, blank=True)
+    version = models.PositiveIntegerField("版本", default=1)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "党小组"
+        verbose_name_plural = "党小组"
+        ordering = ["org", "name"]
+        constraints = [models.UniqueConstraint(fields=["org", "name"], name="orglife_group_name_per_org")]
+        indexes = [models.Index(fields=["org", "established_on"], name="orglife_group_org_idx")]
+
+    def __str__(self):
+        return self.name
+
+
+class PartyGroupMember(models.Model):
+    """A member's place in a party group: one group per member."""
+
+    scope_path = "group__org__path"
+
+    group = models.ForeignKey(PartyGroup, on_delete=models.CASCADE, related_name="memberships")
+    member = models.OneToOneField(
+        "members.Member", verbose_name="党员", on_delete=models.CASCADE, related_name="party_group_membership"
+    )
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "党小组成员"
+        verbose_name_plural = "党小组成员"
+
+
+class PeriodFact(models.Model):
+    """Precomputed for the compliance roll-up: in which months of `year` an org (or one of its party groups)
+    held a counted meeting (held, submitted or approved) of a kind, as a 12-bit mask (bit 0 = January). Kept
+    in step with the meetings by orglife.facts (on every save or delete of a meeting; bulk writers call
+    facts.rebuild). Covers any cadence: a month, a quarter (its three bits) or the year (any bit)."""
+
+    org = models.ForeignKey("orgs.Org", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=32, choices=MeetingKind.choices)
+    party_group = models.ForeignKey(
+        "orglife.PartyGroup", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    months = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = "组织生活开展月份"
+        verbose_name_plural = "组织生活开展月份"
+        indexes = [models.Index(fields=["year", "kind", "org", "months"], name="orglife_fact_cover_idx")]
 
 
 class Attendance(models.Model):
@@ -173,7 +245,11 @@ class Amendment(models.Model):
 
     @property
     def changed_labels(self) -> list[str]:
-        return [str(Meeting._meta.get_field(k).verbose_name) for k in self.changes if k in RECORD_LABEL_FIELDS]
+        return [
+            "出勤" if k == "attendance" else str(Meeting._meta.get_field(k).verbose_name)
+            for k in self.changes
+            if k in RECORD_LABEL_FIELDS or k == "attendance"
+        ]
 
     class Meta:
         verbose_name = "审核后修改"

@@ -7,13 +7,16 @@ from __future__ import annotations
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from dangjian.orglife import queries
+from dangjian.orglife import queries, richtext
 from dangjian.orglife.models import Meeting
 
 
 def minutes_html(meeting: Meeting) -> str:
     sheet = queries.attendance_sheet(meeting)
-    context = {"m": meeting, "sheet": sheet, "printed_at": timezone.localtime()}
+    context = {
+        "m": meeting, "sheet": sheet, "printed_at": timezone.localtime(),
+        "minutes_html": richtext.minutes_html(meeting.minutes),
+    }  # fmt: skip
     return render_to_string("orglife/minutes_pdf.html", context)
 
 

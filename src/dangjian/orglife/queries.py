@@ -108,19 +108,42 @@ def attendance_sheet(meeting: Meeting) -> AttendanceSheet:
             rules.general_assembly_quorum(present, due),
         )  # fmt: skip
     elif meeting.kind == MeetingKind.COMMITTEE_MEETING:
-        # Officers are kept by name (no roster link yet): a present member counts when a current officer
-        # of the org has the same name.
-        names = set(
-            OrgOfficer.objects.filter(org_id=meeting.org_id, ends_on__isnull=True).values_list("name", flat=True)
-        )
-        present = sum(
-            1 for r in rows if r["recorded"] and r["status"] == AttendanceStatus.PRESENT and r["member"].name in names
-        )
-        sheet.quorum = Quorum(
-            "LIFE-02", "支部委员", present, len(names), rules.majority_needed(len(names)),
-            rules.committee_quorum(present, len(names)),
-        )  # fmt: skip
+        present_ids = {r["member"].pk for r in rows if r["recorded"] and r["status"] == AttendanceStatus.PRESENT}
+        sheet.quorum = committee_quorum(meeting, present_ids)
     return sheet
+
+
+def committee_quorum(meeting: Meeting, present_ids: set[int]) -> Quorum:
+    """LIFE-02 for a 支部委员会会议: the org's current committee members and how many of them are among the
+    members present. Officers are kept by name (no roster link yet): a present member counts when a current
+    officer of the org has the same name."""
+    from dangjian.members.models import Member
+
+    names = set(OrgOfficer.objects.filter(org_id=meeting.org_id, ends_on__isnull=True).values_list("name", flat=True))
+    present_names = set(Member.objects.filter(pk__in=present_ids, name__in=names).values_list("name", flat=True))
+    present, due = len(present_names), len(names)
+    return Quorum("LIFE-02", "支部委员", present, due, rules.majority_needed(due), rules.committee_quorum(present, due))
+
+
+def recorded_quorum(meeting: Meeting) -> Quorum | None:
+    """The quorum of a meeting from its recorded attendance only (what submission and approval check):
+    LIFE-01 for a general assembly (voting members as recorded), LIFE-02 for a committee meeting."""
+    if meeting.kind == MeetingKind.GENERAL_ASSEMBLY:
+        rows = list(Attendance.objects.filter(meeting=meeting).values_list("voting", "status"))
+        due = sum(1 for voting, _s in rows if voting)
+        present = sum(1 for voting, st in rows if voting and st == AttendanceStatus.PRESENT)
+        return Quorum(
+            "LIFE-01", "有表决权的党员", present, due, rules.majority_needed(due),
+            rules.general_assembly_quorum(present, due),
+        )  # fmt: skip
+    if meeting.kind == MeetingKind.COMMITTEE_MEETING:
+        present_ids = set(
+            Attendance.objects.filter(meeting=meeting, status=AttendanceStatus.PRESENT).values_list(
+                "member_id", flat=True
+            )
+        )
+        return committee_quorum(meeting, present_ids)
+    return None
 
 
 # ------------------------------------------------------------------------------------------ compliance
@@ -136,10 +159,11 @@ class ComplianceRow:
     rate: Decimal
     colour: str
     gaps_by_kind: dict[str, list[str]] = field(default_factory=dict)
+    group_gaps: list[tuple[str, str]] = field(default_factory=list)  # (party group name, period), LIFE-03
 
     @property
     def gap_count(self) -> int:
-        return len(self.gaps)
+        return len(self.gaps) + len(self.group_gaps)
 
 
 def has_committee_map(org_list: list[Org], *, subtree: str | None = None) -> dict[int, bool]:
@@ -162,35 +186,102 @@ def has_committee_map(org_list: list[Org], *, subtree: str | None = None) -> dic
     return out
 
 
-def cadence_map(org_list: list[Org], on: date) -> dict[int, dict[str, str]]:
-    """Org id → the cadence per kind in force on `on` (LIFE-05 and the like): the defaults of the spec,
-    overridden by the jurisdiction rules set on the org or any ancestor (one query)."""
+def _cadence_overrides(org_list: list[Org]) -> dict[str, list[tuple[int, str, str, date]]]:
     from dangjian.core.tree import ancestor_paths, depth_of
 
     by_path: dict[str, list[tuple[int, str, str, date]]] = {}
+    if not org_list or not CadenceRule.objects.exists():
+        return by_path
     paths = {p for o in org_list for p in (*ancestor_paths(o.path), o.path)}
-    if paths and CadenceRule.objects.exists():
-        for path, kind, cadence, since in CadenceRule.objects.filter(org__path__in=paths).values_list(
-            "org__path", "kind", "cadence", "effective_from"
-        ):
-            by_path.setdefault(path, []).append((depth_of(path), kind, cadence, since))
-    out = {}
-    cache: dict[tuple, dict[str, str]] = {}  # orgs under the same rules share one (read-only) mapping
+    for path, kind, cadence, since in CadenceRule.objects.filter(org__path__in=paths).values_list(
+        "org__path", "kind", "cadence", "effective_from"
+    ):
+        by_path.setdefault(path, []).append((depth_of(path), kind, cadence, since))
+    return by_path
+
+
+def cadence_map(org_list: list[Org], on: date) -> dict[int, dict[str, str]]:
+    """Org id → the cadence per kind in force on `on` (LIFE-05 and the like): the defaults of the spec,
+    overridden by the jurisdiction rules set on the org or any ancestor (one query, none without rules).
+    The party-group meeting is not in it: it is required per group (group_cadence_map)."""
+    return _cadences(org_list, on, _cadence_overrides(org_list))[0]
+
+
+def group_cadence_map(org_list: list[Org], on: date) -> dict[int, str | None]:
+    """Org id → how often each of its party groups must meet (LIFE-03: monthly unless a jurisdiction rule for
+    党小组会 says otherwise; None when a rule drops the requirement)."""
+    return _cadences(org_list, on, _cadence_overrides(org_list))[1]
+
+
+def _cadences(org_list, on, by_path):
+    from dangjian.core.tree import ancestor_paths
+
+    out, groups = {}, {}
+    cache: dict[tuple, tuple[dict[str, str], str | None]] = {}  # orgs under the same rules share one mapping
+    group_default = {rules.GROUP_KIND: rules.DEFAULT_GROUP_CADENCE}
     for o in org_list:
         rows = tuple(r for p in (*ancestor_paths(o.path), o.path) for r in by_path.get(p, ())) if by_path else ()
         if rows not in cache:
-            cache[rows] = rules.effective_cadence(rows, on)
-        out[o.pk] = cache[rows]
-    return out
+            branch_rows = [r for r in rows if r[1] != rules.GROUP_KIND]
+            group_rows = [r for r in rows if r[1] == rules.GROUP_KIND]
+            cache[rows] = (
+                rules.effective_cadence(branch_rows, on),
+                rules.effective_cadence(group_rows, on, group_default).get(rules.GROUP_KIND),
+            )
+        out[o.pk], groups[o.pk] = cache[rows]
+    return out, groups
+
+
+@dataclass
+class GroupFacts:
+    """The party groups of some branches and the days their counted group meetings were held in a year."""
+
+    groups: dict[int, list[tuple[int, str, date, date | None]]]  # org id → (group id, name, set up, dissolved)
+    held: dict[int, list[date]]  # group id → days
+
+    def gaps(self, org_id: int, year: int, start: date, through: date, cadence: str | None):
+        """(required count, sorted [(group name, period)]) of one branch's groups in the window (LIFE-03)."""
+        mine = self.groups.get(org_id, [])
+        if not mine:
+            return 0, []
+        names = {g[0]: g[1] for g in mine}
+        held = [(gid, d) for gid in names for d in self.held.get(gid, ())]
+        required, gaps = rules.group_meeting_gaps(
+            held, [(g[0], g[2], g[3]) for g in mine], year=year, through=through, start=start, cadence=cadence
+        )
+        return required, sorted((names[gid], label) for gid, label in gaps)
+
+
+def group_facts(org_ids: list[int], year: int) -> GroupFacts:
+    from dangjian.orglife.models import PartyGroup
+
+    groups: dict[int, list] = {}
+    rows = PartyGroup.objects.filter(org_id__in=org_ids, established_on__lte=date(year, 12, 31)).exclude(
+        dissolved_on__lt=date(year, 1, 1)
+    )
+    for gid, org_id, name, est, dis in rows.values_list("id", "org_id", "name", "established_on", "dissolved_on"):
+        groups.setdefault(org_id, []).append((gid, name, est, dis))
+    held: dict[int, list[date]] = {}
+    ids = [g[0] for gs in groups.values() for g in gs]
+    if ids:
+        for gid, day in Meeting.objects.filter(
+            party_group_id__in=ids, kind=rules.GROUP_KIND, status__in=COUNTED_STATUSES,
+            held_on__gte=date(year, 1, 1), held_on__lte=date(year, 12, 31),
+        ).values_list("party_group_id", "held_on"):  # fmt: skip
+            held.setdefault(gid, []).append(day)
+    return GroupFacts(groups, held)
 
 
 def compliance_rows(org_list: list[Org], year: int, through: date) -> list[ComplianceRow]:
-    """The compliance of the given orgs for `year` through `through` (five queries, whatever their number)."""
+    """The compliance of the given orgs for `year` through `through` (a fixed number of queries, whatever their
+    number): the branch's own gaps (rules.meeting_gaps, exemptions removed) and its party groups' (LIFE-03)."""
     if not org_list:
         return []
     ids = [o.pk for o in org_list]
     committee = has_committee_map(org_list)
-    cadences = cadence_map(org_list, date(year, 12, 31))
+    overrides = _cadence_overrides(org_list)
+    cadences, group_cadences = _cadences(org_list, date(year, 12, 31), overrides)
+    facts = group_facts(ids, year)
     held: dict[int, list[tuple[str, date]]] = {i: [] for i in ids}
     meetings = Meeting.objects.filter(
         org_id__in=ids, status__in=COUNTED_STATUSES, held_on__gte=date(year, 1, 1), held_on__lte=date(year, 12, 31)
@@ -209,15 +300,19 @@ def compliance_rows(org_list: list[Org], year: int, through: date) -> list[Compl
         required = rules.required_periods(year=year, through=through, has_committee=has, cadence=cad)
         gaps = rules.meeting_gaps(held[org.pk], year=year, through=through, has_committee=has, cadence=cad)
         excused = exempt[org.pk] & required
-        required_n = len(required - excused)
+        group_required, group_gaps = facts.gaps(org.pk, year, date(year, 1, 1), through, group_cadences[org.pk])
+        required_n = len(required - excused) + group_required
         remaining = sorted(gaps - excused, key=lambda g: (list(MeetingKind.values).index(g[0]), g[1]))
         by_kind: dict[str, list[str]] = {}
         for kind, period in remaining:
             by_kind.setdefault(kind, []).append(period)
+        if group_gaps:
+            by_kind[rules.GROUP_KIND] = [f"{period} {name}" for name, period in group_gaps]
+        missing = len(remaining) + len(group_gaps)
         out.append(
             ComplianceRow(
                 org, has, required_n, remaining, len(excused),
-                rules.completion_rate(required_n, len(remaining)), rules.traffic_light(len(remaining)), by_kind,
+                rules.completion_rate(required_n, missing), rules.traffic_light(missing), by_kind, group_gaps,
             )
         )  # fmt: skip
     return out
@@ -232,8 +327,9 @@ def compliance(user, year: int, through: date, *, limit: int | None = None, offs
     return compliance_rows(list(qs), year, through)
 
 
-# Kinds shown as columns of the compliance table: the required ones, in glossary order.
-REQUIRED_KINDS = [k for k in MeetingKind.values if k in rules.DEFAULT_CADENCE]
+# Kinds shown as columns of the compliance table: the required ones (the party-group meeting per group), in
+# glossary order.
+REQUIRED_KINDS = [k for k in MeetingKind.values if k in rules.DEFAULT_CADENCE or k == rules.GROUP_KIND]
 
 
 # -------------------------------------------------------------------------------------------- calendar
@@ -250,10 +346,12 @@ class Slot:
     held: list[Meeting]
     planned: list[Meeting]
     exempted: bool
+    group: object = None  # the party group of a group-meeting slot (LIFE-03)
 
     @property
     def label(self) -> str:
-        return MeetingKind(self.kind).label
+        kind = MeetingKind(self.kind).label
+        return f"{self.group.name}{kind}" if self.group is not None else kind
 
     def state(self, today: date) -> str:
         if self.held:
@@ -286,7 +384,51 @@ def calendar_slots(org: Org, year: int) -> tuple[list[Slot], list[Meeting]]:
                 (kind, label) in exempt,
             )
         )  # fmt: skip
+    # One slot per party group and period of its cadence, within the group's life (LIFE-03).
+    every = group_cadence_map([org], date(year, 12, 31))[org.pk]
+    from dangjian.orglife.models import PartyGroup
+
+    for group in PartyGroup.objects.filter(org=org).order_by("name"):
+        for label, first, last in rules.group_periods(
+            year, date(year, 1, 1), date(year, 12, 31), every, group.established_on, group.dissolved_on
+        ):
+            inside = [m for m in meetings if m.party_group_id == group.pk and first <= m.held_on <= last]
+            slots.append(
+                Slot(
+                    rules.GROUP_KIND, label, first, last,
+                    [m for m in inside if m.status in COUNTED_STATUSES], [m for m in inside if m.status == "planned"],
+                    False, group,
+                )
+            )  # fmt: skip
+    slots.sort(key=lambda s: (s.first, s.last, s.kind))
     return slots, meetings
+
+
+def party_groups(user, org: Org, *, active: bool = False):
+    """The party groups of a branch, in the user's scope (active: not dissolved)."""
+    from dangjian.orglife.models import PartyGroup
+
+    qs = restrict(PartyGroup.objects.filter(org=org), user, VIEW)
+    if active:
+        qs = qs.filter(dissolved_on__isnull=True)
+    return qs.order_by("name")
+
+
+def party_group_members(group_ids: list[int]) -> list[tuple[int, str]]:
+    from dangjian.orglife.models import PartyGroupMember
+
+    return list(
+        PartyGroupMember.objects.filter(group_id__in=group_ids)
+        .order_by("member__name_initials", "member_id")
+        .values_list("group_id", "member__name")
+    )
+
+
+def invitable_members(org: Org):
+    """The org's current Party members (probationary and full): who a schedule form or a group lists."""
+    from dangjian.members.models import Member
+
+    return Member.objects.current().members().filter(org=org).order_by("name_initials", "pk")
 
 
 def member_of(user):

@@ -14,11 +14,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Q
 
 from dangjian.core.scope import restrict
-from dangjian.core.tree import LABEL_WIDTH
+from dangjian.core.tree import LABEL_WIDTH, SUBTREE_END
 from dangjian.orglife import queries, rules
 from dangjian.orglife.models import COUNTED_STATUSES, Exemption, Meeting
 from dangjian.orgs.models import BRANCH_KINDS, Org
@@ -89,6 +89,8 @@ def branch_results(
     ids = [o.pk for o in branch_list]
     committee = queries.has_committee_map(branch_list, subtree=subtree)
     cadences = queries.cadence_map(branch_list, date(year, 12, 31))
+    group_cadences = queries.group_cadence_map(branch_list, date(year, 12, 31))
+    facts = queries.group_facts(ids, year)
     exempted = set(
         Exemption.objects.filter(Q(period=str(year)) | Q(period__startswith=f"{year}-")).values_list(
             "org_id", flat=True
@@ -154,7 +156,12 @@ def branch_results(
             )
             excused = sum(1 for e in exempt_n if e.period in req.get(e.kind, []))
             required = sum(len(v) for v in req.values()) - excused
-            exact[row.org.pk] = BranchResult(row.org.pk, row.org.path, row.org.name, required, len(in_window), by_kind)
+            g_req, g_gaps = facts.gaps(row.org.pk, year, start, through, group_cadences[row.org.pk])
+            if g_gaps:
+                by_kind[rules.GROUP_KIND] = len(g_gaps)
+            exact[row.org.pk] = BranchResult(
+                row.org.pk, row.org.path, row.org.name, required + g_req, len(in_window) + len(g_gaps), by_kind
+            )
     cache: dict[tuple, dict[str, list[str]]] = {}
     out = []
     for org in branch_list:
@@ -176,6 +183,12 @@ def branch_results(
             if missing:
                 by_kind[kind] = missing
                 gaps += missing
+        if org.pk in facts.groups:
+            g_req, g_gaps = facts.gaps(org.pk, year, start, through, group_cadences[org.pk])
+            required += g_req
+            gaps += len(g_gaps)
+            if g_gaps:
+                by_kind[rules.GROUP_KIND] = len(g_gaps)
         out.append(BranchResult(org.pk, org.path, org.name, required, gaps, by_kind))
     return out
 
@@ -198,25 +211,186 @@ def branches_under(user, node: Org | None) -> list[BranchRef]:
     return [BranchRef(*row) for row in rows]
 
 
+def _bits(first: date, last: date) -> int:
+    """The month mask (bit 0 = January) of the months from `first` to `last` of one year."""
+    return sum(1 << (m - 1) for m in range(first.month, last.month + 1))
+
+
+def _covered(year: int, start: date, through: date, col: str) -> dict[str, str]:
+    """SQL over a month mask column: how many of the window's ended months, ended quarters and the year
+    (once it has ended) it covers, by cadence. Only integers from this function enter the SQL."""
+    m_end, q_end = _month_end_before(through), _quarter_end_before(through)
+    months = [rules.period_bounds(f"{year}-{m:02d}") for m in range(start.month, 13)]
+    quarters = [rules.period_bounds(f"{year}-Q{q}") for q in range((start.month - 1) // 3 + 1, 5)]
+
+    def count(masks: list[int]) -> str:
+        return " + ".join(f"(CASE WHEN ({col} & {int(b)}) <> 0 THEN 1 ELSE 0 END)" for b in masks) or "0"
+
+    return {
+        rules.MONTHLY: count([_bits(a, b) for a, b in months if b <= m_end]),
+        rules.QUARTERLY: count([_bits(a, b) for a, b in quarters if b <= q_end]),
+        rules.YEARLY: f"(CASE WHEN {col} <> 0 THEN 1 ELSE 0 END)",
+    }
+
+
+def _group_sql(year: int, start: date, through: date, every: str | None) -> tuple[str, list]:
+    """The CTEs `grp`, `gper` of subtree_rollup: per branch, the (group, period) pairs its party groups had to
+    hold a group meeting in (LIFE-03, within each group's life) and those without one (from the facts)."""
+    bounds = [(first, last) for _l, first, last in rules.group_periods(year, start, through, every, date.min, None)]
+    if not bounds:
+        return "", []
+    alive = "(grp.est <= %s AND (grp.dis IS NULL OR grp.dis >= %s))"
+    required = " + ".join(f"CASE WHEN {alive} THEN 1 ELSE 0 END" for _ in bounds)
+    missing = " + ".join(
+        f"CASE WHEN {alive} AND (COALESCE(f.months, 0) & {_bits(first, last)}) = 0 THEN 1 ELSE 0 END"
+        for first, last in bounds
+    )
+    alive_params = [d for first, last in bounds for d in (last, first)]
+    sql = """, grp AS (
+            SELECT g.id, g.org_id, g.established_on AS est, g.dissolved_on AS dis
+            FROM orglife_partygroup g JOIN b ON b.id = g.org_id
+            WHERE g.established_on <= %s AND (g.dissolved_on IS NULL OR g.dissolved_on >= %s)
+        ), gper AS ("""
+    sql += f"""
+            SELECT grp.org_id, SUM({required}) AS required, SUM({missing}) AS gaps
+            FROM grp LEFT JOIN orglife_periodfact f ON f.party_group_id = grp.id AND f.year = %s AND f.kind = %s
+            GROUP BY grp.org_id
+        )"""
+    params = [bounds[-1][1], bounds[0][0], *alive_params, *alive_params, year, rules.GROUP_KIND]
+    return sql, params
+
+
+def subtree_rollup(
+    branch_qs, subtree: str, year: int, start: date, through: date, cadence: dict[str, str], width: int,
+    group_cadence: str | None = rules.DEFAULT_GROUP_CADENCE,
+) -> dict[str, tuple[int, int, int, int]]:  # fmt: skip
+    """One SQL statement for many branches sharing one cadence: child path prefix (the first `width`
+    characters of the path) → (branches, required periods, gaps, branches with gaps), the party groups'
+    meetings included (LIFE-03, `group_cadence`). `branch_qs` is a scoped queryset of the branches (its SQL
+    becomes the statement's first step); every branch lies under the path `subtree`, whose range bounds the
+    committee terms read. The meetings are read from their period facts (orglife.facts). Exemptions are not
+    looked at: the caller leaves exempted branches out and computes them exactly."""
+    req_rows = []
+    for has in (False, True):
+        for kind, labels in rules.required_in_window(year, start, through, cadence, has_committee=has).items():
+            req_rows.append((has, kind, len(labels), cadence[kind]))
+    req_rows += [(False, "", 0, rules.YEARLY), (True, "", 0, rules.YEARLY)]  # every branch joins a row
+    kinds = sorted({k for _h, k, _n, _c in req_rows if k})
+    b_sql, b_params = branch_qs.order_by().values("id", "path", "full_member_count").query.sql_with_params()
+    covered = _covered(year, start, through, "COALESCE(h.months, 0)")
+    g_sql, g_params = _group_sql(year, start, through, group_cadence)
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(req_rows))
+    kind_marks = ", ".join(["%s"] * len(kinds)) or "''"
+    sql = f"""
+        WITH terms AS (
+            SELECT t.org_id, t.has_committee,
+                   ROW_NUMBER() OVER (PARTITION BY t.org_id ORDER BY t.elected_on DESC, t.id DESC) AS rn
+            FROM orgs_committeeterm t JOIN orgs_org o ON o.id = t.org_id
+            WHERE o.path >= %s AND o.path < %s
+        ), b AS (
+            SELECT x.id, x.path, COALESCE(t.has_committee, x.full_member_count >= %s) AS hc
+            FROM ({b_sql}) x LEFT JOIN terms t ON t.org_id = x.id AND t.rn = 1
+        ), req (hc, kind, n, cadence) AS (VALUES {values}
+        ), held AS (
+            SELECT f.org_id, f.kind, f.months FROM orglife_periodfact f
+            WHERE f.year = %s AND f.kind IN ({kind_marks}) AND f.party_group_id IS NULL
+        ), per_branch AS (
+            SELECT b.id, b.path, SUM(req.n) AS required,
+                   SUM(req.n - CASE req.cadence WHEN 'monthly' THEN {covered[rules.MONTHLY]}
+                                                WHEN 'quarterly' THEN {covered[rules.QUARTERLY]}
+                                                ELSE {covered[rules.YEARLY]} END) AS gaps
+            FROM b JOIN req ON req.hc = b.hc
+            LEFT JOIN held h ON h.org_id = b.id AND h.kind = req.kind
+            GROUP BY b.id, b.path
+        ){g_sql}, total AS (
+            SELECT pb.path, pb.required{" + COALESCE(gper.required, 0)" if g_sql else ""} AS required,
+                   pb.gaps{" + COALESCE(gper.gaps, 0)" if g_sql else ""} AS gaps
+            FROM per_branch pb{" LEFT JOIN gper ON gper.org_id = pb.id" if g_sql else ""}
+        )
+        SELECT SUBSTR(path, 1, {int(width)}), COUNT(*), SUM(required), SUM(gaps),
+               SUM(CASE WHEN gaps > 0 THEN 1 ELSE 0 END)
+        FROM total GROUP BY SUBSTR(path, 1, {int(width)})
+    """
+    from dangjian.orgs.rules import COMMITTEE_THRESHOLD_FULL_MEMBERS
+
+    lo, hi = subtree, subtree + SUBTREE_END
+    params = [
+        lo, hi, COMMITTEE_THRESHOLD_FULL_MEMBERS, *b_params, *[v for row in req_rows for v in row], year, *kinds,
+        *g_params,
+    ]  # fmt: skip
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One statement aggregating up to a province: room to hash in memory, no JIT compile (it costs more
+            # than it saves at this size); both only for this transaction.
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute("SET LOCAL jit = off")
+        cursor.execute(sql, params)
+        return {row[0]: tuple(int(v or 0) for v in row[1:]) for row in cursor.fetchall()}
+
+
 def drill_down(user, node: Org, year: int, quarter: int | None, today: date) -> tuple[Node, list[Node]]:
-    """The node's total and one row per child (each child's subtree aggregated; a branch child is itself)."""
+    """The node's total and one row per child (each child's subtree aggregated; a branch child is itself).
+
+    Set-based: the branches under one cadence are summed per child by one SQL statement (subtree_rollup).
+    Branches that need the exact computation go through branch_results instead: those with an exemption in
+    the year, and those under an org that sets its own cadence inside the subtree (LIFE-05)."""
     start, through = rules.window(year, quarter, today)
-    branch_list = branches_under(user, node)
-    results = branch_results(branch_list, year, start, through, subtree=node.path)
     children = {
         c.path: Node(c, is_branch=c.kind in BRANCH_KINDS)
         for c in restrict(Org.objects.active().filter(parent=node), user, queries.VIEW).order_by("sort_order", "path")
     }
     total = Node(node, is_branch=node.kind in BRANCH_KINDS)
     width = len(node.path) + LABEL_WIDTH
-    for r in results:
-        for target in (total, children.get(r.path[:width])):
-            if target is None:
-                continue
-            target.branches += 1
-            target.required += r.required
-            target.gaps += r.gaps
-            target.branches_with_gaps += 1 if r.gaps else 0
+
+    def add(prefix: str, branches: int, required: int, gaps: int, with_gaps: int) -> None:
+        for target in (total, children.get(prefix)):
+            if target is not None:
+                target.branches += branches
+                target.required += required
+                target.gaps += gaps
+                target.branches_with_gaps += with_gaps
+
+    if through < start:
+        return total, []
+    scoped = restrict(
+        Org.objects.active().filter(kind__in=BRANCH_KINDS, path__in_subtree=node.path), user, queries.VIEW
+    )
+    # Cadence rules set inside the subtree send their branches to the exact path; rules set above the node
+    # apply to every branch alike.
+    from dangjian.core.tree import ancestor_paths, depth_of
+    from dangjian.orglife.models import CadenceRule
+
+    uniform_rows, inner_paths = [], set()
+    for path, kind, every, since in CadenceRule.objects.filter(
+        Q(org__path__in=[*ancestor_paths(node.path), node.path]) | Q(org__path__in_subtree=node.path)
+    ).values_list("org__path", "kind", "cadence", "effective_from"):
+        if path.startswith(node.path) and path != node.path:
+            inner_paths.add(path)
+        else:
+            uniform_rows.append((depth_of(path), kind, every, since))
+    year_end = date(year, 12, 31)
+    uniform = rules.effective_cadence([r for r in uniform_rows if r[1] != rules.GROUP_KIND], year_end)
+    group_rows = [r for r in uniform_rows if r[1] == rules.GROUP_KIND]
+    group_every = rules.effective_cadence(group_rows, year_end, {rules.GROUP_KIND: rules.DEFAULT_GROUP_CADENCE})
+
+    exempted = set(
+        Exemption.objects.filter(Q(period=str(year)) | Q(period__startswith=f"{year}-"))
+        .filter(org__path__in_subtree=node.path)
+        .values_list("org_id", flat=True)
+    )
+    fast = scoped
+    exact = Q(pk__in=exempted) if exempted else Q(pk__in=[])
+    for path in inner_paths:
+        exact |= Q(path__in_subtree=path)
+    if exempted or inner_paths:
+        fast = scoped.exclude(exact)
+    rolled = subtree_rollup(fast, node.path, year, start, through, uniform, width, group_every.get(rules.GROUP_KIND))
+    for prefix, counts in rolled.items():
+        add(prefix, *counts)
+    if exempted or inner_paths:
+        slow = [BranchRef(*row) for row in scoped.filter(exact).values_list("pk", "path", "name", "full_member_count")]
+        for r in branch_results(slow, year, start, through):
+            add(r.path[:width], 1, r.required, r.gaps, 1 if r.gaps else 0)
     return total, [c for c in children.values() if c.branches]
 
 

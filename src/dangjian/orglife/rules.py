@@ -76,6 +76,54 @@ def meeting_gaps(
     return gaps
 
 
+# --- party-group meetings (LIFE-03), counted per group ------------------------------------------------
+
+GROUP_KIND = "group_meeting"
+DEFAULT_GROUP_CADENCE = MONTHLY  # LIFE-03 党小组会 normally monthly; a jurisdiction may set another cadence
+
+
+def group_periods(
+    year: int, start: date, through: date, every: str | None, established_on: date, dissolved_on: date | None
+) -> list[tuple[str, date, date]]:
+    """LIFE-03: the periods of `year` in which one party group had to hold a group meeting: those that ended
+    inside [start, through], not before the month the group was set up (a period ending before its
+    `established_on` is not asked) and not after it was dissolved (a period starting after it)."""
+    if every is None or every == NONE:
+        return []
+    return [
+        (label, first, last)
+        for label, first, last in periods(year, every)
+        if start <= last <= through and last >= established_on and (dissolved_on is None or first <= dissolved_on)
+    ]
+
+
+def group_meeting_gaps(
+    held: Iterable[tuple[int, date]],
+    groups: Iterable[tuple[int, date, date | None]],
+    *,
+    year: int,
+    through: date,
+    start: date | None = None,
+    cadence: str | None = DEFAULT_GROUP_CADENCE,
+) -> tuple[int, set[tuple[int, str]]]:
+    """LIFE-03 (derived check "count(党小组会 in each month) ≥ 1 for each 党小组"): for the groups of a branch
+    (id, established on, dissolved on) and their held group meetings (group id, date), the number of
+    (group, period) pairs required in the window and the set of those without a meeting."""
+    days: dict[int, list[date]] = {}
+    for group_id, day in held:
+        days.setdefault(group_id, []).append(day)
+    required, gaps = 0, set()
+    for group_id, established_on, dissolved_on in groups:
+        mine = days.get(group_id, [])
+        for label, first, last in group_periods(
+            year, start or date(year, 1, 1), through, cadence, established_on, dissolved_on
+        ):
+            required += 1
+            if not any(first <= d <= last for d in mine):
+                gaps.add((group_id, label))
+    return required, gaps
+
+
 # --- quorum, required periods, completion -----------------------------------------------------------
 
 
@@ -175,17 +223,30 @@ def period_of(kind: str, day: date, cadence: Mapping[str, str] | None = None) ->
 NONE = "none"
 
 
-def quorum_refusal(kind: str, voting_present: int, voting_due: int) -> str | None:
-    """LIFE-01: a 支部党员大会 is valid only with more than half of the voting members present. Returns the
-    reason it cannot be marked valid (submitted or approved), or None when it may. Other kinds: None."""
-    if kind != "general_assembly":
-        return None
-    if general_assembly_quorum(voting_present, voting_due):
-        return None
-    return (
-        f"有表决权的党员应到{voting_due}人、实到{voting_present}人，未超过半数"
-        f"（至少{majority_needed(voting_due)}人），支部党员大会无效，不能报送或审核通过"
-    )
+def quorum_refusal(kind: str, present: int, due: int) -> str | None:
+    """LIFE-01/02: the reason a meeting cannot be marked valid (submitted or approved), or None when it may.
+    支部党员大会 (LIFE-01): `present`/`due` count the members with voting rights, more than half must be present.
+    支部委员会会议 (LIFE-02): `present`/`due` count the committee members, more than half must be present.
+    Other kinds have no quorum: None."""
+    if kind == "general_assembly":
+        if general_assembly_quorum(present, due):
+            return None
+        return (
+            f"有表决权的党员应到{due}人、实到{present}人，未超过半数"
+            f"（至少{majority_needed(due)}人），支部党员大会无效，不能报送或审核通过"
+        )
+    if kind == "committee_meeting":
+        if committee_quorum(present, due):
+            return None
+        if due == 0:
+            return (
+                "未登记现任支部委员，无法核对支部委员会会议到会人数（须超过半数），不能报送或审核通过；请先登记班子成员"
+            )
+        return (
+            f"支部委员应到{due}人、实到{present}人，未超过半数"
+            f"（至少{majority_needed(due)}人），支部委员会会议无效，不能报送或审核通过"
+        )
+    return None
 
 
 def sign_in_window(

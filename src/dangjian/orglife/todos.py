@@ -47,9 +47,10 @@ def overdue_gaps(user, today: date, lead: int) -> list[Todo]:
     out: list[Todo] = []
     rows = queries.compliance_rows(list(queries.branches(user, queries.CHANGE)[:LIMIT]), today.year, today)
     for row in rows:
-        for kind, period in row.gaps:
+        group_gaps = [(rules.GROUP_KIND, period, name) for name, period in row.group_gaps]
+        for kind, period, group in [(k, p, "") for k, p in row.gaps] + group_gaps:
             _first, last = rules.period_bounds(period)
-            label = MeetingKind(kind).label
+            label = (group + MeetingKind(kind).label) if group else MeetingKind(kind).label
             out.append(
                 Todo(
                     "LIFE-GAP", f"{row.org.name}：{period} 未开展{label}", f"{period} 已结束，未登记召开{label}",

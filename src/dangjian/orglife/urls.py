@@ -24,6 +24,7 @@ urlpatterns = [
     path("<int:pk>/checklist/", views.ChecklistView.as_view(), name="checklist"),
     path("org/<int:pk>/appraisal/", views.AppraisalView.as_view(), name="appraisal"),
     path("org/<int:pk>/talks/", views.TalkView.as_view(), name="talks"),
+    path("org/<int:pk>/groups/", views.PartyGroupView.as_view(), name="party_groups"),
     path("member/<int:pk>/", views.MemberRecordView.as_view(), name="member_record"),
     path("member/<int:pk>/account/", views.MemberAccountView.as_view(), name="member_account"),
     path("compliance/overview/", views.ComplianceOverviewView.as_view(), name="overview"),

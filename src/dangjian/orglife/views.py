@@ -18,6 +18,7 @@ from dangjian.core.scope import has_permission, restrict, user_may_act_on_path
 from dangjian.core.views import ScopedView
 from dangjian.members.models import Member
 from dangjian.orglife import actions, queries
+from dangjian.orglife import richtext as rich
 from dangjian.orglife import rules as rules_mod
 from dangjian.orglife.forms import (
     AccountLinkForm,
@@ -26,6 +27,7 @@ from dangjian.orglife.forms import (
     ChecklistForm,
     ExemptionForm,
     MeetingFilterForm,
+    PartyGroupForm,
     RecordForm,
     ReviewForm,
     ScheduleForm,
@@ -91,11 +93,27 @@ class MeetingCreateView(ScopedView):
 
     def form(self, data=None):
         orgs = queries.orgs_for_meetings(self.request.user)
+        source = data if data is not None else self.request.GET
         initial = {"held_on": timezone.localdate()}
         for key in ("org", "kind", "held_on"):
             if self.request.GET.get(key):
                 initial[key] = self.request.GET[key]
-        return ScheduleForm(data, org_queryset=orgs, initial=initial)
+        org = None
+        raw_org = source.get("org", "")
+        if str(raw_org).isdigit():
+            org = orgs.filter(pk=int(raw_org)).first()
+        groups = members = None
+        if org is not None:
+            groups = queries.party_groups(self.request.user, org, active=True)
+            members = queries.invitable_members(org)
+            group = None
+            raw_group = self.request.GET.get("party_group", "")
+            if raw_group.isdigit():
+                group = groups.filter(pk=int(raw_group)).first()
+                if group is not None:
+                    initial.update(party_group=group.pk, kind=MeetingKind.GROUP_MEETING)
+            initial["invitees"] = list(actions.default_invitees(org, group).values_list("pk", flat=True))
+        return ScheduleForm(data, org_queryset=orgs, groups=groups, members=members, initial=initial)
 
     def get(self, request):
         self.check_permission()
@@ -107,6 +125,7 @@ class MeetingCreateView(ScopedView):
         if form.is_valid():
             data = dict(form.cleaned_data)
             org = data.pop("org")
+            data["invitees"] = list(data["invitees"]) or None  # none chosen: the branch's or the group's members
             try:
                 meeting = actions.schedule_meeting(org, actor=request.user, **data)
             except DOMAIN_ERRORS as exc:
@@ -117,7 +136,8 @@ class MeetingCreateView(ScopedView):
         return self.render(form, status=400)
 
     def render(self, form, status=200):
-        return render(self.request, "orglife/form.html", {"form": form, "title": "安排组织生活"}, status=status)
+        context = {"form": form, "title": "安排组织生活", "schedule": True}
+        return render(self.request, "orglife/form.html", context, status=status)
 
 
 class MeetingDetailView(ScopedView):
@@ -134,6 +154,7 @@ class MeetingDetailView(ScopedView):
             "can_change": may_change and not meeting.is_locked,
             "can_submit": may_change and meeting.status in ("held", "returned"),
             "can_amend": may_change and meeting.status == "approved",
+            "minutes_html": rich.minutes_html(meeting.minutes),
             "can_review": meeting.status == "submitted"
             and user_may_act_on_path(request.user, actions.REVIEW_PERM, upper.path),
             "can_sign_in_qr": may_change and meeting.status in ("planned", "held"),
@@ -208,65 +229,62 @@ class MeetingReviewView(ScopedView):
         return render(self.request, "orglife/form.html", context, status=status)
 
 
-class MeetingAmendView(ScopedView):
+class _MeetingFormView(ScopedView):
+    """The record and amend pages: the same fields of a meeting, written through one action each."""
+
     queryset = Meeting.objects.select_related("org")
     action = "change"
+    form_class = RecordForm
+    title = ""
+    done = ""
 
     def get(self, request, pk):
         meeting = self.get_object(pk=pk)
         initial = {f: getattr(meeting, f) for f in actions.RECORD_FIELDS}
+        initial["minutes"] = rich.for_editor(meeting.minutes)
         initial["version"] = meeting.version
-        return self.render(meeting, AmendForm(initial=initial))
+        return self.render(meeting, self.form_class(initial=initial))
 
     def post(self, request, pk):
         meeting = self.get_object(pk=pk)
-        form = AmendForm(request.POST)
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            version = data.pop("version")
-            reason = data.pop("reason")
-            try:
-                actions.amend_meeting(meeting, actor=request.user, reason=reason, expected_version=version, **data)
-            except DOMAIN_ERRORS as exc:
-                _form_error(form, exc)
-            else:
-                messages.success(request, "已修改，修改理由已留存。")
-                return redirect("orglife:meeting_detail", pk=meeting.pk)
-        return self.render(meeting, form, status=400)
-
-    def render(self, meeting, form, status=200):
-        context = {"form": form, "meeting": meeting, "title": f"审核后修改：{meeting.topic}"}
-        return render(self.request, "orglife/form.html", context, status=status)
-
-
-class MeetingRecordView(ScopedView):
-    queryset = Meeting.objects.select_related("org")
-    action = "change"
-
-    def get(self, request, pk):
-        meeting = self.get_object(pk=pk)
-        initial = {f: getattr(meeting, f) for f in actions.RECORD_FIELDS}
-        initial["version"] = meeting.version
-        return self.render(meeting, RecordForm(initial=initial))
-
-    def post(self, request, pk):
-        meeting = self.get_object(pk=pk)
-        form = RecordForm(request.POST)
+        form = self.form_class(request.POST)
         if form.is_valid():
             data = dict(form.cleaned_data)
             version = data.pop("version")
             try:
-                actions.record_meeting(meeting, actor=request.user, expected_version=version, **data)
+                self.save(meeting, version, data)
             except DOMAIN_ERRORS as exc:
                 _form_error(form, exc)
             else:
-                messages.success(request, "已登记会议记录。")
+                messages.success(request, self.done)
                 return redirect("orglife:meeting_detail", pk=meeting.pk)
         return self.render(meeting, form, status=400)
 
+    def save(self, meeting, version, data):
+        raise NotImplementedError
+
     def render(self, meeting, form, status=200):
-        context = {"form": form, "meeting": meeting, "title": f"登记会议记录：{meeting.topic}"}
+        context = {"form": form, "meeting": meeting, "title": f"{self.title}：{meeting.topic}", "richtext": True}
         return render(self.request, "orglife/form.html", context, status=status)
+
+
+class MeetingAmendView(_MeetingFormView):
+    form_class = AmendForm
+    title = "审核后修改"
+    done = "已修改，修改理由已留存。"
+
+    def save(self, meeting, version, data):
+        reason = data.pop("reason")
+        actions.amend_meeting(meeting, actor=self.request.user, reason=reason, expected_version=version, **data)
+
+
+class MeetingRecordView(_MeetingFormView):
+    form_class = RecordForm
+    title = "登记会议记录"
+    done = "已登记会议记录。"
+
+    def save(self, meeting, version, data):
+        actions.record_meeting(meeting, actor=self.request.user, expected_version=version, **data)
 
 
 class AttendanceView(ScopedView):
@@ -291,10 +309,19 @@ class AttendanceView(ScopedView):
         except ValueError:
             version = -1
         try:
-            actions.record_attendance(meeting, entries, actor=request.user, expected_version=version)
+            if meeting.status == "approved":
+                actions.amend_attendance(
+                    meeting, entries, actor=request.user, reason=request.POST.get("amend_reason", ""),
+                    expected_version=version,
+                )  # fmt: skip
+            else:
+                actions.record_attendance(meeting, entries, actor=request.user, expected_version=version)
         except DOMAIN_ERRORS as exc:
             messages.error(request, str(exc))
             return self.render(meeting, status=400)
+        if meeting.status == "approved":
+            messages.success(request, "已修改出勤情况，修改理由已留存。")
+            return redirect("orglife:meeting_detail", pk=meeting.pk)
         sheet = queries.attendance_sheet(meeting)
         note = ""
         if sheet.quorum:
@@ -309,7 +336,8 @@ class AttendanceView(ScopedView):
             "meeting": meeting,
             "sheet": queries.attendance_sheet(meeting),
             "statuses": AttendanceStatus.choices,
-            "can_change": True,
+            "can_change": meeting.status != "submitted",
+            "amend_mode": meeting.status == "approved",
         }
         return render(self.request, "orglife/attendance.html", context, status=status)
 
@@ -750,6 +778,59 @@ class TalkView(ScopedView):
             "can_change": user_may_act_on_path(self.request.user, queries.CHANGE, org.path),
         }  # fmt: skip
         return render(self.request, "orglife/talks.html", context, status=status)
+
+
+class PartyGroupView(ScopedView):
+    """党小组 of a branch: the groups with their members, a form to set one up, and (?group=) to edit one."""
+
+    queryset = Org.objects.active().filter(kind__in=BRANCH_KINDS)
+    action = queries.VIEW
+
+    def editing(self, org):
+        raw = self.request.GET.get("group", "")
+        return queries.party_groups(self.request.user, org).filter(pk=int(raw)).first() if raw.isdigit() else None
+
+    def get(self, request, pk):
+        org = self.get_object(pk=pk)
+        group = self.editing(org)
+        if group is not None:
+            initial = {
+                "name": group.name, "established_on": group.established_on, "dissolved_on": group.dissolved_on,
+                "leader": group.leader_id, "version": group.version,
+                "members": list(group.memberships.values_list("member_id", flat=True)),
+            }  # fmt: skip
+        else:
+            initial = {"established_on": timezone.localdate()}
+        return self.render(org, group, PartyGroupForm(members=queries.invitable_members(org), initial=initial))
+
+    def post(self, request, pk):
+        org = self.get_object(pk=pk)
+        group = self.editing(org)
+        form = PartyGroupForm(request.POST, members=queries.invitable_members(org))
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            version = data.pop("version")
+            try:
+                actions.save_party_group(org, actor=request.user, group=group, expected_version=version, **data)
+            except DOMAIN_ERRORS as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, f"已保存党小组「{data['name']}」。")
+                return redirect("orglife:party_groups", pk=pk)
+        return self.render(org, group, form, status=400)
+
+    def render(self, org, group, form, status=200):
+        groups = list(queries.party_groups(self.request.user, org).select_related("leader"))
+        members = {}
+        for gid, name in queries.party_group_members([g.pk for g in groups]):
+            members.setdefault(gid, []).append(name)
+        for g in groups:
+            g.member_names = members.get(g.pk, [])
+        context = {
+            "org": org, "groups": groups, "form": form, "editing": group,
+            "can_change": user_may_act_on_path(self.request.user, queries.CHANGE, org.path),
+        }  # fmt: skip
+        return render(self.request, "orglife/party_groups.html", context, status=status)
 
 
 class MemberRecordView(ScopedView):

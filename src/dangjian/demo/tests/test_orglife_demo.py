@@ -5,7 +5,7 @@ from datetime import date
 
 from dangjian.demo.orglife import build_orglife
 from dangjian.orglife import rules
-from dangjian.orglife.models import Attendance, Meeting, MemberAccount
+from dangjian.orglife.models import Attendance, Meeting, MemberAccount, PeriodFact
 
 
 def test_a_year_of_meetings(orgs, people, personas):
@@ -24,3 +24,6 @@ def test_a_year_of_meetings(orgs, people, personas):
         if due:
             assert rules.general_assembly_quorum(sum(1 for v, s in rows if v and s == "present"), due)
     assert MemberAccount.objects.get(user=personas["party_member"]).member.org == orgs["village"]
+    # the compliance roll-up reads the period facts: rebuilt after the bulk insert
+    counted = Meeting.objects.filter(status__in=["held", "submitted", "approved"])
+    assert PeriodFact.objects.filter(year=2026).count() == counted.values("org_id", "kind").distinct().count()

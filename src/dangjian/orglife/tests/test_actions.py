@@ -227,3 +227,40 @@ def test_attendance_of_an_invited_member_of_another_org(orgs, people, town_offic
     assert row.voting is False
     with pytest.raises(RuleViolation, match="受邀"):
         actions.record_attendance(m, {people["zhao"].pk: "present"}, actor=town_officer)
+
+
+@pytest.fixture
+def committee_meeting(orgs, people, town_officer):
+    from dangjian.orgs.models import OrgOfficer
+
+    for role, name in (("secretary", "张三丰"), ("organizing_member", "李秀英"), ("propaganda_member", "外单位委员")):
+        OrgOfficer.objects.create(org=orgs["village"], role=role, name=name, starts_on=date(2024, 1, 1))
+    return actions.schedule_meeting(
+        orgs["village"], actor=town_officer, kind="committee_meeting", topic="九月支委会", held_on=date(2026, 9, 3)
+    )
+
+
+def test_a_committee_meeting_without_quorum_cannot_be_submitted_or_approved(
+    people, town_officer, reviewer, committee_meeting
+):
+    """LIFE-02: more than half of the 3 committee members (2) must be present; 1 present is refused."""
+    m = _held(committee_meeting, town_officer, {people["zhang"].pk: "present", people["li"].pk: "absent"})
+    quorum = queries.attendance_sheet(m).quorum
+    assert (quorum.rule, quorum.due, quorum.present, quorum.met) == ("LIFE-02", 3, 1, False)
+    with pytest.raises(RuleViolation, match="支部委员应到3人、实到1人"):
+        actions.submit_meeting(m, actor=town_officer)
+    m.refresh_from_db()
+    assert m.status == "held"
+    m = actions.record_attendance(m, {people["li"].pk: "present"}, actor=town_officer)
+    m = actions.submit_meeting(m, actor=town_officer)
+    assert m.status == "submitted"
+    actions.review_meeting(m, actor=reviewer, approve=True)
+
+
+def test_a_committee_meeting_of_a_branch_without_recorded_officers_is_refused(orgs, people, town_officer):
+    m = actions.schedule_meeting(
+        orgs["village"], actor=town_officer, kind="committee_meeting", topic="支委会", held_on=date(2026, 9, 3)
+    )
+    m = _held(m, town_officer)
+    with pytest.raises(RuleViolation, match="未登记现任支部委员"):
+        actions.submit_meeting(m, actor=town_officer)

@@ -103,7 +103,7 @@ def test_compliance_takes_a_fixed_number_of_queries(orgs, village_officer, count
     with CaptureQueriesContext(connection) as five:
         rows = queries.compliance(county_officer, 2026, THROUGH)
     assert len(rows) == 5
-    assert len(five) == len(one) == 5  # branches, terms, cadence rules (exists), meetings, exemptions
+    assert len(five) == len(one) == 6  # branches, terms, cadence rules (exists), groups, meetings, exemptions
 
 
 def test_compliance_can_be_sliced(orgs, county_officer):

@@ -200,11 +200,15 @@ def test_period_bounds_and_period_of():
         ("general_assembly", 2, 4, True),  # exactly half is not more than half
         ("general_assembly", 3, 4, False),
         ("general_assembly", 0, 0, True),  # attendance not recorded: nobody due
+        ("committee_meeting", 3, 5, False),  # LIFE-02: 3 of 5 committee members
+        ("committee_meeting", 1, 3, True),
+        ("committee_meeting", 2, 4, True),  # exactly half
+        ("committee_meeting", 0, 0, True),  # no committee member on record: cannot be checked
         ("theme_day", 0, 5, False),  # no quorum rule
         ("party_lecture", 0, 0, False),
     ],
 )
-def test_quorum_refusal_life_01(kind, present, due, refused):
+def test_quorum_refusal_life_01_02(kind, present, due, refused):
     assert (rules.quorum_refusal(kind, present, due) is not None) is refused
 
 
