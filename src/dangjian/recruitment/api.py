@@ -385,6 +385,7 @@ class RecruitmentQuotaViewSet(ScopedGenericViewSet):
 
     queryset = LocalOption.objects.select_related("org")
     serializer_class = QuotaSerializer
+    pagination_class = None  # one row per quota org: a plain list (schema conformance, FUZ-01)
     action_verbs = {"list": "recruitment.view_recruitmentcase", "create": "change"}
 
     @extend_schema(

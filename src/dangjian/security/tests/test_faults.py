@@ -89,9 +89,13 @@ def test_database_outage_gives_a_chinese_503_and_writes_nothing(client_as, perso
 def test_database_gone_while_the_session_is_read_is_a_chinese_503(client_as, personas, monkeypatch):
     """FLT-02, found by the PostgreSQL restart drill: the outage is met in a middleware (the session is read
     before any view runs), where process_exception never sees it; handler500 answers it with the 503."""
-    from django.contrib.sessions.backends.db import SessionStore
+    from importlib import import_module
+
+    from django.conf import settings
     from django.db import OperationalError
     from django.test import Client
+
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore  # the store in use (core.sessions)
 
     client = client_as("county_admin")
     cookies = client.cookies
