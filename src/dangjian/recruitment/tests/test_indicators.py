@@ -65,6 +65,7 @@ def test_the_statistics_rollups_follow_every_step(orgs, people, helper, personas
             else:
                 case = actions.decide(case, args.pop("queue"), actor=approver, approve=True, **args)
         assert_rollups_follow(name)
+
     def pipeline(key, day):
         return {k: n for k, n in rollups.for_org(orgs[key].pk, day).figures["recruitment"].items() if n}
 
