@@ -37,6 +37,7 @@ from dangjian.recruitment.models import (
     RecruitmentCase,
     Vote,
 )
+from dangjian.stats import events as stats_events
 
 VIEW = "recruitment.view_recruitmentcase"
 CHANGE = "recruitment.change_recruitmentcase"
@@ -181,6 +182,7 @@ def start_case(member: Member, *, actor, on: date, documents: Iterable[str] = ()
     with transaction.atomic():
         refresh(case, data)
         case.save(force_insert=True)
+        stats_events.orgs_changed([case.org_id])  # the statistics rollups' pipeline figures, after commit
         CaseStep.objects.create(
             case=case,
             event="apply",
@@ -302,6 +304,7 @@ def record_step(
         refresh(locked, new)
         locked.version = version + 1
         locked.save()
+        stats_events.orgs_changed([locked.org_id])
         record = {k: v for k, v in data.items() if k not in ("people", "sanctions")}
         if members:
             record["people"] = [m.pk for m in members]
@@ -393,6 +396,7 @@ def decide(
             locked.approving_org = by_org
         locked.version = version + 1
         locked.save()
+        stats_events.orgs_changed([locked.org_id])
         step = CaseStep.objects.create(
             case=locked,
             event="decide",
@@ -492,6 +496,7 @@ def _move(locked: RecruitmentCase, to_org: Org, *, actor, on: date, note: str, a
     locked.version += 1
     refresh(locked)
     locked.save()
+    stats_events.orgs_changed([from_org.pk, to_org.pk])
     CaseStep.objects.create(
         case=locked,
         event="transfer",
@@ -543,6 +548,7 @@ def follow_roster_exit(member_id: int, on: date) -> RecruitmentCase | None:
     refresh(case, new)
     case.version += 1
     case.save()
+    stats_events.orgs_changed([case.org_id])
     CaseStep.objects.create(
         case=case, event="transfer_out", on=on, data={"reason": reason, "follow": True}, note=reason, org=case.org
     )

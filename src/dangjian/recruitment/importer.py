@@ -22,6 +22,7 @@ from dangjian.members.importer import MAX_FILE_BYTES, ImportFileError, parse_dat
 from dangjian.members.models import Member, id_number_index
 from dangjian.recruitment import rules
 from dangjian.recruitment.models import CaseImport, CaseStep, ImportState, RecruitmentCase
+from dangjian.stats import events as stats_events
 
 MAX_ROWS = 20_000
 # Header → key of `timeline_violations` (plus the identity columns).
@@ -304,6 +305,7 @@ def commit(batch: CaseImport, *, user) -> int:
         today = timezone.localdate()
         actor = user if getattr(user, "is_authenticated", False) else None
         written: dict[int, int] = {}
+        changed: set[int] = set()
         for row in rows:
             facts = row.facts
             case = RecruitmentCase(
@@ -316,6 +318,7 @@ def commit(batch: CaseImport, *, user) -> int:
             refresh(case)
             case.save(force_insert=True)
             written[row.number] = case.pk
+            changed.add(case.org_id)
             CaseStep.objects.create(
                 case=case,
                 event="import",
@@ -333,6 +336,7 @@ def commit(batch: CaseImport, *, user) -> int:
                 after={"state": case.state, "warnings": [c for c, _m in row.warnings], "row": row.number,
                        "batch": locked.pk},
             )  # fmt: skip
+        stats_events.orgs_changed(changed)  # the statistics rollups of these orgs, after commit
         if user is not None and written:
             visible = restrict(RecruitmentCase.objects.filter(pk__in=list(written.values())), user, CHANGE).count()
             if visible != len(written):
@@ -368,6 +372,7 @@ def rollback(batch: CaseImport, *, user) -> int:
         ).count() != len(cases):
             raise OutOfScope()
         RecruitmentCase.objects.filter(pk__in=[c.pk for c in cases]).delete()
+        stats_events.orgs_changed({c.org_id for c in cases})
         CaseImport.objects.filter(pk=locked.pk).update(state=ImportState.ROLLED_BACK, rolled_back_at=timezone.now())
         audit.record("recruitment.import.rollback", actor=user, obj=locked, org_path=locked.org.path,
                      after={"file_digest": locked.digest, "removed": len(cases)})  # fmt: skip

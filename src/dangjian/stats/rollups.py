@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
 
 from django.db import transaction
@@ -44,8 +45,26 @@ def member_keys(day: date):
     return short, long
 
 
+# Own figures other apps keep in the rollups: section → counts(ids, day) → {org id: {name: n}}, the figures
+# of the cases, requests… *of each org itself* on `day` (set-based: one or a few queries for all `ids`).
+# Registered from the app's AppConfig.ready() with `register_counter`; the app calls
+# `stats.events.orgs_changed` at every write that changes them.
+COUNTERS: dict[str, Callable[[set[int], date], dict[int, dict[str, int]]]] = {}
+
+
+def register_counter(section: str, counts: Callable[[set[int], date], dict[int, dict[str, int]]]) -> None:
+    """Keep `section` in every rollup: the sums over the subtree of `counts`' own figures of each org, on the
+    same "day" basis as the members (the tree of the rollup's day), added in by `refresh_orgs` like them.
+    The indicators read them from `Snapshot.rollup.figures[section]` when the section is there."""
+    if section in BASE_SECTIONS or section in ("size", "warn"):
+        raise ValueError(f"rollup section {section!r} is taken")
+    COUNTERS[section] = counts
+    SECTIONS.add(section)
+
+
 def own_figures(ids: set[int], day: date) -> dict[int, dict[str, int]]:
-    """org id → its own figures (members placed in it, itself as an org), keys "members|…" and "orgs|…"."""
+    """org id → its own figures (members placed in it, itself as an org, the registered counters), keys
+    "members|…", "orgs|…" and "<section>|…"."""
     short, long = member_keys(day)
     cells = {"total": Q()}
     for dim in short:
@@ -66,11 +85,16 @@ def own_figures(ids: set[int], day: date) -> dict[int, dict[str, int]]:
         figs["orgs|total"] = 1
         figs[f"orgs|kind:{kind}"] = 1
         figs[f"orgs|sector:{sector}"] = 1
+    for section, counts in COUNTERS.items():
+        for org_id, figs in counts(ids, day).items():
+            out[org_id].update({f"{section}|{k}": n for k, n in figs.items() if n})
     return out
 
 
 BASES = ("day", "quarter", "month", "warn")
-SECTIONS = {"members", "orgs", "orglife", "dues"}  # what a Rollup's figures hold; "size" and "warn" are internal
+# What a Rollup's figures hold ("size" and "warn" are internal), with the sections of `register_counter`.
+BASE_SECTIONS = frozenset({"members", "orgs", "orglife", "dues"})
+SECTIONS = set(BASE_SECTIONS)
 ORGLIFE_ZERO = {"orglife|required": 0, "orglife|gaps": 0}
 DUES_ZERO = {"dues|billed": 0, "dues|paid": 0, "dues|waived": 0}
 # Audit actions whose changes to the figures `refresh_orgs` does not add in: the tree and a restore.
@@ -210,7 +234,7 @@ def _warnings_entry(
 
 
 def unflatten(flat: dict[str, int]) -> dict[str, dict[str, int]]:
-    out: dict[str, dict[str, int]] = {"members": {}, "orgs": {}, "orglife": {}, "dues": {}}
+    out: dict[str, dict[str, int]] = {section: {} for section in sorted(SECTIONS)}
     for key, n in flat.items():
         section, name = key.split("|", 1)
         if section in SECTIONS:
@@ -343,8 +367,10 @@ def _add_to_paths(day: date, deltas: dict[str, dict[str, int]], now, ids_in_path
         for path in on_path[rollup.org_id]:
             for key, n in deltas[path].items():
                 section, name = key.split("|", 1)
-                if section in SECTIONS:
-                    part = figures.setdefault(section, {})
+                # a section the rollup lacks (computed before its counter was registered) stays absent:
+                # its indicators count live until the next refresh
+                if section in SECTIONS and section in figures:
+                    part = figures[section]
                     part[name] = part.get(name, 0) + n
         rollup.computed_at = now
     Rollup.objects.bulk_update(rollups, ["figures", "computed_at"])

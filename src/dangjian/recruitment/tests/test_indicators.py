@@ -29,3 +29,45 @@ def test_the_pipeline_as_of_each_milestone(applicant, drive, orgs):
     assert figures(county, date(2027, 12, 31))["developed"] == 0  # not yet approved on that day
     assert figures(county, date(2029, 1, 15))["developed"] == 0  # a new year
     assert figures(orgs["town2"], date(2026, 6, 1))["applicants"] == 0  # another township's subtree
+
+
+def test_the_statistics_rollups_follow_every_step(orgs, people, helper, personas, django_capture_on_commit_callbacks):
+    """Rollups computed before the case existed: after each action (start, every step and decision, most of
+    which leave the roster alone) its `orgs_changed` has kept their pipeline figures equal to the live count
+    on every maintained day (the latest refreshed day and the year ends)."""
+    from dangjian.recruitment import actions
+    from dangjian.recruitment.tests.conftest import DOCS, plan
+    from dangjian.stats import rollups
+
+    days = [date(2026, 12, 31), date(2027, 12, 31), date(2028, 12, 31), date(2029, 1, 15)]
+    for day in days:
+        rollups.refresh(day, min_orgs=1)
+
+    def assert_rollups_follow(step):
+        for day in days:
+            for key in ("county", "town", "village"):
+                rollup = rollups.for_org(orgs[key].pk, day)
+                rolled = evaluate(orgs[key], day, CODES, rollup=rollup)
+                assert {i.code.split(".", 1)[1]: v.number for i, v in rolled} == figures(orgs[key], day), (step, day)
+
+    actor, approver = personas["village_secretary"], personas["town_secretary"]
+    with django_capture_on_commit_callbacks(execute=True):
+        case = actions.start_new_applicant(
+            orgs["village"], actor=actor, on=date(2026, 6, 1), documents=["application_letter"], name="陈小军",
+            sex="male", birth_date=date(2000, 5, 4),
+        )  # fmt: skip
+    assert_rollups_follow("apply")
+    for name, kind, args in plan(people, helper):
+        args = dict(args)
+        with django_capture_on_commit_callbacks(execute=True):
+            if kind == "step":
+                case = actions.record_step(case, args.pop("event"), actor=actor, documents=DOCS, **args)
+            else:
+                case = actions.decide(case, args.pop("queue"), actor=approver, approve=True, **args)
+        assert_rollups_follow(name)
+
+    def pipeline(key, day):
+        return {k: n for k, n in rollups.for_org(orgs[key].pk, day).figures["recruitment"].items() if n}
+
+    assert pipeline("town", date(2026, 12, 31)) == {"activists": 1}
+    assert pipeline("county", date(2028, 12, 31)) == {"developed": 1}

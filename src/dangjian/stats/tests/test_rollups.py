@@ -43,6 +43,33 @@ def add_orglife_and_dues(orgs, people):
     Bill.objects.filter(member=people["zhang"]).update(status="paid")
 
 
+def add_cases(orgs):
+    """Recruitment cases in every stage on DAYS (written directly, as the demo and the importer do): the
+    rollups' "recruitment" section must equal the pipeline counted live."""
+    from dangjian.recruitment.models import RecruitmentCase
+
+    specs = [  # org, state, is_open, milestone dates, next_due
+        ("village", "applicant", True, {"application_date": date(2025, 10, 1)}, None),
+        ("village2", "activist", True, {"application_date": date(2025, 3, 1), "activist_date": date(2025, 11, 1)},
+         date(2026, 1, 1)),
+        ("general_1", "candidate", True, {"application_date": date(2024, 1, 5), "activist_date": date(2024, 6, 1),
+                                          "candidate_date": date(2026, 2, 1)}, date(2027, 2, 1)),
+        ("village3", "probationary", True, {"application_date": date(2023, 1, 5), "activist_date": date(2023, 6, 1),
+                                            "candidate_date": date(2024, 8, 1), "acceptance_date": date(2025, 11, 10),
+                                            "approval_date": date(2026, 1, 5)}, None),
+        ("organ_branch", "applicant", True, {"application_date": date(2025, 5, 1)}, date(2025, 12, 1)),
+        ("town", "cancelled", False, {"application_date": date(2025, 1, 1)}, None),
+    ]  # fmt: skip
+    for i, (key, state, is_open, dates, due) in enumerate(specs):
+        person = member_actions.add_member(
+            orgs[key], actor=None, name=f"申请人{i}", id_number="", sex="male", birth_date=date(2000, 1, 1 + i),
+            stage="applicant", placed_on=date(2020, 1, 1),
+        )  # fmt: skip
+        RecruitmentCase.objects.create(
+            member=person, org=orgs[key], state=state, is_open=is_open, next_due=due, **dates
+        )
+
+
 def assert_rollups_equal_the_details(orgs, skip=()):
     """Every figure of every rollup of DAYS equals the same figure counted from the details."""
     for day in DAYS:
@@ -51,6 +78,7 @@ def assert_rollups_equal_the_details(orgs, skip=()):
                 continue
             live, rolled, rollup = live_and_rolled(org, day)
             assert live == rolled, (org.name, day)
+            assert "recruitment" in rollup.figures, (org.name, day)  # the pipeline is read from the rollup
             live_values = {i.code: v for i, v in indicators.evaluate(org, day)}
             rolled_values = {i.code: v for i, v in indicators.evaluate(org, day, rollup=rollup)}
             assert live_values == rolled_values, (org.name, day)
@@ -64,6 +92,7 @@ def test_rollups_equal_the_live_figures_for_every_org(orgs, people, monkeypatch)
     )  # fmt: skip
     member_actions.place(people["zhao"], orgs["village"], actor=None, on=date(2026, 1, 10), reason="转接")
     add_orglife_and_dues(orgs, people)
+    add_cases(orgs)
     org_actions.dissolve_org(orgs["organ_branch"], actor=None, on=date(2026, 3, 1))
     assert rollups.refresh(DAYS[0], min_orgs=1) == len(orgs)
     assert rollups.refresh(DAYS[1], min_orgs=1) == len(orgs) - 1  # 县财政局机关党支部 dissolved on 2026-03-01
@@ -80,17 +109,26 @@ def test_rollups_equal_the_live_figures_for_every_org(orgs, people, monkeypatch)
     assert big["by_rule"] == county_warnings.by_rule
     assert [pk for pk, _f in big["examples"]] == [o.pk for o, _f in county_warnings.examples]
     assert queries.structure_warnings(orgs["county"], DAYS[1], rollup=county).by_rule == county_warnings.by_rule
+    pipeline = {d: rollups.for_org(orgs["county"].pk, d).figures["recruitment"] for d in DAYS}
+    # 2025-12-31: the candidate still an activist; the cancelled case counts until its last change (today)
+    assert pipeline[DAYS[0]] == {"applicants": 3, "activists": 2, "overdue": 1}
+    # 2026-06-15: 县财政局机关党支部 dissolved; the activist overdue; the candidate confirmed; one approved
+    assert pipeline[DAYS[1]] == {"applicants": 2, "activists": 1, "candidates": 1, "developed": 1, "overdue": 1}
 
 
 def test_changes_after_the_rollup_are_added_in_by_the_actions(orgs, people, django_capture_on_commit_callbacks):
-    """Members, meetings and dues changed after `refresh` through their actions: after each commit the rollups
-    of both days (the latest and a year end) still equal the details, without another refresh."""
+    """Members, meetings, dues and recruitment cases changed after `refresh` through their actions: after
+    each commit the rollups of both days (the latest and a year end) still equal the details, without
+    another refresh."""
     from dangjian.dues import actions as dues_actions
     from dangjian.dues.models import Bill
     from dangjian.orglife import actions as life_actions
+    from dangjian.recruitment import actions as recruitment_actions
+    from dangjian.recruitment import rules as recruitment_rules
     from dangjian.stats.models import OrgCount
 
     add_orglife_and_dues(orgs, people)
+    add_cases(orgs)
     rollups.refresh(DAYS[0], min_orgs=1)
     rollups.refresh(DAYS[1], min_orgs=1)
     before = rollups.for_org(orgs["county"].pk, DAYS[1]).figures["members"]["total"]
@@ -112,9 +150,18 @@ def test_changes_after_the_rollup_are_added_in_by_the_actions(orgs, people, djan
         dues_actions.record_payment(
             list(Bill.objects.filter(member=people["li"])), actor=None, paid_on=date(2026, 6, 2), method="cash"
         )
-    assert len(callbacks) >= 8
+        case = recruitment_actions.start_new_applicant(
+            orgs["village2"], actor=None, on=date(2026, 3, 1), documents=["application_letter"], name="周新",
+            sex="male", birth_date=date(2001, 3, 3),
+        )  # fmt: skip
+        all_papers = list(recruitment_rules.DOCUMENTS)
+        case = recruitment_actions.record_step(case, "talk", actor=None, on=date(2026, 3, 10), documents=all_papers)
+        recruitment_actions.transfer_case(case, orgs["village3"], actor=None, on=date(2026, 4, 1))
+    assert len(callbacks) >= 11
     after = rollups.for_org(orgs["county"].pk, DAYS[1])
     assert after.figures["members"]["total"] == before + 1 - 1  # 孙小梅 joined, 王建国 died
+    village3 = rollups.for_org(orgs["village3"].pk, DAYS[1]).figures["recruitment"]
+    assert village3 == {"applicants": 1, "developed": 1}  # 周新's case moved here with him
     assert not rollups.is_stale(after)
     assert_rollups_equal_the_details(orgs)
 
