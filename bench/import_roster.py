@@ -398,7 +398,7 @@ def run(args, tmpdir: str) -> int:
 
     n = args.rows
     written = com["written"]
-    for key, value in (("created", written["created"]), *((k, com[k]) for k in ("members", "items", "placements"))):
+    for key, value in (("created", written["created"]), *((k, com[k]) for k in ("members", "listed", "placements"))):
         assert value == n, f"{key}: {value:,} for {n:,} rows"
 
     def scaled(seconds):  # to the target size when run with fewer rows
