@@ -68,7 +68,7 @@ class Command(BaseCommand):
             path = Path(db["NAME"])
             for suffix in ("", "-wal", "-shm"):
                 Path(str(path) + suffix).unlink(missing_ok=True)
-        else:
+        elif "accounts_role" in connections["default"].introspection.table_names():  # else: a fresh database
             call_command("flush", interactive=False, verbosity=0)
             from dangjian.accounts.models import Role
             from dangjian.accounts.roles import sync_builtin_roles
