@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import NamedTuple
 from urllib.parse import urlencode
 
@@ -375,10 +376,16 @@ def dashboard(user, org: Org, as_of: date, today: date, *, live: bool = False) -
         "orgs.warning_share", rules.DEFAULT_THRESHOLDS["orgs.warning_share"][0], warnings.share,
         "" if warnings.share is not None else NOT_APPLICABLE, "orgs.warning_share",
     )  # fmt: skip
+    rates = []  # the two rates as a chart too, with their table ("—" and 未接入 stay on the tiles only)
     for code, perm in (("orglife.completion_rate", ORGLIFE), ("dues.collection_rate", DUES)):
         if permitted[perm]:
             ind, v = values[code]
-            tile(code, ind.label, v.number, v.reason, code, _drill(org, as_of, "indicator", code))
+            url = _drill(org, as_of, "indicator", code)
+            tile(code, ind.label, v.number, v.reason, code, url)
+            if v.number is not None:
+                rates.append({"code": code, "label": f"{ind.label}（%）", "value": v.number, "url": url})
+    if rates:
+        charts.append({"id": "rates", "title": "完成率与交纳率", "total": None, "rows": rates, "kind": "rates"})
     recruitment = []
     for ind, v in values.values():
         if ind.section == "recruitment" and may(user, ind.permission, org):
@@ -415,7 +422,7 @@ def chart_data(charts: list[dict]) -> list[dict]:
             "title": c["title"],
             "pie": c["id"] in ("category", "sex", "kind"),
             "labels": [r["label"] for r in c["rows"]],
-            "values": [r["value"] for r in c["rows"]],
+            "values": [float(r["value"]) if isinstance(r["value"], Decimal) else r["value"] for r in c["rows"]],
             "links": [r["url"] for r in c["rows"]],
         }
         for c in charts

@@ -181,7 +181,7 @@ def test_orglife_completion_counts_the_last_quarter_only(orgs):
     assert q4 == Decimal("14.29")  # 1 of 3 theme days + assembly + lecture + life meeting + appraisal
 
 
-def test_dues_collection_rate_of_the_last_month(orgs, people):
+def test_dues_collection_rate_of_the_last_month(orgs, people, personas):
     from dangjian.dues import actions as dues_actions
 
     may = date(2026, 5, 1)
@@ -190,6 +190,17 @@ def test_dues_collection_rate_of_the_last_month(orgs, people):
     dues_actions.generate_bills(orgs["county"], may, actor=None)
     assert REGISTRY["dues.collection_rate"](orgs["county"], date(2026, 6, 1)).number == Decimal("0.0")
     assert REGISTRY["dues.collection_rate"](orgs["county"], date(2026, 5, 30)).reason == NOT_APPLICABLE
+    # On the dashboard the rate is a chart with its table too (a zero denominator stays a "—" tile only).
+    from dangjian.stats import queries as stats_queries
+
+    admin = personas["county_admin"]
+    board = stats_queries.dashboard(admin, orgs["county"], date(2026, 6, 1), date(2026, 6, 1), live=True)
+    rates = next(c for c in board["charts"] if c["id"] == "rates")
+    rows = {r["code"]: r["value"] for r in rates["rows"]}
+    assert rows["dues.collection_rate"] == Decimal("0.0")
+    (drawn,) = [c for c in stats_queries.chart_data(board["charts"]) if c["id"] == "rates"]
+    assert drawn["values"][list(rows).index("dues.collection_rate")] == 0.0
+    assert all(drawn["links"])
 
 
 # ------------------------------------------------------------------------------------------ the page
