@@ -284,6 +284,7 @@ def record_attendance(
             "meeting.attendance", actor=actor, obj=locked, org_path=locked.org.path,
             after={"changed": {str(k): new[0] for k, (_old, new) in sorted(changes.items())}},
         )  # fmt: skip
+        events.publish(events.ATTENDANCE_RECORDED, meeting_ids=[locked.pk])
     return locked
 
 
