@@ -393,10 +393,11 @@ class MemberAidView(ScopedView):
     def post(self, request, pk):
         self.action = CHANGE
         member = self.get_object(pk=pk)
-        form = AidForm(request.POST, ledger_entries=self.ledger_choices(member))
+        choices = list(self.ledger_choices(member))  # scoped (queries.aid_ledger_entries)
+        form = AidForm(request.POST, ledger_entries=choices)
         if form.is_valid():
             d = form.cleaned_data
-            ledger = LedgerEntry.objects.filter(pk=d["ledger_entry"]).first() if d["ledger_entry"] else None
+            ledger = next((e for e in choices if e.pk == d["ledger_entry"]), None) if d["ledger_entry"] else None
             try:
                 actions.record_aid(
                     member, actor=request.user, ledger_entry=ledger, visited_on=d["visited_on"],
