@@ -338,9 +338,8 @@ RATE_LIMITS = {
 RATE_LIMIT_ADDRESS_FACTOR = env_int("DANGJIAN_RATE_ADDRESS_FACTOR", 5)
 RATE_LIMITS_ENABLED = env_bool("DANGJIAN_RATE_LIMITS", True)
 RATELIMIT_CACHE = "ratelimit"
-# The home page's to-do summary is kept this many seconds per user (0: computed on every visit).
-HOME_TODO_CACHE_SECONDS = env_int("DANGJIAN_HOME_TODO_CACHE_SECONDS", 60)
-# 待办事项 kept per user this long (core/todos.py: the user's own changes show at once; 0: always live).
+# 待办事项 and the home page's summary of it, kept per user this long (core/todos.py: the user's own changes
+# show at once; 0: always live).
 TODO_CACHE_SECONDS = env_int("DANGJIAN_TODO_CACHE_SECONDS", 60)
 # The roster's total per user and filters (members/views.py: own changes at once, the rows always live).
 ROSTER_COUNT_CACHE_SECONDS = env_int("DANGJIAN_ROSTER_COUNT_CACHE_SECONDS", 30)

@@ -20,6 +20,5 @@ CACHES = {
 
 # The home page's to-do summary is cached per user in production; tests see every change at once (one test
 # turns the cache on: core/tests/test_home.py).
-HOME_TODO_CACHE_SECONDS = 0
 TODO_CACHE_SECONDS = 0  # the 待办事项 cache, likewise (core/tests/test_todo_cache.py turns it on)
 ROSTER_COUNT_CACHE_SECONDS = 0  # the roster's total, likewise (members/tests/test_roster_render.py)

@@ -60,23 +60,13 @@ _built: dict[tuple[frozenset, int, str], list[dict]] = {}
 
 
 def home_context(request) -> dict:
-    """The home page: the user's modules and a summary of their to-dos. The summary is kept per user and
-    day for `HOME_TODO_CACHE_SECONDS` (default 60; 0 turns it off): every provider queries its whole scope,
-    a quarter of a second for a county, on the page everybody opens first. 待办事项 itself is always live."""
-    from django.conf import settings
-    from django.core.cache import cache
+    """The home page: the user's modules and a summary of their to-dos, kept as the 待办事项 list is
+    (`core.todos.cached`: per user for `TODO_CACHE_SECONDS`, the user's own changes at once)."""
     from django.utils import timezone
 
     from dangjian.core.todos import cached
 
-    today = timezone.localdate()
-    seconds = settings.HOME_TODO_CACHE_SECONDS
-    key = f"home-todos:{request.user.pk}:{today.isoformat()}"
-    summary = cache.get(key) if seconds else None
-    if summary is None:
-        summary = cached(request.user, today, "home", _summary)
-        if seconds:
-            cache.set(key, summary, seconds)
+    summary = cached(request.user, timezone.localdate(), "home", _summary)
     return {"modules": items_for(request.user), **summary}
 
 
