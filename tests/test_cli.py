@@ -7,13 +7,21 @@ import sys
 
 import pytest
 
+# A guard against a hung command, not a speed test: building the demo county takes about a minute on an idle
+# two-core machine and several times that on a crowded one.
+TIMEOUT_SECONDS = 900
+
 
 def run(args, data_dir, **env):
     environment = {**os.environ, "DANGJIAN_DATA_DIR": str(data_dir), **env}
     environment.pop("DATABASE_URL", None)  # the demo is the embedded SQLite database
     environment.pop("DJANGO_SETTINGS_MODULE", None)
     return subprocess.run(
-        [sys.executable, "-m", "dangjian.cli", *args], env=environment, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "dangjian.cli", *args],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_SECONDS,
     )
 
 
