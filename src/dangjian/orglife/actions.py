@@ -649,6 +649,7 @@ def sign_in(token: str, *, user, now=None) -> Attendance:
             "meeting.sign_in", actor=user, obj=meeting, org_path=meeting.org.path,
             after={"member_id": member.pk, "status": "present"},
         )  # fmt: skip
+        events.publish(events.ATTENDANCE_RECORDED, meeting_ids=[meeting.pk])
     return attendance
 
 

@@ -49,6 +49,18 @@ def test_orglife_publishes_meeting_and_attendance(orgs, people, published):
     assert published[-1] == (events.ATTENDANCE_RECORDED, {"meeting_ids": [meeting.pk]})
 
 
+def test_qr_sign_in_publishes_attendance(orgs, people, personas, published):
+    """A member's own QR sign-in changes the attendance sheet like the secretary's record does."""
+    from django.utils import timezone
+
+    meeting = orglife_actions.schedule_meeting(orgs["village"], actor=None, kind="theme_day", topic="学习",
+                                               held_on=timezone.localdate())  # fmt: skip
+    orglife_actions.link_member_account(personas["party_member"], people["zhang"], actor=None)
+    token = orglife_actions.issue_sign_in_token(meeting, actor=None)
+    orglife_actions.sign_in(token, user=personas["party_member"])
+    assert published[-1] == (events.ATTENDANCE_RECORDED, {"meeting_ids": [meeting.pk]})
+
+
 def test_dues_publishes_settled_bills(orgs, people, published):
     zhang = people["zhang"]
     dues_actions.set_profile(zhang, "salaried", Decimal("4000"), date(2026, 1, 1), actor=None)
