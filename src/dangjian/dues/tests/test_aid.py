@@ -124,3 +124,26 @@ def test_api_list_create_correct(orgs, people, clerk):
     stale = api.post(url, {"version": 7, "amount": "5"}, format="json")
     assert stale.status_code == 409
     assert HardshipAid.objects.get().amount == Decimal("300.00")
+
+
+def test_the_archive_situation_and_the_visits_link_both_ways(client, orgs, people, clerk):
+    """困难帮扶 has two halves: the hardship situation in the member's archive (members.AidRecord) and the
+    visits and aid given (dues.HardshipAid); each page shows or links to the other."""
+    from dangjian.members.records import add_record
+
+    wang = people["wang"]
+    add_record(wang, "aid", actor=None, kind="因病", description="本人患慢性病，收入低", measures="每季度走访",
+               since=date(2026, 1, 1))  # fmt: skip
+    client.force_login(clerk)
+    html = client.get(reverse("dues:aid", args=[wang.pk])).content.decode()
+    assert "本人患慢性病，收入低" in html
+    assert "每季度走访" in html
+    assert reverse("members:detail", args=[wang.pk]) in html
+    detail = client.get(reverse("members:detail", args=[wang.pk])).content.decode()
+    assert 'id="aid-visits"' in detail
+    assert reverse("dues:aid", args=[wang.pk]) in detail
+    reader = dues_user(orgs, "roster_reader", permissions=["members.view_member"])  # may not open dues pages
+    client.force_login(reader)
+    response = client.get(reverse("members:detail", args=[wang.pk]))
+    assert response.status_code == 200
+    assert 'id="aid-visits"' not in response.content.decode()
