@@ -12,7 +12,7 @@ from dangjian.accounts.models import Role
 from dangjian.core.models import AuditEvent
 from dangjian.orglife import actions as orglife_actions
 from dangjian.security import export_actions, privacy_actions
-from dangjian.security.models import CorrectionRequest, ExportRequest
+from dangjian.security.models import DataSubjectRequest, ExportRequest
 
 
 def account(username, role_code, org):
@@ -42,7 +42,7 @@ def world(orgs, people, personas):
 def _state():
     return (
         list(ExportRequest.objects.values_list("pk", "status", "version")),
-        list(CorrectionRequest.objects.values_list("pk", "status", "version")),
+        list(DataSubjectRequest.objects.values_list("pk", "status", "version")),
         AuditEvent.objects.count(),
     )
 
@@ -83,7 +83,7 @@ def test_correction_pages(world, orgs):
     assert _state() == before
     assert inside.get(reverse("security:corrections")).status_code == 200
     assert inside.post(url, {"decision": "accept", "reasons": "", "version": 1}).status_code == 302
-    assert CorrectionRequest.objects.get().status == "accepted"
+    assert DataSubjectRequest.objects.get().status == "accepted"
 
 
 @pytest.mark.parametrize("name", ["security:my_data", "security:notice"])

@@ -141,9 +141,14 @@ def export_filter(user, params: dict[str, list[str]]) -> MemberFilter:
 
 
 def export_queryset(user, params: dict[str, list[str]]):
-    """Exactly the roster's list for these parameters (same filterset, same order), within view ∩ export scope."""
+    """Exactly the roster's list for these parameters (same filterset, same order), within view ∩ export scope.
+
+    Every export (direct, background, approved full export) takes its rows from here: members whose processing
+    is restricted at their request (PRV-06, `security.ProcessingRestriction`) are left out."""
+    from dangjian.security.privacy_actions import restricted_member_ids
+
     roster = export_filter(user, params)
-    qs = roster.qs
+    qs = roster.qs.exclude(pk__in=restricted_member_ids())
     if not (roster.form.is_valid() and roster.form.cleaned_data.get("sort")):
         qs = qs.order_by("org__path", "name_initials", "pk")
     return qs

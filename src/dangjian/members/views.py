@@ -118,7 +118,8 @@ class DetailView(ScopedView):
             "deadlines": queries.deadlines(member, today),
             "can": {
                 "change": user_may_act_on_path(user, "members.change_member", member.org.path),
-                "unmask": user_may_act_on_path(user, "members.unmask_member", member.org.path),
+                "unmask": user_may_act_on_path(user, "members.unmask_member", member.org.path)
+                and actions.may_reveal(member),
             },
         }
         return render(request, "members/detail.html", context)

@@ -5,7 +5,7 @@ A person who left (出党, 退党, 除名, death: status "exited") is kept in fu
 
 - removed: name and pinyin initials, the ciphertexts of ID number, phone and address and the ID number's blind
   index, free-text job title and mobile destination; family members and archive documents (rows and files);
-  free text about the person in status changes, mobile records, rewards, correction requests; the import
+  free text about the person in status changes, mobile records, rewards, data-subject requests; the import
   snapshots (which hold ciphertext); the login link to the roster row.
 - kept, so that every statistic stays whole: the row itself with org, sex, ethnicity, birth date (age bands),
   education, category (stage), occupation, dates of joining, full membership and leaving, exit kind,
@@ -77,7 +77,7 @@ def anonymize_member(member, *, years: int, today) -> None:
     )
     from dangjian.members.records import document_path
     from dangjian.orglife.models import MemberAccount
-    from dangjian.security.models import Anonymization, CorrectionRequest
+    from dangjian.security.models import Anonymization, DataSubjectRequest
 
     if not rules.retention_expired(left_on=member.status_since, today=today, years=years):
         raise ValueError("retention period not over")
@@ -114,7 +114,7 @@ def anonymize_member(member, *, years: int, today) -> None:
         MobileRecord.objects.filter(member=member).update(contact_person="", certificate_number="", place="")
         RewardPunishment.objects.filter(member=member).update(note="")
         ImportBatchItem.objects.filter(member=member).update(before={})
-        CorrectionRequest.objects.filter(member=member).update(proposed="", explanation="")
+        DataSubjectRequest.objects.filter(member=member).update(proposed="", explanation="")
         MemberAccount.objects.filter(member=member).delete()
         Anonymization.objects.create(member=member, years=years)
         audit.record(

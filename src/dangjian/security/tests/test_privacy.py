@@ -14,7 +14,7 @@ from dangjian.core.models import AuditEvent
 from dangjian.members import actions as member_actions
 from dangjian.orglife import actions as orglife_actions
 from dangjian.security import privacy_actions, privacy_queries, rules
-from dangjian.security.models import CorrectionRequest, CorrectionStatus, NoticeAcknowledgement, PrivacyNotice
+from dangjian.security.models import CorrectionStatus, DataSubjectRequest, NoticeAcknowledgement, PrivacyNotice
 
 
 @pytest.fixture
@@ -109,13 +109,13 @@ def test_an_account_without_a_member_sees_an_explanation(client_as, people):
 def test_correction_goes_to_the_branch_and_is_answered_with_reasons(client, client_as, linked, personas):
     member_client = client_as("party_member")
     member_client.post(reverse("security:my_correction"), {"item": "联系电话", "proposed": "13900001111"})
-    request = CorrectionRequest.objects.get()
+    request = DataSubjectRequest.objects.get()
     assert request.due_on == timezone.localdate() + timedelta(days=30)
     assert "13900001111" not in json.dumps(AuditEvent.objects.get(action="privacy.correction_request").after)
     # The branch secretary has it as a to-do with the 30-day deadline; another town's committee does not.
-    items = dict(todos.collect(personas["village_secretary"], timezone.localdate()))["个人信息更正"]
+    items = dict(todos.collect(personas["village_secretary"], timezone.localdate()))["个人信息申请"]
     assert [(t.rule, t.due) for t in items] == [("PRV-06", request.due_on)]
-    assert "个人信息更正" not in dict(todos.collect(personas["party_member"], timezone.localdate()))
+    assert "个人信息申请" not in dict(todos.collect(personas["party_member"], timezone.localdate()))
     with pytest.raises(OutOfScope):
         privacy_actions.answer_correction(
             request, actor=personas["party_member"], accept=True, reasons="", version=1, today=timezone.localdate()
@@ -144,7 +144,7 @@ def test_an_overdue_correction_is_flagged(linked, personas):
     )
     later = request.due_on + timedelta(days=1)
     with time_machine.travel(timezone.make_aware(timezone.datetime(later.year, later.month, later.day, 10))):
-        (item,) = dict(todos.collect(personas["village_secretary"], timezone.localdate()))["个人信息更正"]
+        (item,) = dict(todos.collect(personas["village_secretary"], timezone.localdate()))["个人信息申请"]
         assert item.overdue
 
 
@@ -152,7 +152,7 @@ def test_corrections_are_scoped(client_as, linked, personas):
     privacy_actions.submit_correction(
         linked, actor=personas["party_member"], item="学历", proposed="硕士研究生", today=timezone.localdate()
     )
-    pk = CorrectionRequest.objects.get().pk
+    pk = DataSubjectRequest.objects.get().pk
     url = reverse("security:correction", args=[pk])
     assert client_as("town_secretary").get(url).status_code == 200  # the branch's committee
     assert client_as("party_member").get(reverse("security:corrections")).status_code == 403
