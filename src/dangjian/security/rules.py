@@ -98,7 +98,10 @@ def correction_refusal(*, status: str, accept: bool, reasons: str) -> str:
 # ethnicity, birth date, education, stage and dates, organisation, status changes, transfers, rewards and
 # punishments, archive documents, attendance, dues and points.
 DELETABLE_PARTS = {"phone": "联系电话", "address": "家庭住址", "family": "家庭成员信息"}
-KEPT_BY_DUTY = "姓名、公民身份号码、性别、民族、出生日期、学历、入党和转正日期、组织关系、党籍变更、转接、奖惩、档案材料、组织生活、党费和积分记录"
+KEPT_BY_DUTY = (
+    "姓名、公民身份号码、性别、民族、出生日期、学历、入党和转正日期、组织关系、党籍变更、转接、奖惩、档案材料、"
+    "组织生活、党费和积分记录"
+)
 REQUEST_VERBS = {"correction": "更正", "deletion": "删除", "restriction": "限制处理"}
 
 
