@@ -62,7 +62,7 @@ IGNORED_PARAMS = ("page",)
 FILTER_AAD = b"members.export:filter"
 
 
-class AuditUnavailable(RuntimeError):
+class AuditUnavailable(audit.AuditUnavailable):
     """The export's audit event could not be written, so the file was withdrawn (AU-05: fail closed)."""
 
 
@@ -434,7 +434,9 @@ def export_to(
         )
     except Exception as exc:
         Path(path).unlink(missing_ok=True)
-        raise AuditUnavailable("审计记录写入失败，导出未完成。请联系系统管理员。") from exc
+        disk_full = isinstance(exc, audit.AuditUnavailable) and exc.disk_full
+        reason = "审计存储空间已满" if disk_full else "审计记录写入失败"
+        raise AuditUnavailable(f"{reason}，导出未完成。请联系系统管理员。", disk_full=disk_full) from exc
     return result
 
 

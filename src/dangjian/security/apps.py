@@ -8,7 +8,7 @@ class SecurityConfig(AppConfig):
 
     def ready(self):
         from dangjian.core import todos
-        from dangjian.security import checks, signals  # noqa: F401
+        from dangjian.security import alerts, checks, signals  # noqa: F401
         from dangjian.security import todos as security_todos
 
         todos.register("安全告警", security_todos.open_alerts)

@@ -96,9 +96,12 @@ def export_download(request, pk):
     except (RuleViolation, OutOfScope) as exc:
         messages.error(request, exc.message)
         return redirect("security:export_request", pk=export.pk)
-    except (exporter.ExportFailed, exporter.AuditUnavailable) as exc:
+    except exporter.ExportFailed as exc:
         context = {"code": 507, "title": "导出未完成", "detail": str(exc)}
         return render(request, "core/error.html", context, status=507)
+    except exporter.AuditUnavailable as exc:  # AU-05: the claim was released, nothing was handed out
+        context = {"code": 503, "title": "导出未完成", "detail": str(exc)}
+        return render(request, "core/error.html", context, status=503)
     if result.get("expired"):
         messages.error(request, "批准后超过下载有效期，申请已过期。如仍需要，请重新申请。")
         return redirect("security:export_request", pk=export.pk)

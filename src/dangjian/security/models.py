@@ -51,6 +51,7 @@ class SessionIndex(models.Model):
 class AlertKind(models.TextChoices):
     AUDIT_CHAIN = "audit_chain", "审计链校验失败"
     BACKUP = "backup", "备份失败"
+    AUDIT_WRITE = "audit_write", "审计记录写入失败"
     OTHER = "other", "其他"
 
 

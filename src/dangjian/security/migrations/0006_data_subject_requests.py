@@ -1,5 +1,6 @@
 """PRV-06: correction requests become data-subject requests (correction, deletion, restriction); the existing
-rows are kept (renamed table, kind "correction"); restrictions of processing get their own table."""
+rows are kept (renamed table, kind "correction"); restrictions of processing get their own table. AU-05: a
+security alert kind for failed audit writes."""
 
 import django.db.models.deletion
 from django.conf import settings
@@ -70,5 +71,10 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': '个人信息限制处理',
                 'constraints': [models.UniqueConstraint(condition=models.Q(('lifted_on__isnull', True)), fields=('member',), name='security_one_active_restriction')],
             },
+        ),
+        migrations.AlterField(
+            model_name='securityalert',
+            name='kind',
+            field=models.CharField(choices=[('audit_chain', '审计链校验失败'), ('backup', '备份失败'), ('audit_write', '审计记录写入失败'), ('other', '其他')], max_length=32, verbose_name='类型'),
         ),
     ]
