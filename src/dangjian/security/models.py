@@ -271,6 +271,9 @@ class Anonymization(models.Model):
     member = models.OneToOneField("members.Member", on_delete=models.CASCADE, related_name="+")
     done_at = models.DateTimeField("匿名化时间", auto_now_add=True)
     years = models.PositiveSmallIntegerField("保存年限")
+    reason = models.CharField(
+        "依据", max_length=16, default="left", choices=[("left", "离开满保存年限"), ("applicant", "未被接收的申请人")]
+    )
 
     class Meta:
         verbose_name = "匿名化记录"

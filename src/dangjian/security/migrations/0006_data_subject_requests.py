@@ -1,6 +1,6 @@
 """PRV-06: correction requests become data-subject requests (correction, deletion, restriction); the existing
 rows are kept (renamed table, kind "correction"); restrictions of processing get their own table. AU-05: a
-security alert kind for failed audit writes."""
+security alert kind for failed audit writes. PRV-07: why a person was anonymized (left / applicant)."""
 
 import django.db.models.deletion
 from django.conf import settings
@@ -76,5 +76,10 @@ class Migration(migrations.Migration):
             model_name='securityalert',
             name='kind',
             field=models.CharField(choices=[('audit_chain', '审计链校验失败'), ('backup', '备份失败'), ('audit_write', '审计记录写入失败'), ('other', '其他')], max_length=32, verbose_name='类型'),
+        ),
+        migrations.AddField(
+            model_name='anonymization',
+            name='reason',
+            field=models.CharField(choices=[('left', '离开满保存年限'), ('applicant', '未被接收的申请人')], default='left', max_length=16, verbose_name='依据'),
         ),
     ]
