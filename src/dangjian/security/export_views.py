@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
-from dangjian.core.scope import has_permission, path_filter, scope_paths
+from dangjian.core.scope import has_permission, restrict
 from dangjian.security import export_actions
 from dangjian.security.models import ExportRequest, ExportRequestStatus
 
@@ -19,12 +18,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _visible(user):
-    """A request is seen by its requester and by accounts whose approval right covers its scope."""
-    q = Q(requester=user)
-    paths = scope_paths(user, export_actions.APPROVE_PERM)
-    if paths:
-        q |= path_filter("org_path", paths)
-    return ExportRequest.objects.filter(q).select_related("requester", "decided_by")
+    """A request is seen by its requester and by accounts whose approval right covers its scope (`restrict`)."""
+    approvable = restrict(ExportRequest.objects.all(), user, export_actions.APPROVE_PERM)
+    return (approvable | ExportRequest.objects.filter(requester=user)).select_related("requester", "decided_by")
 
 
 def _allowed(user) -> bool:
