@@ -176,28 +176,38 @@ def test_only_the_member_may_request_a_correction(people, personas):
 
 def test_notice_acknowledged_per_member_and_version(client_as, linked, personas):
     client = client_as("party_member")
-    notice = PrivacyNotice.objects.get(version=1)
-    assert "请阅读个人信息处理告知（第1版）" in [
+    notice = privacy_actions.current_notice()
+    n = notice.version
+    assert f"请阅读个人信息处理告知（第{n}版）" in [
         t.title for t in dict(todos.collect(personas["party_member"], timezone.localdate()))["个人信息处理告知"]
     ]
     page = client.get(reverse("security:notice")).content.decode()
     assert notice.title in page
     assert "我已阅读并知悉" in page
-    client.post(reverse("security:notice"), {"version": "1"})
-    client.post(reverse("security:notice"), {"version": "1"})  # a double click counts once
+    client.post(reverse("security:notice"), {"version": str(n)})
+    client.post(reverse("security:notice"), {"version": str(n)})  # a double click counts once
     assert NoticeAcknowledgement.objects.filter(member=linked, notice=notice).count() == 1
     assert "个人信息处理告知" not in dict(todos.collect(personas["party_member"], timezone.localdate()))
     # A new version asks again; the old acknowledgement is kept.
-    privacy_actions.publish_notice(title="党员个人信息处理告知", body="第二版正文", actor=None)
+    privacy_actions.publish_notice(title="党员个人信息处理告知", body="新版正文", actor=None)
     assert "阅读并确认" in client.get(reverse("security:my_data")).content.decode()
-    client.post(reverse("security:notice"), {"version": "1"})  # a stale page does not acknowledge v2
+    client.post(reverse("security:notice"), {"version": str(n)})  # a stale page does not acknowledge the new one
     assert not privacy_actions.has_acknowledged(linked)
-    client.post(reverse("security:notice"), {"version": "2"})
+    client.post(reverse("security:notice"), {"version": str(n + 1)})
     assert sorted(NoticeAcknowledgement.objects.filter(member=linked).values_list("notice__version", flat=True)) == [
-        1,
-        2,
+        n,
+        n + 1,
     ]
     assert AuditEvent.objects.filter(action="privacy.notice_acknowledge").count() == 2
+
+
+def test_the_notice_names_every_data_subject_right(db):
+    """PRV-05/06: the current notice (version 2, migration 0007) names correction, deletion and restriction."""
+    notice = privacy_actions.current_notice()
+    assert notice.version == 2
+    for right in ("查阅", "副本", "更正", "删除", "限制处理", "30 日内答复", "未被接收"):
+        assert right in notice.body
+    assert PrivacyNotice.objects.filter(version=1).exists()  # the first version is kept as it was
 
 
 def test_notice_page_is_readable_by_any_signed_in_user(client_as, people):
