@@ -174,7 +174,7 @@ def _anonymize(member, *, years: int, reason: str, detail: dict, extra=None) -> 
     )
     from dangjian.members.records import document_path
     from dangjian.orglife.models import MemberAccount
-    from dangjian.security.models import Anonymization, DataSubjectRequest
+    from dangjian.security.models import Anonymization, DataSubjectRequest, ProcessingRestriction
 
     files = []
     with transaction.atomic():
@@ -209,7 +209,8 @@ def _anonymize(member, *, years: int, reason: str, detail: dict, extra=None) -> 
         MobileRecord.objects.filter(member=member).update(contact_person="", certificate_number="", place="")
         RewardPunishment.objects.filter(member=member).update(note="")
         ImportBatchItem.objects.filter(member=member).update(before={})
-        DataSubjectRequest.objects.filter(member=member).update(proposed="", explanation="")
+        DataSubjectRequest.objects.filter(member=member).update(proposed="", explanation="", reasons="")
+        ProcessingRestriction.objects.filter(member=member).update(lift_reason="")
         MemberAccount.objects.filter(member=member).delete()
         if extra is not None:
             extra()
