@@ -12,7 +12,7 @@ from dangjian.accounts.models import Role
 from dangjian.core.models import AuditEvent
 from dangjian.orglife import actions as orglife_actions
 from dangjian.security import export_actions, privacy_actions
-from dangjian.security.models import CorrectionRequest, ExportRequest
+from dangjian.security.models import DataSubjectRequest, ExportRequest
 
 
 def account(username, role_code, org):
@@ -42,7 +42,7 @@ def world(orgs, people, personas):
 def _state():
     return (
         list(ExportRequest.objects.values_list("pk", "status", "version")),
-        list(CorrectionRequest.objects.values_list("pk", "status", "version")),
+        list(DataSubjectRequest.objects.values_list("pk", "status", "version")),
         AuditEvent.objects.count(),
     )
 
@@ -83,10 +83,54 @@ def test_correction_pages(world, orgs):
     assert _state() == before
     assert inside.get(reverse("security:corrections")).status_code == 200
     assert inside.post(url, {"decision": "accept", "reasons": "", "version": 1}).status_code == 302
-    assert CorrectionRequest.objects.get().status == "accepted"
+    assert DataSubjectRequest.objects.get().status == "accepted"
 
 
 @pytest.mark.parametrize("name", ["security:my_data", "security:notice"])
 def test_self_service_pages_need_only_a_login(name, orgs, people):
     _, client = account("plain", None, orgs["county"])
     assert client.get(reverse(name)).status_code == 200
+
+
+def test_deletion_and_restriction_pages(world, orgs, people, personas):
+    """PRV-06: the same answerers as corrections; out of scope 404 and nothing deleted, restricted or lifted."""
+    from dangjian.security.models import ProcessingRestriction
+
+    zhang = people["zhang"]
+    deletion = privacy_actions.submit_request(
+        zhang, actor=personas["party_member"], kind="deletion", parts=["phone"], explanation="号码停用",
+        today=date(2026, 1, 6),
+    )  # fmt: skip
+    restriction = privacy_actions.submit_request(
+        zhang, actor=personas["party_member"], kind="restriction", explanation="担心泄露", today=date(2026, 1, 6)
+    )
+    _, without = account("no_perm", "member", orgs["village"])
+    _, inside = account("sec_in", "branch_secretary", orgs["village"])
+    _, outside = account("sec_out", "branch_secretary", orgs["village3"])
+    phone = zhang.get_secret("phone")
+    before = _state()
+    for request in (deletion, restriction):
+        url = reverse("security:correction", args=[request.pk])
+        assert without.post(url, {"decision": "accept", "version": 1}).status_code == 403
+        assert outside.get(url).status_code == 404
+        assert outside.post(url, {"decision": "accept", "version": 1}).status_code == 404
+    assert without.post(reverse("security:my_request"), {"kind": "restriction", "explanation": "x"}).status_code == 404
+    assert _state() == before
+    zhang.refresh_from_db()
+    assert zhang.get_secret("phone") == phone
+    assert not ProcessingRestriction.objects.exists()
+    for request in (deletion, restriction):
+        url = reverse("security:correction", args=[request.pk])
+        assert inside.get(url).status_code == 200
+        assert inside.post(url, {"decision": "accept", "reasons": "", "version": 1}).status_code == 302
+    zhang.refresh_from_db()
+    assert zhang.get_secret("phone") == ""
+    assert ProcessingRestriction.objects.filter(lifted_on__isnull=True).count() == 1
+    lift = reverse("security:correction", args=[restriction.pk])
+    before = _state()
+    assert outside.post(lift, {"decision": "lift", "reasons": "本人同意"}).status_code == 404
+    assert without.post(lift, {"decision": "lift", "reasons": "本人同意"}).status_code == 403
+    assert _state() == before
+    assert ProcessingRestriction.objects.filter(lifted_on__isnull=True).count() == 1
+    assert inside.post(lift, {"decision": "lift", "reasons": "本人同意"}).status_code == 302
+    assert not ProcessingRestriction.objects.filter(lifted_on__isnull=True).exists()

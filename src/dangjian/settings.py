@@ -364,6 +364,8 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # Issue 8, personal-information protection (docs/security.md).
 EXPORT_MAX_ROWS = env_int("DANGJIAN_EXPORT_MAX_ROWS", 5000)  # PRV-04: rows per export of personal data (0 = no cap)
 RETENTION_YEARS_AFTER_LEAVING = env_int("DANGJIAN_RETENTION_YEARS_AFTER_LEAVING", 10)  # PRV-07 (0 = never)
+# PRV-07: applicants, activists and candidates whose recruitment case closed without admission (0 = never)
+RETENTION_YEARS_AFTER_APPLICATION_CLOSED = env_int("DANGJIAN_RETENTION_YEARS_AFTER_APPLICATION_CLOSED", 5)
 
 # DJ-01: HSTS preload (security.W021). Deployments on a government intranet host cannot be submitted to the
 # browsers' public preload list, so preload is off by default and W021 is silenced for that written reason;

@@ -300,11 +300,20 @@ def restore_contact(member: Member, *, actor, on: date, note: str = "") -> Statu
     return change
 
 
+def may_reveal(member: Member) -> bool:
+    """PRV-06: nobody unmasks the personal data of a member whose processing is restricted at their request."""
+    from dangjian.security.privacy_actions import is_restricted
+
+    return not is_restricted(member)
+
+
 def reveal(member: Member, field: str, *, actor) -> str:
     """Show one personal-data field in clear to a role that may; every reveal is audited (PRV)."""
     if field not in SECRET_FIELDS:
         raise RuleViolation("PRV", "该字段不是受保护的个人信息")
     _require(actor, "members.unmask_member", member.org)
+    if not may_reveal(member):
+        raise RuleViolation("PRV-06", "该党员已申请限制处理本人个人信息，不能查看完整内容。")
     value = member.get_secret(field)
     with transaction.atomic():
         audit.record("member.reveal", actor=actor, obj=member, org_path=member.org.path, after={"field": field})

@@ -62,7 +62,7 @@ IGNORED_PARAMS = ("page",)
 FILTER_AAD = b"members.export:filter"
 
 
-class AuditUnavailable(RuntimeError):
+class AuditUnavailable(audit.AuditUnavailable):
     """The export's audit event could not be written, so the file was withdrawn (AU-05: fail closed)."""
 
 
@@ -141,9 +141,14 @@ def export_filter(user, params: dict[str, list[str]]) -> MemberFilter:
 
 
 def export_queryset(user, params: dict[str, list[str]]):
-    """Exactly the roster's list for these parameters (same filterset, same order), within view ∩ export scope."""
+    """Exactly the roster's list for these parameters (same filterset, same order), within view ∩ export scope.
+
+    Every export (direct, background, approved full export) takes its rows from here: members whose processing
+    is restricted at their request (PRV-06, `security.ProcessingRestriction`) are left out."""
+    from dangjian.security.privacy_actions import restricted_member_ids
+
     roster = export_filter(user, params)
-    qs = roster.qs
+    qs = roster.qs.exclude(pk__in=restricted_member_ids())
     if not (roster.form.is_valid() and roster.form.cleaned_data.get("sort")):
         qs = qs.order_by("org__path", "name_initials", "pk")
     return qs
@@ -429,7 +434,9 @@ def export_to(
         )
     except Exception as exc:
         Path(path).unlink(missing_ok=True)
-        raise AuditUnavailable("审计记录写入失败，导出未完成。请联系系统管理员。") from exc
+        disk_full = isinstance(exc, audit.AuditUnavailable) and exc.disk_full
+        reason = "审计存储空间已满" if disk_full else "审计记录写入失败"
+        raise AuditUnavailable(f"{reason}，导出未完成。请联系系统管理员。", disk_full=disk_full) from exc
     return result
 
 

@@ -22,7 +22,8 @@ def _org_label(org, name: str) -> str:
 def letter_context(transfer: Transfer, user) -> dict:
     member = transfer.member
     number = member.get_secret("id_number")
-    if number and user_may_act_on_path(user, "members.unmask_member", member.org.path):
+    may_unmask = user_may_act_on_path(user, "members.unmask_member", member.org.path)
+    if number and may_unmask and member_actions.may_reveal(member):
         id_number = member_actions.reveal(member, "id_number", actor=user)
     else:
         id_number = rules.mask_id_number(number) if number else ""

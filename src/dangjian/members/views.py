@@ -118,7 +118,8 @@ class DetailView(ScopedView):
             "deadlines": queries.deadlines(member, today),
             "can": {
                 "change": user_may_act_on_path(user, "members.change_member", member.org.path),
-                "unmask": user_may_act_on_path(user, "members.unmask_member", member.org.path),
+                "unmask": user_may_act_on_path(user, "members.unmask_member", member.org.path)
+                and actions.may_reveal(member),
                 # 困难帮扶: the visits and aid given are kept by dues (dues.HardshipAid); link there when allowed.
                 "aid_visits": user_may_act_on_path(user, "dues.view_bill", member.org.path),
             },

@@ -176,14 +176,8 @@ def download(request: ExportRequest, *, actor) -> tuple[bytes, dict]:
 
 
 def pending_for(user):
-    """Requests the user may approve: pending, inside their approval scope, not their own."""
-    from dangjian.core.scope import path_filter, scope_paths
+    """Requests the user may approve: pending, inside their approval scope (`restrict`), not their own."""
+    from dangjian.core.scope import restrict
 
-    paths = scope_paths(user, APPROVE_PERM)
-    if not paths:
-        return ExportRequest.objects.none()
-    return (
-        ExportRequest.objects.filter(path_filter("org_path", paths), status=ExportRequestStatus.PENDING)
-        .exclude(requester=user)
-        .select_related("requester")
-    )
+    pending = ExportRequest.objects.filter(status=ExportRequestStatus.PENDING)
+    return restrict(pending, user, APPROVE_PERM).exclude(requester=user).select_related("requester")

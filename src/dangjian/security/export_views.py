@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
-from dangjian.core.scope import has_permission, path_filter, scope_paths
+from dangjian.core.scope import has_permission, restrict
 from dangjian.security import export_actions
 from dangjian.security.models import ExportRequest, ExportRequestStatus
 
@@ -19,12 +18,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _visible(user):
-    """A request is seen by its requester and by accounts whose approval right covers its scope."""
-    q = Q(requester=user)
-    paths = scope_paths(user, export_actions.APPROVE_PERM)
-    if paths:
-        q |= path_filter("org_path", paths)
-    return ExportRequest.objects.filter(q).select_related("requester", "decided_by")
+    """A request is seen by its requester and by accounts whose approval right covers its scope (`restrict`)."""
+    approvable = restrict(ExportRequest.objects.all(), user, export_actions.APPROVE_PERM)
+    return (approvable | ExportRequest.objects.filter(requester=user)).select_related("requester", "decided_by")
 
 
 def _allowed(user) -> bool:
@@ -96,9 +92,12 @@ def export_download(request, pk):
     except (RuleViolation, OutOfScope) as exc:
         messages.error(request, exc.message)
         return redirect("security:export_request", pk=export.pk)
-    except (exporter.ExportFailed, exporter.AuditUnavailable) as exc:
+    except exporter.ExportFailed as exc:
         context = {"code": 507, "title": "导出未完成", "detail": str(exc)}
         return render(request, "core/error.html", context, status=507)
+    except exporter.AuditUnavailable as exc:  # AU-05: the claim was released, nothing was handed out
+        context = {"code": 503, "title": "导出未完成", "detail": str(exc)}
+        return render(request, "core/error.html", context, status=503)
     if result.get("expired"):
         messages.error(request, "批准后超过下载有效期，申请已过期。如仍需要，请重新申请。")
         return redirect("security:export_request", pk=export.pk)

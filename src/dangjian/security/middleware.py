@@ -90,11 +90,23 @@ class DatabaseUnavailableMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        from dangjian.security import alerts
+
+        try:
+            return self.get_response(request)
+        finally:
+            alerts.flush()  # AU-05: alarms raised inside a rolled-back transaction are written now
 
     def process_exception(self, request, exception):
         from django.db import InterfaceError, OperationalError
 
+        from dangjian.core.audit import AuditUnavailable
+
+        if isinstance(exception, AuditUnavailable):  # AU-05 / FLT-03: fail closed, in Chinese
+            import logging
+
+            logging.getLogger(__name__).error("operation refused, audit unavailable: %s", exception)
+            return service_unavailable(request, exception.message)
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
         import logging
@@ -105,10 +117,16 @@ class DatabaseUnavailableMiddleware:
 
 def database_unavailable(request):
     """The 503 answer (Chinese page, or JSON for the API and htmx), rendered without touching the database."""
+    return service_unavailable(
+        request, "数据库暂时无法访问，您的操作没有保存。请稍后重试；如持续出现请联系系统管理员。"
+    )
+
+
+def service_unavailable(request, message: str):
+    """A 503 with `message` (Chinese page, or JSON for the API and htmx), rendered without touching the database."""
     from django.http import HttpResponse, JsonResponse
     from django.template.loader import render_to_string
 
-    message = "数据库暂时无法访问，您的操作没有保存。请稍后重试；如持续出现请联系系统管理员。"
     if request.path.startswith("/api/") or request.headers.get("HX-Request"):
         response = JsonResponse({"detail": message}, status=503)
     else:

@@ -51,6 +51,7 @@ class SessionIndex(models.Model):
 class AlertKind(models.TextChoices):
     AUDIT_CHAIN = "audit_chain", "审计链校验失败"
     BACKUP = "backup", "备份失败"
+    AUDIT_WRITE = "audit_write", "审计记录写入失败"
     OTHER = "other", "其他"
 
 
@@ -171,42 +172,95 @@ class NoticeAcknowledgement(models.Model):
         constraints = [models.UniqueConstraint(fields=["notice", "member"], name="security_ack_once_per_version")]
 
 
-# ---------------------------------------------------------------- PRV-06: correction requests
+# ---------------------------------------------------------------- PRV-06: data-subject requests
 
 
-class CorrectionStatus(models.TextChoices):
+class RequestKind(models.TextChoices):
+    CORRECTION = "correction", "更正"
+    DELETION = "deletion", "删除"
+    RESTRICTION = "restriction", "限制处理"
+
+
+class RequestStatus(models.TextChoices):
     OPEN = "open", "待处理"
-    ACCEPTED = "accepted", "已同意更正"
-    REFUSED = "refused", "不予更正"
+    ACCEPTED = "accepted", "已同意"
+    REFUSED = "refused", "不予办理"
 
 
-class CorrectionRequest(models.Model):
-    """A member's request to correct data held on them; the branch answers within 30 days (PIPL Art 46/50)."""
+CorrectionStatus = RequestStatus  # the name used before deletion and restriction requests existed
+
+
+class DataSubjectRequest(models.Model):
+    """A member's request about data held on them (PIPL Art 44–47): correct it, delete (parts of) it, or restrict
+    its processing. The branch answers within 30 days, giving reasons for a refusal (Art 50)."""
 
     scope_path = "member__org__path"
 
     member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField("申请事项", max_length=16, choices=RequestKind.choices, default=RequestKind.CORRECTION)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    item = models.CharField("需更正的信息", max_length=100)
-    proposed = models.CharField("应更正为", max_length=300)
-    explanation = models.CharField("说明", max_length=500, blank=True)
+    item = models.CharField("涉及的信息", max_length=100)
+    parts = models.JSONField("申请删除的信息项", default=list, blank=True)
+    proposed = models.CharField("应更正为", max_length=300, blank=True)
+    explanation = models.CharField("说明/理由", max_length=500, blank=True)
     submitted_on = models.DateField("提出日期")
     due_on = models.DateField("答复期限")
-    status = models.CharField("状态", max_length=16, choices=CorrectionStatus.choices, default=CorrectionStatus.OPEN)
+    status = models.CharField("状态", max_length=16, choices=RequestStatus.choices, default=RequestStatus.OPEN)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_on = models.DateField("答复日期", null=True, blank=True)
-    reasons = models.CharField("答复意见/不予更正的理由", max_length=500, blank=True)
+    reasons = models.CharField("答复意见/不予办理的理由", max_length=500, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
-        verbose_name = "个人信息更正申请"
-        verbose_name_plural = "个人信息更正申请"
+        verbose_name = "个人信息主体申请"
+        verbose_name_plural = "个人信息主体申请"
         ordering = ["-submitted_on", "-pk"]
 
     def __str__(self):
-        return f"更正申请 {self.pk}"
+        return f"{self.get_kind_display()}申请 {self.pk}"
+
+    @property
+    def status_label(self) -> str:
+        """ "不予更正" / "已同意删除"…: the answer in the words of the request."""
+        if self.status == RequestStatus.OPEN:
+            return RequestStatus.OPEN.label
+        verb = self.get_kind_display()
+        return f"已同意{verb}" if self.status == RequestStatus.ACCEPTED else f"不予{verb}"
+
+
+CorrectionRequest = DataSubjectRequest  # the model was generalised from correction requests (migration 0006)
+
+
+class ProcessingRestriction(models.Model):
+    """PRV-06: the processing of a member's personal data is restricted (accepted restriction request) until
+    lifted. While it stands the member is left out of every roster export and nobody may unmask their ID number,
+    phone or address (`members.exporter.export_queryset`, `members.actions.reveal`); the record itself is kept
+    and still used for the Party's duty-based management (organisation, meetings, dues)."""
+
+    scope_path = "member__org__path"
+
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+")
+    request = models.ForeignKey(DataSubjectRequest, on_delete=models.PROTECT, related_name="+")
+    since = models.DateField("限制处理起始日期")
+    lifted_on = models.DateField("解除日期", null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lift_reason = models.CharField("解除理由", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "个人信息限制处理"
+        verbose_name_plural = "个人信息限制处理"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"], condition=models.Q(lifted_on__isnull=True), name="security_one_active_restriction"
+            )
+        ]
+
+    def __str__(self):
+        return f"限制处理（自 {self.since:%Y-%m-%d}）"
 
 
 class Anonymization(models.Model):
@@ -217,6 +271,9 @@ class Anonymization(models.Model):
     member = models.OneToOneField("members.Member", on_delete=models.CASCADE, related_name="+")
     done_at = models.DateTimeField("匿名化时间", auto_now_add=True)
     years = models.PositiveSmallIntegerField("保存年限")
+    reason = models.CharField(
+        "依据", max_length=16, default="left", choices=[("left", "离开满保存年限"), ("applicant", "未被接收的申请人")]
+    )
 
     class Meta:
         verbose_name = "匿名化记录"

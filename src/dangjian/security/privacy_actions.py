@@ -1,4 +1,5 @@
-"""PIPL actions: notice acknowledgement (PRV-05), the copy and correction requests (PRV-06).
+"""PIPL actions: notice acknowledgement (PRV-05), the copy and data-subject requests (PRV-06): correction,
+deletion and restriction of processing, answered by the branch within 30 days.
 
 Every write: keyword-only actor, one transaction, rules from `rules.py`, scope re-checked, audit event."""
 
@@ -11,7 +12,14 @@ from dangjian.core import audit
 from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
 from dangjian.core.scope import user_may_act_on_path
 from dangjian.security import rules
-from dangjian.security.models import CorrectionRequest, CorrectionStatus, NoticeAcknowledgement, PrivacyNotice
+from dangjian.security.models import (
+    DataSubjectRequest,
+    NoticeAcknowledgement,
+    PrivacyNotice,
+    ProcessingRestriction,
+    RequestKind,
+    RequestStatus,
+)
 
 ANSWER_PERM = "security.answer_correction"
 
@@ -69,64 +77,175 @@ def record_copy(member, *, actor) -> None:
     audit.record("privacy.copy_download", actor=actor, obj=member, org_path=member.org.path)
 
 
-def submit_correction(member, *, actor, item: str, proposed: str, explanation: str = "", today) -> CorrectionRequest:
+def submit_correction(member, *, actor, item: str, proposed: str, explanation: str = "", today) -> DataSubjectRequest:
     """PRV-06: a member asks their branch to correct data held on them; due in 30 days."""
+    return submit_request(
+        member, actor=actor, kind=RequestKind.CORRECTION, item=item, proposed=proposed, explanation=explanation,
+        today=today,
+    )  # fmt: skip
+
+
+def submit_request(
+    member, *, actor, kind: str, today, item: str = "", proposed: str = "", explanation: str = "", parts=()
+) -> DataSubjectRequest:
+    """PRV-06: the member's own request (correction, deletion of parts, restriction of processing), due in 30 days.
+
+    The audit event names the kind, the item and the parts only: the requested values may be personal data."""
     from dangjian.orglife.queries import member_of
 
     own = member_of(actor)
     if own is None or own.pk != member.pk:
-        raise OutOfScope("只能由党员本人提出更正申请。")
-    if not item.strip() or not proposed.strip():
-        raise RuleViolation("PRV-06", "请写明需更正的信息和应更正为的内容。")
+        raise OutOfScope("只能由党员本人提出申请。")
+    parts = [p for p in dict.fromkeys(parts or []) if p]
+    problem = rules.request_problem(kind=kind, item=item, proposed=proposed, explanation=explanation, parts=parts)
+    if problem:
+        raise RuleViolation("PRV-06", problem)
+    if kind == RequestKind.DELETION:
+        item = "、".join(rules.DELETABLE_PARTS[p] for p in parts)
+    elif kind == RequestKind.RESTRICTION:
+        item = item.strip() or "本人全部个人信息"
+        proposed = ""
     with transaction.atomic():
-        request = CorrectionRequest.objects.create(
+        request = DataSubjectRequest.objects.create(
             member=member,
+            kind=kind,
             requested_by=actor,
             item=item.strip()[:100],
+            parts=parts if kind == RequestKind.DELETION else [],
             proposed=proposed.strip()[:300],
             explanation=explanation.strip()[:500],
             submitted_on=today,
             due_on=rules.correction_due(today),
         )
-        # The requested values may be personal data: the audit event names the item only.
         audit.record(
-            "privacy.correction_request",
+            f"privacy.{kind}_request",
             actor=actor,
             obj=request,
             org_path=member.org.path,
-            after={"item": request.item, "due_on": request.due_on},
+            after={"kind": kind, "item": request.item, "parts": request.parts, "due_on": request.due_on},
         )
     return request
 
 
-def may_answer(user, request: CorrectionRequest) -> bool:
+def may_answer(user, request: DataSubjectRequest) -> bool:
     return user_may_act_on_path(user, ANSWER_PERM, request.member.org.path)
 
 
 def answer_correction(
-    request: CorrectionRequest, *, actor, accept: bool, reasons: str, version: int, today
-) -> CorrectionRequest:
-    """The branch accepts (and corrects the record through the roster) or refuses, giving its reasons."""
+    request: DataSubjectRequest, *, actor, accept: bool, reasons: str, version: int, today
+) -> DataSubjectRequest:
+    """The branch accepts or refuses, giving its reasons (a refusal must have them).
+
+    An accepted correction is made through the roster (its own audited edit). An accepted deletion removes the
+    requested parts at once (`DELETABLE_PARTS`); an accepted restriction starts a `ProcessingRestriction`."""
     with transaction.atomic():
-        locked = CorrectionRequest.objects.select_for_update().select_related("member__org").get(pk=request.pk)
+        locked = DataSubjectRequest.objects.select_for_update().select_related("member__org").get(pk=request.pk)
         if not may_answer(actor, locked):
             raise OutOfScope()
         if locked.version != version:
             raise ConcurrentEdit()
-        problem = rules.correction_refusal(status=locked.status, accept=accept, reasons=reasons)
+        problem = rules.request_refusal(kind=locked.kind, status=locked.status, accept=accept, reasons=reasons)
         if problem:
             raise RuleViolation("PRV-06", problem)
-        locked.status = CorrectionStatus.ACCEPTED if accept else CorrectionStatus.REFUSED
+        locked.status = RequestStatus.ACCEPTED if accept else RequestStatus.REFUSED
         locked.reasons = reasons.strip()[:500]
         locked.decided_by = actor
         locked.decided_on = today
         locked.version += 1
         locked.save()
         audit.record(
-            "privacy.correction_answer",
+            f"privacy.{locked.kind}_answer",
             actor=actor,
             obj=locked,
             org_path=locked.member.org.path,
-            after={"status": locked.status, "late": today > locked.due_on, "at": timezone.now()},
+            after={"kind": locked.kind, "status": locked.status, "late": today > locked.due_on, "at": timezone.now()},
+        )
+        if accept and locked.kind == RequestKind.DELETION:
+            _delete_parts(locked, actor=actor)
+        elif accept and locked.kind == RequestKind.RESTRICTION:
+            _restrict(locked, actor=actor, today=today)
+    return locked
+
+
+answer_request = answer_correction
+
+
+def _delete_parts(request: DataSubjectRequest, *, actor) -> None:
+    """Carry out an accepted deletion (inside the answer's transaction): ciphertexts emptied, family rows deleted.
+
+    The audit event names the parts and how many rows, never the values."""
+    from dangjian.members.models import FamilyMember, Member
+
+    member = Member.objects.select_for_update().get(pk=request.member_id)
+    done: dict[str, int] = {}
+    fields = []
+    for part in request.parts:
+        if part in ("phone", "address"):
+            setattr(member, f"{part}_cipher", "")
+            fields.append(f"{part}_cipher")
+            done[part] = 1
+        elif part == "family":
+            done[part], _ = FamilyMember.objects.filter(member=member).delete()
+    if fields:
+        member.version += 1
+        member.save(update_fields=[*fields, "version", "updated_at"])
+    audit.record(
+        "privacy.delete",
+        actor=actor,
+        object_type="members.member",
+        object_id=str(member.pk),
+        object_repr=f"删除申请 {request.pk}",
+        org_path=member.org.path,
+        after={"request": request.pk, "deleted": done},
+    )
+
+
+def _restrict(request: DataSubjectRequest, *, actor, today) -> None:
+    if restriction_of(request.member) is not None:
+        return  # already restricted: the earlier restriction stands
+    restriction = ProcessingRestriction.objects.create(member=request.member, request=request, since=today)
+    audit.record(
+        "privacy.restrict",
+        actor=actor,
+        obj=restriction,
+        object_repr=f"限制处理申请 {request.pk}",
+        org_path=request.member.org.path,
+        after={"request": request.pk, "since": today},
+    )
+
+
+def restriction_of(member) -> ProcessingRestriction | None:
+    return ProcessingRestriction.objects.filter(member=member, lifted_on__isnull=True).first()
+
+
+def restricted_member_ids():
+    """The members whose processing is restricted now (a subquery: exports exclude them)."""
+    return ProcessingRestriction.objects.filter(lifted_on__isnull=True).values("member_id")
+
+
+def is_restricted(member) -> bool:
+    return ProcessingRestriction.objects.filter(member_id=member.pk, lifted_on__isnull=True).exists()
+
+
+def lift_restriction(restriction: ProcessingRestriction, *, actor, reason: str, today) -> ProcessingRestriction:
+    """The branch ends a restriction (the member's consent, or a lawful need), with its reason; audited."""
+    with transaction.atomic():
+        locked = ProcessingRestriction.objects.select_for_update().select_related("member__org").get(pk=restriction.pk)
+        if not user_may_act_on_path(actor, ANSWER_PERM, locked.member.org.path):
+            raise OutOfScope()
+        problem = rules.lift_problem(lifted=locked.lifted_on is not None, reason=reason)
+        if problem:
+            raise RuleViolation("PRV-06", problem)
+        locked.lifted_on = today
+        locked.lifted_by = actor
+        locked.lift_reason = reason.strip()[:500]
+        locked.save()
+        audit.record(
+            "privacy.restriction_lift",
+            actor=actor,
+            obj=locked,
+            object_repr=f"限制处理申请 {locked.request_id}",
+            org_path=locked.member.org.path,
+            after={"request": locked.request_id, "lifted_on": today},
         )
     return locked

@@ -1,5 +1,5 @@
-"""PIPL self-service: 我的个人信息 (all data held, a copy, correction requests), the privacy notice, and the
-branch's list of correction requests. Thin: the work is in `privacy_queries` and `privacy_actions`."""
+"""PIPL self-service: 我的个人信息 (all data held, a copy, requests to correct, delete or restrict), the privacy
+notice, and the branch's list of those requests. Thin: the work is in `privacy_queries` and `privacy_actions`."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 
 from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
 from dangjian.core.scope import has_permission, restrict
-from dangjian.security import privacy_actions, privacy_queries
-from dangjian.security.models import CorrectionRequest, PrivacyNotice
+from dangjian.security import privacy_actions, privacy_queries, rules
+from dangjian.security.models import DataSubjectRequest, PrivacyNotice, ProcessingRestriction, RequestKind
 
 
 def _member(request):
@@ -34,7 +34,10 @@ def my_data(request):
         "member": member,
         "own": privacy_queries.own_record(member),
         "groups": privacy_queries.related_records(member),
-        "corrections": CorrectionRequest.objects.filter(member=member).order_by("-submitted_on", "-pk"),
+        "corrections": DataSubjectRequest.objects.filter(member=member).order_by("-submitted_on", "-pk"),
+        "restriction": privacy_actions.restriction_of(member),
+        "deletable": rules.DELETABLE_PARTS,
+        "kept_by_duty": rules.KEPT_BY_DUTY,
         "notice": notice,
         "acknowledged": privacy_actions.has_acknowledged(member, notice),
         "today": timezone.localdate(),
@@ -55,25 +58,42 @@ def my_data_copy(request):
     return response
 
 
+SUBMITTED = {
+    RequestKind.CORRECTION: "更正申请已提交至您所在的党支部，将在 30 日内答复。",
+    RequestKind.DELETION: "删除申请已提交至您所在的党支部，将在 30 日内答复。",
+    RequestKind.RESTRICTION: "限制处理申请已提交至您所在的党支部，将在 30 日内答复。",
+}
+
+
 @require_POST
-def my_correction(request):
+def my_request(request):
+    """The member's correction, deletion or restriction request (`kind`; correction when absent)."""
     member = _member(request)
     if member is None:
         raise Http404
+    kind = request.POST.get("kind") or RequestKind.CORRECTION
+    if kind not in RequestKind.values:
+        messages.error(request, "未知的申请事项。")
+        return redirect("security:my_data")
     try:
-        privacy_actions.submit_correction(
+        privacy_actions.submit_request(
             member,
             actor=request.user,
+            kind=kind,
             item=request.POST.get("item", ""),
             proposed=request.POST.get("proposed", ""),
             explanation=request.POST.get("explanation", ""),
+            parts=request.POST.getlist("parts"),
             today=timezone.localdate(),
         )
     except (RuleViolation, OutOfScope) as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "更正申请已提交至您所在的党支部，将在 30 日内答复。")
+        messages.success(request, SUBMITTED[kind])
     return redirect("security:my_data")
+
+
+my_correction = my_request
 
 
 def notice(request):
@@ -98,7 +118,7 @@ def notice(request):
 def _corrections(user):
     if not has_permission(user, privacy_actions.ANSWER_PERM):
         raise PermissionDenied
-    return restrict(CorrectionRequest.objects.all(), user, privacy_actions.ANSWER_PERM).select_related("member__org")
+    return restrict(DataSubjectRequest.objects.all(), user, privacy_actions.ANSWER_PERM).select_related("member__org")
 
 
 def corrections(request):
@@ -114,17 +134,33 @@ def correction(request, pk):
         raise Http404
     if request.method == "POST":
         try:
-            privacy_actions.answer_correction(
-                item,
-                actor=request.user,
-                accept=request.POST.get("decision") == "accept",
-                reasons=request.POST.get("reasons", ""),
-                version=int(request.POST.get("version", "0") or 0),
-                today=timezone.localdate(),
-            )
+            if request.POST.get("decision") == "lift":
+                restriction = ProcessingRestriction.objects.filter(request=item, lifted_on__isnull=True).first()
+                if restriction is None:
+                    raise RuleViolation("PRV-06", "该申请没有正在执行的限制处理。")
+                privacy_actions.lift_restriction(
+                    restriction, actor=request.user, reason=request.POST.get("reasons", ""), today=timezone.localdate()
+                )
+                done = "已解除限制处理。"
+            else:
+                privacy_actions.answer_correction(
+                    item,
+                    actor=request.user,
+                    accept=request.POST.get("decision") == "accept",
+                    reasons=request.POST.get("reasons", ""),
+                    version=int(request.POST.get("version", "0") or 0),
+                    today=timezone.localdate(),
+                )
+                done = "已答复该申请。"
         except (RuleViolation, OutOfScope, ConcurrentEdit) as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, "已答复该更正申请。")
+            messages.success(request, done)
         return redirect("security:correction", pk=item.pk)
-    return render(request, "security/correction.html", {"item": item, "today": timezone.localdate()})
+    context = {
+        "item": item,
+        "today": timezone.localdate(),
+        "restriction": ProcessingRestriction.objects.filter(request=item).first(),
+        "kept_by_duty": rules.KEPT_BY_DUTY,
+    }
+    return render(request, "security/correction.html", context)

@@ -93,6 +93,58 @@ def correction_refusal(*, status: str, accept: bool, reasons: str) -> str:
     return ""
 
 
+# Deletion requests (PIPL Art 47): what a member may have deleted. The Party keeps the rest of the record by
+# duty (Constitution and Party regulations; PIPL Art 13(1)(3), Art 47 last paragraph): name, ID number, sex,
+# ethnicity, birth date, education, stage and dates, organisation, status changes, transfers, rewards and
+# punishments, archive documents, attendance, dues and points.
+DELETABLE_PARTS = {"phone": "联系电话", "address": "家庭住址", "family": "家庭成员信息"}
+KEPT_BY_DUTY = (
+    "姓名、公民身份号码、性别、民族、出生日期、学历、入党和转正日期、组织关系、党籍变更、转接、奖惩、档案材料、"
+    "组织生活、党费和积分记录"
+)
+REQUEST_VERBS = {"correction": "更正", "deletion": "删除", "restriction": "限制处理"}
+
+
+def request_problem(*, kind: str, item: str, proposed: str, explanation: str, parts) -> str:
+    """PRV-06: what is missing from a member's request ("" when it may be submitted).
+
+    A correction names the item and the value it should be; a deletion names at least one deletable part and
+    a reason; a restriction gives a reason."""
+    if kind == "correction":
+        if not item.strip() or not proposed.strip():
+            return "请写明需更正的信息和应更正为的内容。"
+        return ""
+    if kind == "deletion":
+        if not parts:
+            return "请选择要删除的信息。"
+        unknown = [p for p in parts if p not in DELETABLE_PARTS]
+        if unknown:
+            return f"以下信息党组织须依规保存，不能申请删除：{'、'.join(unknown)}。"
+    elif kind != "restriction":
+        return "未知的申请事项。"
+    if not explanation.strip():
+        return f"请说明申请{REQUEST_VERBS[kind]}的理由。"
+    return ""
+
+
+def request_refusal(*, kind: str, status: str, accept: bool, reasons: str) -> str:
+    """Any answer: once only; a refusal gives its reasons (PIPL Art 50) — e.g. a lawful basis to keep the data."""
+    if status != "open":
+        return "该申请已答复。"
+    if not accept and not reasons.strip():
+        return f"不予{REQUEST_VERBS.get(kind, '办理')}时必须说明理由。"
+    return ""
+
+
+def lift_problem(*, lifted: bool, reason: str) -> str:
+    """A restriction is lifted once, with its reason (the member's consent, or a lawful need that arose)."""
+    if lifted:
+        return "该限制处理已解除。"
+    if not reason.strip():
+        return "解除限制处理时必须说明理由。"
+    return ""
+
+
 # ---------------------------------------------------------------- PRV-07: retention for people who left
 
 

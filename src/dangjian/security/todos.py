@@ -49,18 +49,18 @@ def export_approvals(user, today: date, lead_days: int) -> list[Todo]:
 
 
 def open_corrections(user, today: date, lead_days: int) -> list[Todo]:
-    """PRV-06: members' correction requests the branch has to answer within 30 days."""
+    """PRV-06: members' requests (correction, deletion, restriction) the branch has to answer within 30 days."""
     from dangjian.core.scope import has_permission, restrict
-    from dangjian.security.models import CorrectionRequest
+    from dangjian.security.models import DataSubjectRequest
     from dangjian.security.privacy_actions import ANSWER_PERM
 
     if not has_permission(user, ANSWER_PERM):
         return []
-    qs = restrict(CorrectionRequest.objects.filter(status="open"), user, ANSWER_PERM).select_related("member__org")
+    qs = restrict(DataSubjectRequest.objects.filter(status="open"), user, ANSWER_PERM).select_related("member__org")
     return [
         Todo(
             rule="PRV-06",
-            title="个人信息更正申请待答复",
+            title=f"个人信息{c.get_kind_display()}申请待答复",
             detail=f"{c.member.name}：{c.item}",
             due=c.due_on,
             overdue=c.due_on < today,

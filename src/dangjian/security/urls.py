@@ -19,6 +19,7 @@ urlpatterns = [
     path("me/data/", privacy_views.my_data, name="my_data"),
     path("me/data/copy/", privacy_views.my_data_copy, name="my_data_copy"),
     path("me/corrections/", privacy_views.my_correction, name="my_correction"),
+    path("me/requests/", privacy_views.my_request, name="my_request"),
     path("privacy/", privacy_views.notice, name="notice"),
     path("corrections/", privacy_views.corrections, name="corrections"),
     path("corrections/<int:pk>/", privacy_views.correction, name="correction"),

@@ -129,3 +129,88 @@ def test_dry_run_and_switched_off(left, settings):
     assert "未启用" in out.getvalue()
     left.refresh_from_db()
     assert left.name == "王建国"
+
+
+# ---------------------------------------------------------------- applicants who never became members
+
+
+@pytest.fixture
+def not_admitted(orgs, personas):
+    """陈小军 applied on 2026-06-01; his case was closed without admission (不予承认) on 2026-07-01."""
+    from dangjian.members import rules as member_rules
+    from dangjian.recruitment import actions as recruitment_actions
+
+    secretary = personas["village_secretary"]
+    number = member_rules.synthetic_id_number("371302", date(2000, 5, 4), 77, "male")
+    case = recruitment_actions.start_new_applicant(
+        orgs["village"], actor=secretary, on=date(2026, 6, 1), documents=["application_letter"],
+        note="申请人联系电话 13911112222", name="陈小军", sex="male", birth_date=date(2000, 5, 4),
+        id_number=number, phone="13911112222",
+    )  # fmt: skip
+    case = recruitment_actions.record_step(
+        case, "void", actor=secretary, on=date(2026, 7, 1), reason="陈小军提交的材料不实"
+    )
+    # Another applicant whose case is still open is never due.
+    recruitment_actions.start_new_applicant(
+        orgs["village"], actor=secretary, on=date(2026, 6, 2), documents=["application_letter"], name="孙丽",
+        sex="female", birth_date=date(2001, 3, 3),
+    )  # fmt: skip
+    return case
+
+
+def recruitment_statistics(orgs):
+    from dangjian.recruitment.models import RecruitmentCase
+
+    county = orgs["county"]
+    cases = list(RecruitmentCase.objects.order_by("pk").values("state", "application_date", "closed_date", "org_id"))
+    return [
+        cases,
+        *[[(r.code, r.value) for r in stats.rows(county, day)] for day in (date(2026, 6, 15), date(2027, 1, 1))],
+    ]
+
+
+def test_applicant_not_admitted_is_anonymized_after_the_retention_period(not_admitted, orgs, settings):
+    from dangjian.recruitment.models import CaseStep
+
+    settings.RETENTION_YEARS_AFTER_APPLICATION_CLOSED = 5
+    settings.RETENTION_YEARS_AFTER_LEAVING = 10
+    person = not_admitted.member
+    number = person.get_secret("id_number")
+    index = id_number_index(number)
+    before = recruitment_statistics(orgs)
+    assert anonymize.run_applicants(date(2031, 6, 30)) == 0
+    out = StringIO()
+    with time_machine.travel(date(2031, 7, 1)):
+        call_command("anonymize_left", "--dry-run", stdout=out)
+        assert "未被接收的申请人到期待匿名化：1 人" in out.getvalue()
+        call_command("anonymize_left", stdout=out)
+    assert "未被接收的申请人已匿名化：1 人" in out.getvalue()
+    person.refresh_from_db()
+    assert person.name == anonymize.ANONYMOUS_NAME
+    assert (person.id_number_cipher, person.id_number_index, person.phone_cipher) == ("", "", "")
+    assert (person.sex, person.birth_date, person.stage) == ("male", date(2000, 5, 4), "applicant")
+    for model, name in text_fields():
+        # Names in earlier audit descriptions stay: the trail is append-only (AU-03/AU-04, see docs/security.md).
+        needles = (index, number, "13911112222") if model is AuditEvent else (index, number, "13911112222", "陈小军")
+        for needle in needles:
+            assert not model._base_manager.filter(**{f"{name}__contains": needle}).exists(), (model, name)
+    steps = list(CaseStep.objects.filter(case=not_admitted).values_list("event", "note"))
+    assert [event for event, _ in steps] == ["apply", "void"]
+    assert all(note == "" for _, note in steps)
+    assert recruitment_statistics(orgs) == before  # cases, states, dates and indicators unchanged
+    event = AuditEvent.objects.get(action="privacy.anonymize")
+    assert event.after == {"rule": "PRV-07", "years": 5, "closed_year": 2026, "applicant": True}
+    assert Anonymization.objects.get(member=person).reason == "applicant"
+    assert Member.objects.filter(name="孙丽").exists()  # case still open: kept
+    assert audit.verify() is None
+    assert anonymize.run_applicants(date(2040, 1, 1)) == 0  # once only
+
+
+def test_applicant_retention_switched_off(not_admitted, settings):
+    settings.RETENTION_YEARS_AFTER_APPLICATION_CLOSED = 0
+    out = StringIO()
+    with time_machine.travel(date(2040, 1, 1)):
+        call_command("anonymize_left", stdout=out)
+    assert "未被接收申请人的保存年限为 0" in out.getvalue()
+    not_admitted.member.refresh_from_db()
+    assert not_admitted.member.name == "陈小军"

@@ -14,7 +14,7 @@ from dangjian.core.models import AuditEvent
 from dangjian.members import actions as member_actions
 from dangjian.orglife import actions as orglife_actions
 from dangjian.security import privacy_actions, privacy_queries, rules
-from dangjian.security.models import CorrectionRequest, CorrectionStatus, NoticeAcknowledgement, PrivacyNotice
+from dangjian.security.models import CorrectionStatus, DataSubjectRequest, NoticeAcknowledgement, PrivacyNotice
 
 
 @pytest.fixture
@@ -109,13 +109,13 @@ def test_an_account_without_a_member_sees_an_explanation(client_as, people):
 def test_correction_goes_to_the_branch_and_is_answered_with_reasons(client, client_as, linked, personas):
     member_client = client_as("party_member")
     member_client.post(reverse("security:my_correction"), {"item": "联系电话", "proposed": "13900001111"})
-    request = CorrectionRequest.objects.get()
+    request = DataSubjectRequest.objects.get()
     assert request.due_on == timezone.localdate() + timedelta(days=30)
     assert "13900001111" not in json.dumps(AuditEvent.objects.get(action="privacy.correction_request").after)
     # The branch secretary has it as a to-do with the 30-day deadline; another town's committee does not.
-    items = dict(todos.collect(personas["village_secretary"], timezone.localdate()))["个人信息更正"]
+    items = dict(todos.collect(personas["village_secretary"], timezone.localdate()))["个人信息申请"]
     assert [(t.rule, t.due) for t in items] == [("PRV-06", request.due_on)]
-    assert "个人信息更正" not in dict(todos.collect(personas["party_member"], timezone.localdate()))
+    assert "个人信息申请" not in dict(todos.collect(personas["party_member"], timezone.localdate()))
     with pytest.raises(OutOfScope):
         privacy_actions.answer_correction(
             request, actor=personas["party_member"], accept=True, reasons="", version=1, today=timezone.localdate()
@@ -144,7 +144,7 @@ def test_an_overdue_correction_is_flagged(linked, personas):
     )
     later = request.due_on + timedelta(days=1)
     with time_machine.travel(timezone.make_aware(timezone.datetime(later.year, later.month, later.day, 10))):
-        (item,) = dict(todos.collect(personas["village_secretary"], timezone.localdate()))["个人信息更正"]
+        (item,) = dict(todos.collect(personas["village_secretary"], timezone.localdate()))["个人信息申请"]
         assert item.overdue
 
 
@@ -152,7 +152,7 @@ def test_corrections_are_scoped(client_as, linked, personas):
     privacy_actions.submit_correction(
         linked, actor=personas["party_member"], item="学历", proposed="硕士研究生", today=timezone.localdate()
     )
-    pk = CorrectionRequest.objects.get().pk
+    pk = DataSubjectRequest.objects.get().pk
     url = reverse("security:correction", args=[pk])
     assert client_as("town_secretary").get(url).status_code == 200  # the branch's committee
     assert client_as("party_member").get(reverse("security:corrections")).status_code == 403
@@ -176,28 +176,38 @@ def test_only_the_member_may_request_a_correction(people, personas):
 
 def test_notice_acknowledged_per_member_and_version(client_as, linked, personas):
     client = client_as("party_member")
-    notice = PrivacyNotice.objects.get(version=1)
-    assert "请阅读个人信息处理告知（第1版）" in [
+    notice = privacy_actions.current_notice()
+    n = notice.version
+    assert f"请阅读个人信息处理告知（第{n}版）" in [
         t.title for t in dict(todos.collect(personas["party_member"], timezone.localdate()))["个人信息处理告知"]
     ]
     page = client.get(reverse("security:notice")).content.decode()
     assert notice.title in page
     assert "我已阅读并知悉" in page
-    client.post(reverse("security:notice"), {"version": "1"})
-    client.post(reverse("security:notice"), {"version": "1"})  # a double click counts once
+    client.post(reverse("security:notice"), {"version": str(n)})
+    client.post(reverse("security:notice"), {"version": str(n)})  # a double click counts once
     assert NoticeAcknowledgement.objects.filter(member=linked, notice=notice).count() == 1
     assert "个人信息处理告知" not in dict(todos.collect(personas["party_member"], timezone.localdate()))
     # A new version asks again; the old acknowledgement is kept.
-    privacy_actions.publish_notice(title="党员个人信息处理告知", body="第二版正文", actor=None)
+    privacy_actions.publish_notice(title="党员个人信息处理告知", body="新版正文", actor=None)
     assert "阅读并确认" in client.get(reverse("security:my_data")).content.decode()
-    client.post(reverse("security:notice"), {"version": "1"})  # a stale page does not acknowledge v2
+    client.post(reverse("security:notice"), {"version": str(n)})  # a stale page does not acknowledge the new one
     assert not privacy_actions.has_acknowledged(linked)
-    client.post(reverse("security:notice"), {"version": "2"})
+    client.post(reverse("security:notice"), {"version": str(n + 1)})
     assert sorted(NoticeAcknowledgement.objects.filter(member=linked).values_list("notice__version", flat=True)) == [
-        1,
-        2,
+        n,
+        n + 1,
     ]
     assert AuditEvent.objects.filter(action="privacy.notice_acknowledge").count() == 2
+
+
+def test_the_notice_names_every_data_subject_right(db):
+    """PRV-05/06: the current notice (version 2, migration 0007) names correction, deletion and restriction."""
+    notice = privacy_actions.current_notice()
+    assert notice.version == 2
+    for right in ("查阅", "副本", "更正", "删除", "限制处理", "30 日内答复", "未被接收"):
+        assert right in notice.body
+    assert PrivacyNotice.objects.filter(version=1).exists()  # the first version is kept as it was
 
 
 def test_notice_page_is_readable_by_any_signed_in_user(client_as, people):

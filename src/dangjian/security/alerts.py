@@ -1,0 +1,63 @@
+"""AU-05 alarm: an audit event that could not be written raises a security alert (a to-do of the security and
+audit administrators, `security.todos.open_alerts`).
+
+The failed event's transaction is being rolled back when the alarm goes off, so an alert written inside it would
+vanish with it. Outside a transaction the alert is written at once; inside one it is kept for the request and
+written when the response leaves (`flush`, called by `AuditFailureMiddleware`), after the rollback. While an
+unresolved alert of the same kind stands no second one is added (a full disk fails every write). The log line at
+CRITICAL (`dangjian.audit`) is written in every case, also when the database cannot take the alert.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+
+from django.db import connection
+from django.dispatch import receiver
+
+from dangjian.core.audit import audit_write_failed
+
+log = logging.getLogger(__name__)
+
+_pending: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("dangjian_pending_alerts", default=())
+
+
+def raise_alert(message: str) -> None:
+    """Write one audit-failure alert unless an unresolved one is standing; never raises."""
+    from dangjian.security.models import AlertKind, SecurityAlert
+
+    try:
+        if not SecurityAlert.objects.filter(kind=AlertKind.AUDIT_WRITE, resolved_at__isnull=True).exists():
+            SecurityAlert.objects.create(kind=AlertKind.AUDIT_WRITE, message=message[:500])
+    except Exception:
+        log.exception("security alert could not be stored: %s", message)
+
+
+def _in_transaction() -> bool:
+    """Inside a transaction of the application (a test case's own wrapping transaction does not count)."""
+    return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks) or (
+        connection.in_atomic_block and not connection.atomic_blocks
+    )
+
+
+@receiver(audit_write_failed)
+def on_audit_write_failed(sender, action: str, message: str, disk_full: bool, **kwargs):
+    text = f"审计事件 {action} 写入失败，相应操作已被阻止。{'审计存储空间已满。' if disk_full else ''}"
+    if _in_transaction():
+        _pending.set((*_pending.get(), text))
+    else:
+        raise_alert(text)
+
+
+def flush() -> None:
+    """Write the alerts kept during a request (called once its transactions are over)."""
+    pending = _pending.get()
+    if not pending:
+        return
+    _pending.set(())
+    if _in_transaction():  # not expected; keep them rather than write into a doomed transaction
+        _pending.set(pending)
+        return
+    for text in dict.fromkeys(pending):
+        raise_alert(text)
