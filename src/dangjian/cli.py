@@ -33,7 +33,11 @@ def _serve(host: str, port: int, workers: int, threads: int = 4) -> None:
     from granian import Granian
     from granian.constants import Interfaces
 
+    from dangjian.core.dbfork import release_before_fork
+
     worker = _start_task_worker()
+    # granian forks the workers: no connection or pool of this process may be inherited by them (core/dbfork.py).
+    release_before_fork()
 
     print(
         f"服务已启动：http://{host if host not in ('0.0.0.0', '::') else '127.0.0.1'}:{port}/  （Ctrl+C 停止）",
