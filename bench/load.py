@@ -308,8 +308,8 @@ def mix(ids: dict, username: str) -> list[tuple[int, str, callable]]:
 SIGN_IN_KINDS = ("sign-in: QR code", "sign-in: page", "sign-in: confirm")
 
 
-def print_mix(ids: dict) -> None:
-    """The mix as requested: weight and expected share of requests per kind over the personas."""
+def mix_shares(ids: dict) -> dict[str, float]:
+    """Expected share of requests per kind over the personas (sums to 1)."""
     shares: dict[str, float] = defaultdict(float)
     for username in PERSONAS:
         choices = mix(ids, username)
@@ -323,9 +323,15 @@ def print_mix(ids: dict) -> None:
             else:
                 shares[kind] += w / total / len(PERSONAS)
     norm = sum(shares.values())
+    return {kind: share / norm for kind, share in shares.items()}
+
+
+def print_mix(ids: dict) -> None:
+    """The mix as requested: weight and expected share of requests per kind over the personas."""
+    shares = mix_shares(ids)
     print("== mix (share of requests; personas in thirds: " + ", ".join(PERSONAS) + ")")
     for kind, share in sorted(shares.items(), key=lambda kv: -kv[1]):
-        print(f"  {kind:<24}{100 * share / norm:5.1f} %")
+        print(f"  {kind:<24}{100 * share:5.1f} %")
     print(f"  sign-in: the secretary's QR page fetches a fresh code, a member account (load_m…, "
           f"{len(ids['sign_in']['accounts'])} of them) opens the link and confirms; "
           f"{len(ids['sign_in']['meetings'])} meetings today")  # fmt: skip
