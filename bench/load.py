@@ -73,6 +73,66 @@ def tree_cpu_seconds(root: int) -> float:
     return total
 
 
+def _proc_cpu(pid: str, tick: int) -> float | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / tick
+
+
+class BackendCPU:
+    """CPU seconds of the PostgreSQL backends serving database `dbname` (Linux /proc, same machine).
+
+    A backend's process title is `postgres: <user> <dbname> <client> <state>`; the backends are sampled every
+    second during the run, so those opened during the run count from zero and those closed during it keep
+    their last sample. The cluster's own processes (checkpointer, WAL writer, autovacuum) are not counted."""
+
+    def __init__(self, dbname: str):
+        self.dbname, self.tick = dbname, os.sysconf("SC_CLK_TCK")
+        self.start = self.sample()
+        self.last = dict(self.start)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def sample(self) -> dict[str, float]:
+        out = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            words = title.split()
+            if len(words) >= 3 and words[0] == "postgres:" and words[2] == self.dbname:
+                cpu = _proc_cpu(entry.name, self.tick)
+                if cpu is not None:
+                    out[entry.name] = cpu
+        return out
+
+    def _run(self) -> None:
+        while not self.stop.wait(1):
+            self.last.update(self.sample())
+
+    def seconds(self) -> tuple[float, int]:
+        """CPU seconds used since the start, and how many backends used it."""
+        self.stop.set()
+        self.thread.join()
+        self.last.update(self.sample())
+        used = {pid: cpu - self.start.get(pid, 0.0) for pid, cpu in self.last.items()}
+        return sum(used.values()), sum(1 for v in used.values() if v > 0)
+
+
+def postgres_dbname() -> str:
+    """The database name of DATABASE_URL when it is PostgreSQL, else ""."""
+    from urllib.parse import urlsplit
+
+    url = urlsplit(os.environ.get("DATABASE_URL", ""))
+    return url.path.lstrip("/") if url.scheme.startswith("postgres") else ""
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -248,8 +308,8 @@ def mix(ids: dict, username: str) -> list[tuple[int, str, callable]]:
 SIGN_IN_KINDS = ("sign-in: QR code", "sign-in: page", "sign-in: confirm")
 
 
-def print_mix(ids: dict) -> None:
-    """The mix as requested: weight and expected share of requests per kind over the personas."""
+def mix_shares(ids: dict) -> dict[str, float]:
+    """Expected share of requests per kind over the personas (sums to 1)."""
     shares: dict[str, float] = defaultdict(float)
     for username in PERSONAS:
         choices = mix(ids, username)
@@ -263,9 +323,15 @@ def print_mix(ids: dict) -> None:
             else:
                 shares[kind] += w / total / len(PERSONAS)
     norm = sum(shares.values())
+    return {kind: share / norm for kind, share in shares.items()}
+
+
+def print_mix(ids: dict) -> None:
+    """The mix as requested: weight and expected share of requests per kind over the personas."""
+    shares = mix_shares(ids)
     print("== mix (share of requests; personas in thirds: " + ", ".join(PERSONAS) + ")")
     for kind, share in sorted(shares.items(), key=lambda kv: -kv[1]):
-        print(f"  {kind:<24}{100 * share / norm:5.1f} %")
+        print(f"  {kind:<24}{100 * share:5.1f} %")
     print(f"  sign-in: the secretary's QR page fetches a fresh code, a member account (load_m…, "
           f"{len(ids['sign_in']['accounts'])} of them) opens the link and confirms; "
           f"{len(ids['sign_in']['meetings'])} meetings today")  # fmt: skip
@@ -395,6 +461,7 @@ def drive(args, sessions, ids, pool) -> int:
 
     load_before = os.getloadavg()[0]
     server_cpu = tree_cpu_seconds(args.server_pid)
+    backends = BackendCPU(postgres_dbname()) if postgres_dbname() else None
     threads = [threading.Thread(target=worker, args=(i, s)) for i, s in enumerate(sessions)]
     t0 = time.perf_counter()
     for t in threads:
@@ -403,6 +470,7 @@ def drive(args, sessions, ids, pool) -> int:
         t.join()
     elapsed = time.perf_counter() - t0
     server_cpu = tree_cpu_seconds(args.server_pid) - server_cpu
+    pg_cpu, pg_backends = backends.seconds() if backends else (0.0, 0)
     cpu = resource.getrusage(resource.RUSAGE_SELF)
     client_cpu = (cpu.ru_utime - start_cpu.ru_utime) + (cpu.ru_stime - start_cpu.ru_stime)
 
@@ -413,7 +481,8 @@ def drive(args, sessions, ids, pool) -> int:
     total = len(every)
     print(
         f"\n== load: {args.users} users, {elapsed:.0f} s, {args.size} demo, {args.workers} workers × {args.threads} "
-        f"threads, load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} at the end; "
+        f"threads, DANGJIAN_DB_POOL={os.environ.get('DANGJIAN_DB_POOL', '(serve default)')}, "
+        f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} at the end; "
         f"client CPU {client_cpu:.0f} s"
     )
     print(f"{'kind':<22}{'count':>8}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
@@ -428,6 +497,12 @@ def drive(args, sessions, ids, pool) -> int:
         f"server CPU {server_cpu:.0f} s in {elapsed:.0f} s ({server_cpu / elapsed:.2f} cores busy): "
         f"{1000 * server_cpu / max(total, 1):.1f} ms of CPU per request"
     )
+    if backends:
+        print(
+            f"PostgreSQL CPU {pg_cpu:.0f} s in {elapsed:.0f} s ({pg_cpu / elapsed:.2f} cores busy, {pg_backends} "
+            f"backends of {backends.dbname}): {1000 * pg_cpu / max(total, 1):.1f} ms of CPU per request; "
+            f"server + PostgreSQL: {1000 * (server_cpu + pg_cpu) / max(total, 1):.1f} ms per request"
+        )
     print(f"errors: {len(errors)}" + "".join(f"\n  {e}" for e in errors[:20]))
     ok = rps >= TARGET_RPS and p95 <= TARGET_P95_MS and not errors
     print(

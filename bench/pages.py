@@ -6,7 +6,10 @@
 Uses the demo built by bench/load.py in the data dir (demo mode, as under `dangjian serve` there). Each
 persona of the load mix logs in through the real login form; every page of the mix is requested
 `--repeat` times after two warm-up requests, and the median CPU time (process_time: this process only,
-so other load on the shared machine barely moves it) and wall time are printed per page. `--profile KIND`
+so other load on the shared machine barely moves it) and wall time are printed per page, with the number of
+SQL statements per request and, on PostgreSQL, the mean CPU of the database backend serving this process
+(`pg ms`, from /proc of the backend's pid: the server runs on this machine; one persistent connection,
+`DANGJIAN_DB_POOL=0`, so that every statement runs in the same backend). `--profile KIND`
 prints a cProfile of that page (cumulative, top 35) over the repeats.
 """
 
@@ -46,6 +49,7 @@ def main() -> int:
         DANGJIAN_RATE_SEARCH="100000/m",
         DANGJIAN_RATE_API="100000/m",
     )
+    os.environ.setdefault("DANGJIAN_DB_POOL", "0")  # one backend for the whole run: its CPU is measurable
     sys.path.insert(0, str(ROOT / "bench"))
     import django
 
@@ -56,7 +60,7 @@ def main() -> int:
     ids = load.prepare()
     personas = [args.persona] if args.persona else load.PERSONAS
     print(f"== CPU per page in-process, median of {args.repeat}, load average {os.getloadavg()[0]:.2f}")
-    print(f"{'persona':<18}{'kind':<22}{'cpu ms':>8}{'wall ms':>9}{'bytes':>8}")
+    print(f"{'persona':<18}{'kind':<22}{'cpu ms':>8}{'pg ms':>7}{'sql':>5}{'wall ms':>9}{'bytes':>8}")
     for username in personas:
         client = Client(HTTP_HOST="127.0.0.1")
         page = client.get("/accounts/login/")
@@ -71,24 +75,76 @@ def main() -> int:
             measure(args, username, kind, lambda b=build, c=client, r=r: c.get(b(r)))
         if username == "village_secretary":
             sign_in(args, client, ids)
+    weighted(load.mix_shares(ids))
+
+
+RESULTS: dict[str, list[tuple[float, float, float]]] = {}  # kind → (cpu ms, pg ms, statements) per persona
+
+
+def weighted(shares: dict[str, float]) -> None:
+    """CPU per request of the whole mix: each kind's mean over the personas measured, weighted by its share."""
+    have = {kind: share for kind, share in shares.items() if RESULTS.get(kind)}
+    if not have:
+        return
+    norm = sum(have.values())
+    app, pg, sql = (
+        sum(share * statistics.mean(r[i] for r in RESULTS[kind]) for kind, share in have.items()) / norm
+        for i in range(3)
+    )
+    print(
+        f"weighted by the mix ({len(have)} kinds): {app:.1f} ms CPU in Django + {pg:.1f} ms in PostgreSQL "
+        f"= {app + pg:.1f} ms per request, {sql:.1f} SQL statements"
+    )
+
+
+def backend_cpu() -> float:
+    """CPU seconds used so far by the PostgreSQL backend of this thread's connection (0 on SQLite)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def measure(args, username, kind, call):
-    cpu, wall, size = [], [], 0
+    from django.db import connection
+
+    cpu, wall, sql, size = [], [], [], 0
+    statements = [0]
+
+    def count(execute, *a):
+        statements[0] += 1
+        return execute(*a)
+
     profiler = cProfile.Profile() if args.profile == kind else None
+    pg0 = backend_cpu()
     for _ in range(args.repeat):
+        statements[0] = 0
         c0, w0 = time.process_time(), time.perf_counter()
         if profiler:
             profiler.enable()
-        res = call()
+        with connection.execute_wrapper(count):
+            res = call()
         if profiler:
             profiler.disable()
         cpu.append((time.process_time() - c0) * 1000)
         wall.append((time.perf_counter() - w0) * 1000)
+        sql.append(statements[0])
         size = len(res.content)
         if not 200 <= res.status_code < 400:
             print(f"  ! {res.status_code} {kind}")
-    print(f"{username:<18}{kind:<22}{statistics.median(cpu):>8.1f}{statistics.median(wall):>9.1f}{size:>8}")
+    pg = (backend_cpu() - pg0) * 1000 / args.repeat
+    RESULTS.setdefault(kind, []).append((statistics.median(cpu), pg, statistics.median(sql)))
+    print(
+        f"{username:<18}{kind:<22}{statistics.median(cpu):>8.1f}{pg:>7.1f}{statistics.median(sql):>5.0f}"
+        f"{statistics.median(wall):>9.1f}{size:>8}"
+    )
     if profiler:
         pstats.Stats(profiler).sort_stats(args.sort).print_stats(int(os.environ.get("BENCH_PROFILE_LINES", "35")))
 

@@ -33,7 +33,11 @@ def _serve(host: str, port: int, workers: int, threads: int = 4) -> None:
     from granian import Granian
     from granian.constants import Interfaces
 
+    from dangjian.core.dbfork import release_before_fork
+
     worker = _start_task_worker()
+    # granian forks the workers: no connection or pool of this process may be inherited by them (core/dbfork.py).
+    release_before_fork()
 
     print(
         f"服务已启动：http://{host if host not in ('0.0.0.0', '::') else '127.0.0.1'}:{port}/  （Ctrl+C 停止）",
@@ -67,9 +71,10 @@ def cmd_demo(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    # Under granian's threads, Django's PostgreSQL connection pool handed one connection to two requests at
-    # once (wrong rows, 500s; docs/bench-load.md): the served app keeps one persistent connection per thread
-    # (CONN_MAX_AGE) unless DANGJIAN_DB_POOL is set explicitly.
+    # The served app keeps one persistent connection per granian thread (CONN_MAX_AGE): with a fixed number of
+    # threads the pool brings nothing and cost as much or a little more CPU per request (docs/bench-load.md).
+    # DANGJIAN_DB_POOL=1 turns Django's pool on; it is safe since core/dbfork.py (the pool of this process was
+    # inherited by granian's forked workers: security/tests/test_serve_pool.py).
     os.environ.setdefault("DANGJIAN_DB_POOL", "0")
     _setup()
     from django.core.management import call_command

@@ -7,7 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = "基础"
 
     def ready(self):
-        from dangjian.core import checks, crypto  # noqa: F401  (registers system checks)
+        from dangjian.core import checks, crypto, dbfork  # noqa: F401  (system checks; fork guard of connections)
 
         crypto.self_test()
         from dangjian.core.nav import NavItem, register

@@ -55,6 +55,24 @@ def subtree_totals(org: Org) -> SubtreeTotals:
     return SubtreeTotals(agg["orgs"], agg["members"] or 0, agg["full"] or 0)
 
 
+def subtree_totals_and_kinds(org: Org) -> tuple[SubtreeTotals, dict[str, int]]:
+    """`subtree_totals(org)` and `kind_counts(org)` from one grouped query (the org page shows both)."""
+    rows = (
+        Org.objects.active()
+        .filter(path__in_subtree=org.path)
+        .values("kind")
+        .annotate(n=Count("id"), members=Sum("member_count"), full=Sum("full_member_count"))
+        .order_by()
+    )
+    kinds, orgs, members, full = {}, 0, 0, 0
+    for r in rows:
+        kinds[r["kind"]] = r["n"]
+        orgs += r["n"]
+        members += r["members"] or 0
+        full += r["full"] or 0
+    return SubtreeTotals(orgs, members, full), kinds
+
+
 def kind_counts(org: Org) -> dict[str, int]:
     rows = Org.objects.active().filter(path__in_subtree=org.path).values("kind").annotate(n=Count("id")).order_by()
     return {r["kind"]: r["n"] for r in rows}

@@ -83,7 +83,7 @@ class DetailView(ScopedView):
 
     def get(self, request, pk):
         org = self.get_object(pk=pk)
-        totals = queries.subtree_totals(org)
+        totals, kind_counts = queries.subtree_totals_and_kinds(org)
         term = queries.current_term(org)
         officers = queries.current_officers(org)
         committee_size = len(officers) if term and term.has_committee else None
@@ -106,7 +106,7 @@ class DetailView(ScopedView):
             "ancestors": queries.ancestors(user, org),
             "children": _node_context(user, queries.children(user, org)),
             "totals": totals,
-            "kind_counts": queries.kind_counts(org),
+            "kind_counts": kind_counts,
             "term": term,
             "officers": officers,
             "findings": findings,

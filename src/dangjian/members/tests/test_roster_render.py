@@ -1,6 +1,7 @@
 """The roster's rows and choice lists are built in Python (members_tags.roster_rows, core.widgets): escaped,
 masked, and the same cells as before."""
 
+import pytest
 from django.urls import reverse
 
 from dangjian.members.models import Member
@@ -69,3 +70,16 @@ def test_kept_total_waits_for_others_changes_and_shows_own_at_once(client_as, pe
             **fields,
         )
         assert _total(client) == before + 2  # the user's own change: at once
+
+
+@pytest.mark.parametrize("name", ["sex", "education", "stage", "occupation", "exit_kind"])
+def test_roster_labels_are_those_of_get_display(name):
+    """The roster's cached choice labels (members_tags.display) give exactly what get_<name>_display gives:
+    every choice, the empty value and an unknown stored value."""
+    from dangjian.members.models import Member
+    from dangjian.members.templatetags.members_tags import display
+
+    field = Member._meta.get_field(name)
+    for value in [v for v, _ in field.flatchoices] + ["", "no-such-choice"]:
+        m = Member(**{name: value})
+        assert display(m, name) == getattr(m, f"get_{name}_display")(), (name, value)
