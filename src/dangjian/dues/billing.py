@@ -18,7 +18,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from dangjian.core.tree import subtree_bounds
+from dangjian.core.tree import depth_of, subtree_bounds
 from dangjian.dues import rules
 from dangjian.dues.models import Bill, BillStatus, DuesProfile, HardshipApplication, HardshipStatus
 from dangjian.members.choices import MEMBER_STAGES, MemberStatus
@@ -55,12 +55,10 @@ def billed_q(month: date) -> Exists:
 def _load_amounts(cursor, path: str, month: date) -> int:
     """Fill the temporary table with `rules.monthly_dues` of every (category, base) pair of the subtree's
     profiles up to `month`. A pair the rule refuses (bad data) gets no amount; returns how many did."""
-    pairs = (
-        DuesProfile.objects.filter(effective_from__lte=month, member__in=payers(path))
-        .values_list("category", "base")
-        .distinct()
-        .order_by()
-    )
+    profiles = DuesProfile.objects.filter(effective_from__lte=month)
+    if depth_of(path) > 0:  # below a root: only the subtree's; for a whole tree every pair is cheaper than the join
+        profiles = profiles.filter(member__in=payers(path))
+    pairs = profiles.values_list("category", "base").distinct().order_by()
     rows, refused = [], 0
     for category, base in pairs:
         try:
@@ -123,9 +121,12 @@ def insert_bills(path: str, month: date) -> Counter:
         columns = "member_id, org_id, month, category, base, amount, status, waiver_reference, waiver_note, created_at"
         table = connection.ops.quote_name(Bill._meta.db_table)
         stamp = connection.ops.adapt_datetimefield_value(timezone.now())
-        insert = (  # the WHERE before ON CONFLICT: SQLite's upsert after a SELECT needs one to parse
+        # In member order: the indexes that start with the member get their entries in order, not at random
+        # pages (half the time of a province's INSERT). The WHERE before ON CONFLICT: SQLite's upsert after a
+        # SELECT needs one to parse.
+        insert = (
             f"INSERT INTO {table} ({columns}) SELECT id, org_id, %s, category, base, amount, %s, '', '', %s "
-            f"FROM ({sql}) new WHERE 1 = 1 ON CONFLICT (member_id, month) DO NOTHING RETURNING org_id"
+            f"FROM ({sql} ORDER BY m.id) new WHERE 1 = 1 ON CONFLICT (member_id, month) DO NOTHING RETURNING org_id"
         )
         params = [month, BillStatus.DUE.value, stamp, *params]
         if connection.vendor == "postgresql":  # only the per-org counts travel back, not a row per bill
