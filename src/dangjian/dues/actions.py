@@ -167,8 +167,11 @@ def generate_bills(org: Org, month: date, *, actor) -> Generation:
         counts = payers.aggregate(all=Count("pk"), owing=Count("pk", filter=billing.owes_q(month)))
         result.not_yet_member = counts["all"] - counts["owing"]
         result.existing = owing.filter(billing.billed_q(month)).count()
-        made = billing.insert_bills(org.path, month)
-        made.update(_hardship_bills(owing.filter(billing.hardship_q(month)).exclude(billing.billed_q(month)), month))
+        made = Counter()
+        if result.existing < counts["owing"]:  # run again on a billed month: nothing left to issue
+            made = billing.insert_bills(org.path, month)
+            unbilled = owing.filter(billing.hardship_q(month)).exclude(billing.billed_q(month))
+            made.update(_hardship_bills(unbilled, month))
         result.created = sum(made.values())
         result.missing_count = counts["owing"] - result.existing - result.created
         if result.missing_count:
