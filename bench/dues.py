@@ -9,18 +9,23 @@ DATABASE_URL names a throwaway PostgreSQL database). The county demo holds twelv
 for the city the bench adds the same (a year of meetings via `demo.orglife.build_orglife`, a year of dues via
 `demo.dues.build`). With --data-dir DIR an already built database is reused (DIR keeps the SQLite file and the
 keys; with DATABASE_URL, a copy of the province demo). The province demo has no dues profiles: the bench gives
-every member one, set-based (one INSERT … SELECT), before measuring. Then, in a fresh process:
+every member one, set-based (one INSERT … SELECT), before measuring. `--fresh` (with --data-dir, throwaway
+copies only) first deletes the current month's unpaid bills and their totals, so that generation can be measured
+again on the same copy. Then, in a fresh process:
   1. `dues.actions.generate_bills` for the current month over the whole tree (targets: city on SQLite ≤ 10 s,
      province on PostgreSQL ≤ 60 s), then again (idempotent: nothing new);
   2. the collection-rate overview of the county as its administrator sees it (`queries.collection`,
      `collection_by_child`, `collection_by_month`), median of 5 (target for the city ≤ 300 ms);
-  3. `points.accrual.recompute` of the root for the year (target for the city ≤ 30 s), then again.
-Prints each figure with the 1-minute load average (the machine is shared); asserts nothing.
+  3. `points.accrual.recompute` of the root for the year (target for the city ≤ 30 s), then again (not for the
+     province, nor with --no-points).
+Prints each figure with the 1/5/15-minute load averages before and after (the machine is shared), the process
+CPU and, on PostgreSQL, the CPU of this connection's server process (`db cpu`, parallel workers not counted),
+and the time of each phase of generation; asserts nothing. What decides the target is the wall time of
+"bills (new month)" on an idle machine.
 
-Figures: docs/dues.md (性能). City on SQLite, 2026-11-26, load 9.7–11.3 on the shared 2-core machine: bills
-20.9 s (CPU 7.3 s), again 4.1 s; overview 85 ms; points first 103 s (CPU 31.9 s, 2,472,939 entries), again
-46.7 s (CPU 13.8 s); a second run at load 6–7: bills 39.5 s (CPU 7.2 s), overview 185 ms, points again 25.5 s
-(CPU 12.5 s). Synthetic province on PostgreSQL, load 24: bills 480.5 s (process CPU 46.2 s).
+Figures: docs/dues.md (性能). Province on PostgreSQL (own copy of the province demo, 2,991,209 bills),
+2026-11-26 on the shared 2-core machine: before, load 8.6: 234.0 s (process CPU 54.5 s), idle (lead): 109.3 s
+(CPU 50.4 s); after the set-based generation, load 7.5–8.3: 71.9 s (process CPU 1.2 s, db cpu 30.9 s).
 """
 
 from __future__ import annotations
