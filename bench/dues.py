@@ -9,18 +9,23 @@ DATABASE_URL names a throwaway PostgreSQL database). The county demo holds twelv
 for the city the bench adds the same (a year of meetings via `demo.orglife.build_orglife`, a year of dues via
 `demo.dues.build`). With --data-dir DIR an already built database is reused (DIR keeps the SQLite file and the
 keys; with DATABASE_URL, a copy of the province demo). The province demo has no dues profiles: the bench gives
-every member one, set-based (one INSERT … SELECT), before measuring. Then, in a fresh process:
+every member one, set-based (one INSERT … SELECT), before measuring. `--fresh` (with --data-dir, throwaway
+copies only) first deletes the current month's unpaid bills and their totals, so that generation can be measured
+again on the same copy. Then, in a fresh process:
   1. `dues.actions.generate_bills` for the current month over the whole tree (targets: city on SQLite ≤ 10 s,
      province on PostgreSQL ≤ 60 s), then again (idempotent: nothing new);
   2. the collection-rate overview of the county as its administrator sees it (`queries.collection`,
      `collection_by_child`, `collection_by_month`), median of 5 (target for the city ≤ 300 ms);
-  3. `points.accrual.recompute` of the root for the year (target for the city ≤ 30 s), then again.
-Prints each figure with the 1-minute load average (the machine is shared); asserts nothing.
+  3. `points.accrual.recompute` of the root for the year (target for the city ≤ 30 s), then again (not for the
+     province, nor with --no-points).
+Prints each figure with the 1/5/15-minute load averages before and after (the machine is shared), the process
+CPU and, on PostgreSQL, the CPU of this connection's server process (`db cpu`, parallel workers not counted),
+and the time of each phase of generation; asserts nothing. What decides the target is the wall time of
+"bills (new month)" on an idle machine.
 
-Figures: docs/dues.md (性能). City on SQLite, 2026-11-26, load 9.7–11.3 on the shared 2-core machine: bills
-20.9 s (CPU 7.3 s), again 4.1 s; overview 85 ms; points first 103 s (CPU 31.9 s, 2,472,939 entries), again
-46.7 s (CPU 13.8 s); a second run at load 6–7: bills 39.5 s (CPU 7.2 s), overview 185 ms, points again 25.5 s
-(CPU 12.5 s). Synthetic province on PostgreSQL, load 24: bills 480.5 s (process CPU 46.2 s).
+Figures: docs/dues.md (性能). Province on PostgreSQL (own copy of the province demo, 2,991,209 bills),
+2026-11-26 on the shared 2-core machine: before, load 8.6: 234.0 s (process CPU 54.5 s), idle (lead): 109.3 s
+(CPU 50.4 s); after the set-based generation, load 7.5–8.3: 71.9 s (process CPU 1.2 s, db cpu 30.9 s).
 """
 
 from __future__ import annotations
@@ -100,24 +105,78 @@ if not Member.objects.exists():
     print(f"{'synthetic province':<24} {time.perf_counter() - t:8.1f} s  {Member.objects.count()} members")
 """
 
+FRESH = r"""
+from django.db import connection
+from django.utils import timezone
+month = timezone.localdate().replace(day=1)
+with connection.cursor() as c:
+    c.execute("DELETE FROM dues_bill WHERE month = %s AND payment_id IS NULL", [month])
+    gone = c.rowcount
+    c.execute("DELETE FROM dues_billtotal WHERE month = %s", [month])
+    if connection.vendor == "postgresql":
+        c.execute("VACUUM ANALYZE dues_bill")
+        c.execute("VACUUM ANALYZE dues_billtotal")
+print(f"{'fresh month':<24} removed {gone} unpaid bills of {month:%Y-%m}", flush=True)
+"""
+
 MEASURE = r"""
-import os, statistics, time
+import functools, os, statistics, time
+from django.db import connection
 from django.utils import timezone
 from dangjian.accounts.models import User
-from dangjian.dues import actions, queries
+from dangjian.dues import actions, billing, queries, totals
 from dangjian.orgs.models import Org
 from dangjian.points import accrual
+from dangjian.stats import rollups
 
 def load():
-    return f"load {os.getloadavg()[0]:.1f}"
+    return "load " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+def db_cpu():
+    # CPU seconds of this connection's PostgreSQL backend (same machine): the database's share of the work.
+    if connection.vendor != "postgresql":
+        return None
+    try:
+        with connection.cursor() as c:
+            c.execute("SELECT pg_backend_pid()")
+            pid = c.fetchone()[0]
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return None
+
+phases = {}
+def timed(module, name, label):
+    inner = getattr(module, name)
+    @functools.wraps(inner)
+    def wrapper(*args, **kwargs):
+        t = time.perf_counter()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            phases[label] = phases.get(label, 0) + time.perf_counter() - t
+    setattr(module, name, wrapper)
+
+timed(billing, "insert_bills", "INSERT … SELECT")
+timed(actions, "_hardship_bills", "hardship rows")
+timed(totals, "refresh", "totals")
+timed(rollups, "refresh_orgs", "stats (after commit)")
 
 root = Org.objects.filter(parent__isnull=True).order_by("pk").first()
 month = timezone.localdate().replace(day=1)
 for label in ("bills (new month)", "bills (again)"):
+    phases.clear()
+    before = load()
+    d0 = db_cpu()
     t, c = time.perf_counter(), time.process_time()
     r = actions.generate_bills(root, month, actor=None)
-    print(f"{label:<24} {time.perf_counter() - t:8.2f} s  cpu {time.process_time() - c:6.2f} s  "
-          f"created {r.created}, existing {r.existing}, no profile {r.missing_count}  ({load()})", flush=True)
+    wall, cpu = time.perf_counter() - t, time.process_time() - c
+    d1 = db_cpu()
+    db = f"  db cpu {d1 - d0:6.2f} s" if d0 is not None and d1 is not None else ""
+    print(f"{label:<24} {wall:8.2f} s  cpu {cpu:6.2f} s{db}  created {r.created}, existing {r.existing}, "
+          f"no profile {r.missing_count}  ({before} before, {load()} after)", flush=True)
+    print(" " * 26 + "phases: " + ", ".join(f"{k} {v:.2f} s" for k, v in phases.items()), flush=True)
 if os.environ.get("BENCH_OVERVIEW", "1") == "1":
     admin = User.objects.get(username="county_admin")
     county = Org.objects.filter(name__endswith="县委员会").order_by("path").first()
@@ -145,6 +204,10 @@ def main() -> int:
     p.add_argument("--data-dir", help="reuse the demo database already built in this data dir")
     p.add_argument("--synthetic", action="store_true",
                    help="province: fill an empty migrated PostgreSQL database with a synthetic province")  # fmt: skip
+    p.add_argument("--fresh", action="store_true",
+                   help="with --data-dir: first delete the current month's unpaid bills and their totals, so that "
+                        "generation is measured again (throwaway copies only)")  # fmt: skip
+    p.add_argument("--no-points", action="store_true", help="skip the points recomputation")
     args = p.parse_args()
     data_dir = args.data_dir or tempfile.mkdtemp(prefix="bench-dues-")
     env = {**os.environ, "DANGJIAN_DATA_DIR": data_dir}
@@ -165,6 +228,13 @@ def main() -> int:
             env["BENCH_POINTS"] = env["BENCH_OVERVIEW"] = "0"
         if args.size == "province":
             subprocess.run([*cli, "manage", "shell", "-c", PROFILES], env=env, check=True)
+            env["BENCH_POINTS"] = "0"  # the points target is the city's
+        if args.no_points:
+            env["BENCH_POINTS"] = "0"
+        if args.fresh:
+            if not args.data_dir:
+                p.error("--fresh only with --data-dir")
+            subprocess.run([*cli, "manage", "shell", "-c", FRESH], env=env, check=True)
         subprocess.run([*cli, "manage", "shell", "-c", MEASURE], env=env, check=True)
         print("targets:", ", ".join(f"{k} ≤ {v}" for k, v in TARGETS.items()))
     finally:

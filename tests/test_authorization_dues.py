@@ -266,3 +266,77 @@ def test_api_upper_approval_and_collection_figures(orgs, people, bills, clerk):
     assert (body["total"]["billed"], body["total"]["waived"], body["total"]["rate"]) == (1, 1, None)
     bad = client.get("/api/v1/dues-collection/", {"org": orgs["town"].pk, "period": "2026-Q9"})
     assert bad.status_code == 400
+
+
+# --- dues-payments (read-only API): the same three answers; writes are refused and change nothing -----------
+
+JUN = date(2026, 6, 1)
+
+
+@pytest.fixture
+def payments(people, bills):
+    """A June payment each for 王建国 (杨庄村, in scope) and 赵德胜 (河湾村, out of scope)."""
+    made = {}
+    for side, key in (("inside", "wang"), ("outside", "zhao")):
+        actions.generate_bills(people[key].org, JUN, actor=None)
+        bill = Bill.objects.get(member=people[key], month=JUN)
+        made[side] = actions.record_payment([bill], actor=None, paid_on=date(2026, 6, 20), method="cash")[0]
+    return made
+
+
+PAYMENT_READS = {
+    "detail": lambda p, org: f"/api/v1/dues-payments/{p.pk}/",
+    "list": lambda p, org: "/api/v1/dues-payments/",
+    "list-org": lambda p, org: f"/api/v1/dues-payments/?org={org.pk}",
+    "list-member": lambda p, org: f"/api/v1/dues-payments/?member={p.member_id}&year=2026",
+}
+
+
+def _payment_ids(response):
+    return {row["id"] for row in response.json()["results"]}
+
+
+@pytest.mark.parametrize("name", PAYMENT_READS)
+def test_api_payments_matrix(orgs, people, payments, clerk, nobody, name):
+    url = PAYMENT_READS[name]
+    inside, outside = payments["inside"], payments["outside"]
+    org_in, org_out = orgs["village2"], orgs["village3"]
+    before = state()
+    assert _api(nobody).get(url(inside, org_in)).status_code == 403
+    assert _api(None).get(url(inside, org_in)).status_code in (401, 403)
+    response = _api(clerk).get(url(outside, org_out))
+    if name == "detail":
+        assert response.status_code == 404
+    else:  # a list names no target: out of scope it shows nothing, never the other town's payment
+        assert response.status_code == 200
+        assert outside.pk not in _payment_ids(response)
+    response = _api(clerk).get(url(inside, org_in))
+    assert response.status_code == 200, response.content.decode()[-1000:]
+    if name == "detail":
+        assert (response.json()["id"], response.json()["bills"]) == (inside.pk, [b.pk for b in inside.bills.all()])
+    else:
+        assert inside.pk in _payment_ids(response)
+    assert state() == before
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_api_payments_cannot_be_written(payments, clerk, nobody, method):
+    """Payments are recorded through `dues-bills/pay/` only: any write here is refused (405: the method does
+    not exist, whoever asks), inside scope or out, and changes nothing."""
+    body = {"member": payments["inside"].member_id, "amount": "1.00", "paid_on": "2026-06-21", "method": "cash"}
+    before = state()
+    for side in ("inside", "outside"):
+        url = "/api/v1/dues-payments/" if method == "post" else f"/api/v1/dues-payments/{payments[side].pk}/"
+        for user in (nobody, clerk):
+            assert getattr(_api(user), method)(url, body, format="json").status_code in (403, 404, 405)
+    assert getattr(_api(clerk), method)(url, body, format="json").status_code == 405
+    assert state() == before
+
+
+def test_every_dues_api_endpoint_is_in_a_matrix():
+    from dangjian.api.urls import router
+
+    dues = {prefix for prefix, *_ in router.registry if prefix.startswith("dues-")}
+    # dues-bills: the list, generate/pay/waive in src/dangjian/dues/tests/test_api.py; the rest here.
+    assert dues == {"dues-bills", "dues-hardship", "dues-ledger", "dues-collection", "dues-hardship-aid",
+                    "dues-payments"}  # fmt: skip

@@ -7,20 +7,20 @@ months and amounts, never names or other personal data.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from dangjian.core import audit, events
 from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
 from dangjian.core.scope import restrict, user_may_act_on_path
 from dangjian.core.sql import values_in
-from dangjian.dues import rules, totals
+from dangjian.dues import billing, rules, totals
 from dangjian.dues.models import (
     Bill,
     BillStatus,
@@ -144,7 +144,6 @@ class Generation:
     missing_count: int = 0
 
 
-BILL_CHUNK = 50_000
 MISSING_LISTED = 500
 
 
@@ -153,82 +152,38 @@ def generate_bills(org: Org, month: date, *, actor) -> Generation:
 
     Idempotent: a member who already has the month's bill gets nothing new. Amounts come from
     `rules.monthly_dues` on the profile in force (DUES-13); probationary members are billed from the month
-    of their acceptance (DUES-11); members without a profile get no bill and are reported.
+    of their acceptance (DUES-11); members without a profile get no bill and are reported. Set-based
+    (`dues.billing`): one INSERT … SELECT for the subtree, row by row only for the members with an approved
+    hardship application covering the month (DUES-10).
     """
     _require(actor, org.path)
     month = rules.month_start(month)
     if month > rules.month_start(_today()):
         raise RuleViolation("DUES-17", "不能为以后的月份生成党费账单（不得预交）", field="month")
     result = Generation(month=month)
-    in_subtree = Member.objects.filter(
-        org__path__in_subtree=org.path, stage__in=MEMBER_STAGES, status=MemberStatus.NORMAL
-    )
-    amounts: dict[tuple, Decimal] = {}  # (base, category) → monthly_dues: few distinct pairs
-    missing: list[int] = []
-    created = 0
+    payers = billing.payers(org.path)
+    owing = payers.filter(billing.owes_q(month))
     with transaction.atomic():
-        # Plain rows in chunks of members (keyset on the id), not model instances: a province has 3·10⁶
-        # members; memory stays that of one chunk whatever the subtree.
-        last = 0
-        while True:
-            members = list(
-                in_subtree.filter(pk__gt=last)
-                .order_by("pk")
-                .values_list("pk", "org_id", "joined_on", "stage")[:BILL_CHUNK]
-            )
-            if not members:
-                break
-            last = members[-1][0]
-            ids = [m[0] for m in members]
-            billed = set(
-                Bill.objects.filter(values_in("member_id", ids), month=month).values_list("member_id", flat=True)
-            )
-            profiles = {}
-            for member_id, category, base in (
-                DuesProfile.objects.filter(values_in("member_id", ids), effective_from__lte=month)
-                .order_by("member_id", "effective_from")
-                .values_list("member_id", "category", "base")
-            ):
-                profiles[member_id] = (category, base)  # the latest effective_from wins (DUES-13)
-            hardship = approved_hardship(ids, month)
-            new = []
-            for member_id, org_id, joined_on, stage in members:
-                if not rules.bill_months(joined_on, stage, month):
-                    result.not_yet_member += 1
-                    continue
-                if member_id in billed:
-                    result.existing += 1
-                    continue
-                profile = profiles.get(member_id)
-                if profile is None:
-                    missing.append(member_id)
-                    continue
-                category, base = profile
-                amount = amounts.get((base, category))
-                if amount is None:
-                    amount = amounts[(base, category)] = rules.monthly_dues(base, category)
-                row = {"member_id": member_id, "org_id": org_id, "month": month, "category": category,
-                       "base": base, "amount": amount}  # fmt: skip
-                if member_id in hardship:
-                    bill = Bill(**row)
-                    _apply_hardship(bill, hardship[member_id])
-                    row.update(status=bill.status, amount=bill.amount, waiver_reference=bill.waiver_reference,
-                               waiver_note=bill.waiver_note)  # fmt: skip
-                new.append(row)
-            insert_rows(Bill, new)  # one prepared INSERT per chunk (SQLite executemany, PostgreSQL COPY)
-            created += len(new)
-        if created:
+        counts = payers.aggregate(all=Count("pk"), owing=Count("pk", filter=billing.owes_q(month)))
+        result.not_yet_member = counts["all"] - counts["owing"]
+        result.existing = owing.filter(billing.billed_q(month)).count()
+        made = Counter()
+        if result.existing < counts["owing"]:  # run again on a billed month: nothing left to issue
+            made = billing.insert_bills(org.path, month)
+            unbilled = owing.filter(billing.hardship_q(month)).exclude(billing.billed_q(month))
+            made.update(_hardship_bills(unbilled, month))
+        result.created = sum(made.values())
+        result.missing_count = counts["owing"] - result.existing - result.created
+        if result.missing_count:
+            unbilled = owing.exclude(billing.billed_q(month)).order_by("pk")[:MISSING_LISTED]
+            result.missing_profile = list(unbilled)
+        if result.created:
             totals.refresh(months=[month], subtree=org.path)
-        result.missing_count = len(missing)
-        if missing:
-            found = Member.objects.in_bulk(missing[:MISSING_LISTED])
-            result.missing_profile = [found[i] for i in missing[:MISSING_LISTED] if i in found]
-        result.created = created
-        if actor is not None:
-            in_subtree = Bill.objects.filter(month=month, org__path__in_subtree=org.path)
-            if restrict(in_subtree, actor, CHANGE).count() != in_subtree.count():
+        if actor is not None and made:  # the new bills lie in orgs the actor may change (not one row per bill)
+            where = Org.objects.filter(values_in("id", sorted(made)))
+            if restrict(where, actor, CHANGE).count() != len(made):
                 raise OutOfScope()
-        stats_events.orgs_changed({r["org_id"] for r in new})
+        stats_events.orgs_changed(made)
         audit.record(
             "dues.bills.generate",
             actor=actor,
@@ -243,6 +198,26 @@ def generate_bills(org: Org, month: date, *, actor) -> Generation:
             },
         )
     return result
+
+
+def _hardship_bills(members, month: date) -> Counter:
+    """The bills of members with an approved hardship application covering `month` (DUES-10: waived when
+    exempt, the approved amount when reduced), row by row: a handful per month. Returns org id → bills."""
+    members = list(members.values_list("pk", "org_id"))
+    ids = [pk for pk, _ in members]
+    profiles = profiles_in_force(ids, month)
+    hardship = approved_hardship(ids, month)
+    rows = []
+    for member_id, org_id in members:
+        profile = profiles.get(member_id)
+        if profile is None:
+            continue
+        bill = Bill(member_id=member_id, org_id=org_id, month=month, category=profile.category, base=profile.base,
+                    amount=rules.monthly_dues(profile.base, profile.category))  # fmt: skip
+        _apply_hardship(bill, hardship[member_id])
+        rows.append(bill)
+    insert_rows(Bill, rows)
+    return Counter(b.org_id for b in rows)
 
 
 def _locked_bills(bills, actor) -> list[Bill]:

@@ -113,6 +113,12 @@ def bill_months(joined_on: date | None, stage: str, month: date) -> bool:
     return month_start(joined_on) <= month_start(month)
 
 
+def billing_ends(month: date) -> date:
+    """DUES-11 as a bound for set-based queries: a probationary or full member accepted (`joined_on`) before
+    this day, the first of the next month, owes dues for `month` (the same answer as `bill_months`)."""
+    return month_shift(month, 1)
+
+
 def profile_in_force(effective_froms: list[date], month: date) -> date | None:
     """DUES-13: the profile that applies to `month` is the latest one effective on or before it (a change
     applies from the month the new pay is first received; earlier months keep the old amount)."""
