@@ -6,7 +6,6 @@ counters kept current, and records an audit event in which personal data never a
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 
 from django.db import transaction
@@ -20,7 +19,14 @@ from dangjian.core.scope import restrict, user_may_act_on_path
 from dangjian.core.text import initials
 from dangjian.members import rules
 from dangjian.members.choices import MEMBER_STAGES, ExitKind, LostReason, MemberStatus, Stage
-from dangjian.members.models import SECRET_FIELDS, Member, Placement, StatusChange, id_number_index
+from dangjian.members.models import (
+    SECRET_FIELDS,
+    Member,
+    Placement,
+    StatusChange,
+    id_number_index,
+    time_ordered_uuid,
+)
 from dangjian.orgs.models import Org
 from dangjian.stats import events as stats_events
 
@@ -364,7 +370,7 @@ def build_member(org: Org, facts: dict, *, cache: dict | None = None) -> Member:
     for i, f in fresh:
         values[i] = f.get_default()
     if not sealed:
-        values[position["uid"]] = uuid.uuid4()
+        values[position["uid"]] = time_ordered_uuid()
     values[position["org_id"]] = org.pk
     for key in (*PLAIN_FIELDS, "status", "is_lost_contact", "lost_contact_on", "lost_reason"):
         value = facts.get(key)

@@ -46,6 +46,7 @@ from dangjian.members.models import (
     Member,
     id_number_index,
     secret_aad,
+    time_ordered_uuid,
 )
 from dangjian.orgs.models import Org
 
@@ -909,7 +910,7 @@ def seal(result: Preview, *, chunk: int = 10_000) -> Checked:
         members = []
         for r in creates[start : start + chunk]:
             facts = dict(r.facts)
-            uid = facts["uid"] = uuid.uuid4()
+            uid = facts["uid"] = time_ordered_uuid()  # neighbouring uids: the uid index grows at its end
             for field_name in SECRET_FIELDS:
                 value = facts.get(field_name) or ""
                 facts[f"{field_name}_cipher"] = cipher.encrypt(value, secret_aad(field_name, uid)) if value else ""

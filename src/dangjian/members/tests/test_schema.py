@@ -1,0 +1,56 @@
+"""The member table's indexes as the migrations leave them (members 0006), and the time-ordered uids."""
+
+import time
+import uuid
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from dangjian.members.models import Member, time_ordered_uuid
+
+
+def _indexes() -> dict:
+    with connection.cursor() as cursor:
+        return connection.introspection.get_constraints(cursor, Member._meta.db_table)
+
+
+@pytest.mark.django_db
+def test_one_plain_index_per_lookup_column_and_the_partial_unique_index_kept():
+    found = _indexes()
+    by_columns = {}
+    for name, info in found.items():
+        if info["index"] or info["unique"]:
+            by_columns.setdefault(tuple(info["columns"]), []).append(name)
+    # The ID-number blind index: the partial unique index (one current record per person) and one plain index.
+    assert "members_one_current_record_per_id" in found
+    assert found["members_one_current_record_per_id"]["unique"]
+    assert sorted(by_columns[("id_number_index",)]) == ["members_id_number_idx", "members_one_current_record_per_id"]
+    assert by_columns[("name_initials",)] == ["members_initials_idx"]  # no varchar_pattern_ops twin
+
+
+@pytest.mark.django_db
+def test_the_partial_unique_index_still_refuses_a_second_current_record(people):
+    first = people["zhang"]
+    assert first.id_number_index
+    clone = Member.objects.get(pk=first.pk)
+    clone.pk = None
+    clone.uid = time_ordered_uuid()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        clone.save()
+
+
+@pytest.mark.parametrize("run", range(3))
+def test_time_ordered_uuid_is_version_7_and_rises_with_time(run):
+    first = time_ordered_uuid()
+    time.sleep(0.002)
+    later = time_ordered_uuid()
+    for value in (first, later):
+        assert value.version == 7
+        assert value.variant == uuid.RFC_4122
+    assert later > first
+    assert abs((first.int >> 80) - time.time_ns() // 1_000_000) < 60_000  # its leading 48 bits: now, in ms
+
+
+def test_time_ordered_uuids_differ_within_one_millisecond():
+    values = {time_ordered_uuid() for _ in range(10_000)}
+    assert len(values) == 10_000
