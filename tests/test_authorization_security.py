@@ -12,7 +12,7 @@ from dangjian.accounts.models import Role
 from dangjian.core.models import AuditEvent
 from dangjian.orglife import actions as orglife_actions
 from dangjian.security import export_actions, privacy_actions
-from dangjian.security.models import DataSubjectRequest, ExportRequest
+from dangjian.security.models import DataSubjectRequest, ExportRequest, RequestKind
 
 
 def account(username, role_code, org):
@@ -33,8 +33,13 @@ def world(orgs, people, personas):
         purpose="年度核对", rows=3,
     )  # fmt: skip
     orglife_actions.link_member_account(personas["party_member"], people["zhang"], actor=None)
-    correction = privacy_actions.submit_correction(
-        people["zhang"], actor=personas["party_member"], item="学历", proposed="硕士", today=date(2026, 1, 5)
+    correction = privacy_actions.submit_request(
+        people["zhang"],
+        kind=RequestKind.CORRECTION,
+        actor=personas["party_member"],
+        item="学历",
+        proposed="硕士",
+        today=date(2026, 1, 5),
     )
     return {"export": export, "correction": correction}
 

@@ -155,13 +155,10 @@ def record(
         )
     except AuditUnavailable:
         raise
-    except (OperationalError, InterfaceError) as exc:
-        if not is_disk_full(exc):
-            raise  # the database is gone: FLT-02 answers with its own 503
-        _alarm(action, exc, disk_full=True)
-        raise AuditUnavailable(DISK_FULL_MESSAGE, disk_full=True) from exc
     except Exception as exc:
         disk_full = is_disk_full(exc)
+        if isinstance(exc, OperationalError | InterfaceError) and not disk_full:
+            raise  # the database is gone: FLT-02 answers with its own 503
         _alarm(action, exc, disk_full=disk_full)
         raise AuditUnavailable(DISK_FULL_MESSAGE if disk_full else FAILED_MESSAGE, disk_full=disk_full) from exc
 

@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import transaction
 
 from dangjian.core import audit
+from dangjian.core.dates import add_years
 from dangjian.security import rules
 
 ANONYMOUS_NAME = "（已匿名化）"
@@ -41,13 +42,6 @@ def retention_years() -> int:
 
 def applicant_retention_years() -> int:
     return int(getattr(settings, "RETENTION_YEARS_AFTER_APPLICATION_CLOSED", 5))
-
-
-def _years_ago(today, years: int):
-    try:
-        return today.replace(year=today.year - years)
-    except ValueError:  # 29 February
-        return today.replace(year=today.year - years, day=28)
 
 
 def applicants_due(today, years: int | None = None):
@@ -71,7 +65,7 @@ def applicants_due(today, years: int | None = None):
         .exclude(pk__in=Anonymization.objects.values("member_id"))
         .exclude(Exists(open_case))
         .annotate(closed_on=Max("recruitment_cases__closed_date"))
-        .filter(closed_on__isnull=False, closed_on__lte=_years_ago(today, years))
+        .filter(closed_on__isnull=False, closed_on__lte=add_years(today, -years))
         .order_by("pk")
     )
 
@@ -85,7 +79,7 @@ def due(today, years: int | None = None):
     years = retention_years() if years is None else years
     if years <= 0:
         return Member.objects.none()
-    limit = _years_ago(today, years)
+    limit = add_years(today, -years)
     done = Anonymization.objects.values("member_id")
     return (
         Member.objects.filter(status=MemberStatus.EXITED, status_since__isnull=False, status_since__lte=limit)
@@ -227,19 +221,23 @@ def _anonymize(member, *, years: int, reason: str, detail: dict, extra=None) -> 
         path.unlink(missing_ok=True)
 
 
+def _drain(pending, anonymize_one) -> int:
+    """Anonymize `pending()` (a queryset of those still due) batch by batch, each person in their own
+    transaction, until none is left; return how many."""
+    count = 0
+    while batch := list(pending().select_related("org")[:BATCH]):
+        for member in batch:
+            anonymize_one(member)
+            count += 1
+    return count
+
+
 def run(today, *, years: int | None = None, dry_run: bool = False) -> int:
     """Anonymize everyone who left and is due on `today`; return how many (or would be, with `dry_run`)."""
     years = retention_years() if years is None else years
     if dry_run:
         return due(today, years).count()
-    count = 0
-    while True:
-        batch = list(due(today, years).select_related("org")[:BATCH])
-        if not batch:
-            return count
-        for member in batch:
-            anonymize_member(member, years=years, today=today)
-            count += 1
+    return _drain(lambda: due(today, years), lambda m: anonymize_member(m, years=years, today=today))
 
 
 def run_applicants(today, *, years: int | None = None, dry_run: bool = False) -> int:
@@ -247,11 +245,7 @@ def run_applicants(today, *, years: int | None = None, dry_run: bool = False) ->
     years = applicant_retention_years() if years is None else years
     if dry_run:
         return applicants_due(today, years).count()
-    count = 0
-    while True:
-        batch = list(applicants_due(today, years).select_related("org")[:BATCH])
-        if not batch:
-            return count
-        for member in batch:
-            anonymize_applicant(member, years=years, today=today, closed_on=member.closed_on)
-            count += 1
+    return _drain(
+        lambda: applicants_due(today, years),
+        lambda m: anonymize_applicant(m, years=years, today=today, closed_on=m.closed_on),
+    )

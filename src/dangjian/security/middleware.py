@@ -6,6 +6,7 @@ Requests authenticated by an API token carry no session and are not affected (to
 from a verified session).
 """
 
+import logging
 import time
 from urllib.parse import quote
 
@@ -102,16 +103,13 @@ class DatabaseUnavailableMiddleware:
 
         from dangjian.core.audit import AuditUnavailable
 
+        log = logging.getLogger(__name__)
         if isinstance(exception, AuditUnavailable):  # AU-05 / FLT-03: fail closed, in Chinese
-            import logging
-
-            logging.getLogger(__name__).error("operation refused, audit unavailable: %s", exception)
+            log.error("operation refused, audit unavailable: %s", exception)
             return service_unavailable(request, exception.message)
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
-        import logging
-
-        logging.getLogger(__name__).error("database unavailable: %s", exception)
+        log.error("database unavailable: %s", exception)
         return database_unavailable(request)
 
 

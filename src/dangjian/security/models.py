@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 
 from dangjian.core.tree import PathField
+from dangjian.security import rules
 
 
 class TwoFactorDevice(models.Model):
@@ -176,18 +177,15 @@ class NoticeAcknowledgement(models.Model):
 
 
 class RequestKind(models.TextChoices):
-    CORRECTION = "correction", "更正"
-    DELETION = "deletion", "删除"
-    RESTRICTION = "restriction", "限制处理"
+    CORRECTION = "correction", rules.REQUEST_VERBS["correction"]
+    DELETION = "deletion", rules.REQUEST_VERBS["deletion"]
+    RESTRICTION = "restriction", rules.REQUEST_VERBS["restriction"]
 
 
 class RequestStatus(models.TextChoices):
     OPEN = "open", "待处理"
     ACCEPTED = "accepted", "已同意"
     REFUSED = "refused", "不予办理"
-
-
-CorrectionStatus = RequestStatus  # the name used before deletion and restriction requests existed
 
 
 class DataSubjectRequest(models.Model):
@@ -228,9 +226,6 @@ class DataSubjectRequest(models.Model):
             return RequestStatus.OPEN.label
         verb = self.get_kind_display()
         return f"已同意{verb}" if self.status == RequestStatus.ACCEPTED else f"不予{verb}"
-
-
-CorrectionRequest = DataSubjectRequest  # the model was generalised from correction requests (migration 0006)
 
 
 class ProcessingRestriction(models.Model):

@@ -77,14 +77,6 @@ def record_copy(member, *, actor) -> None:
     audit.record("privacy.copy_download", actor=actor, obj=member, org_path=member.org.path)
 
 
-def submit_correction(member, *, actor, item: str, proposed: str, explanation: str = "", today) -> DataSubjectRequest:
-    """PRV-06: a member asks their branch to correct data held on them; due in 30 days."""
-    return submit_request(
-        member, actor=actor, kind=RequestKind.CORRECTION, item=item, proposed=proposed, explanation=explanation,
-        today=today,
-    )  # fmt: skip
-
-
 def submit_request(
     member, *, actor, kind: str, today, item: str = "", proposed: str = "", explanation: str = "", parts=()
 ) -> DataSubjectRequest:
@@ -131,7 +123,7 @@ def may_answer(user, request: DataSubjectRequest) -> bool:
     return user_may_act_on_path(user, ANSWER_PERM, request.member.org.path)
 
 
-def answer_correction(
+def answer_request(
     request: DataSubjectRequest, *, actor, accept: bool, reasons: str, version: int, today
 ) -> DataSubjectRequest:
     """The branch accepts or refuses, giving its reasons (a refusal must have them).
@@ -165,9 +157,6 @@ def answer_correction(
         elif accept and locked.kind == RequestKind.RESTRICTION:
             _restrict(locked, actor=actor, today=today)
     return locked
-
-
-answer_request = answer_correction
 
 
 def _delete_parts(request: DataSubjectRequest, *, actor) -> None:
@@ -214,17 +203,30 @@ def _restrict(request: DataSubjectRequest, *, actor, today) -> None:
     )
 
 
+def _in_force():
+    """Restrictions not lifted (at most one per member: `security_one_active_restriction`)."""
+    return ProcessingRestriction.objects.filter(lifted_on__isnull=True)
+
+
 def restriction_of(member) -> ProcessingRestriction | None:
-    return ProcessingRestriction.objects.filter(member=member, lifted_on__isnull=True).first()
+    return _in_force().filter(member=member).first()
 
 
 def restricted_member_ids():
     """The members whose processing is restricted now (a subquery: exports exclude them)."""
-    return ProcessingRestriction.objects.filter(lifted_on__isnull=True).values("member_id")
+    return _in_force().values("member_id")
 
 
 def is_restricted(member) -> bool:
-    return ProcessingRestriction.objects.filter(member_id=member.pk, lifted_on__isnull=True).exists()
+    return _in_force().filter(member_id=member.pk).exists()
+
+
+def lift_restriction_of(request: DataSubjectRequest, *, actor, reason: str, today) -> ProcessingRestriction:
+    """Lift the restriction in force that `request` started (refused when there is none)."""
+    restriction = _in_force().filter(request=request).first()
+    if restriction is None:
+        raise RuleViolation("PRV-06", "该申请没有正在执行的限制处理。")
+    return lift_restriction(restriction, actor=actor, reason=reason, today=today)
 
 
 def lift_restriction(restriction: ProcessingRestriction, *, actor, reason: str, today) -> ProcessingRestriction:

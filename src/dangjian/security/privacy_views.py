@@ -58,13 +58,6 @@ def my_data_copy(request):
     return response
 
 
-SUBMITTED = {
-    RequestKind.CORRECTION: "更正申请已提交至您所在的党支部，将在 30 日内答复。",
-    RequestKind.DELETION: "删除申请已提交至您所在的党支部，将在 30 日内答复。",
-    RequestKind.RESTRICTION: "限制处理申请已提交至您所在的党支部，将在 30 日内答复。",
-}
-
-
 @require_POST
 def my_request(request):
     """The member's correction, deletion or restriction request (`kind`; correction when absent)."""
@@ -89,11 +82,9 @@ def my_request(request):
     except (RuleViolation, OutOfScope) as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, SUBMITTED[kind])
+        label = RequestKind(kind).label
+        messages.success(request, f"{label}申请已提交至您所在的党支部，将在 {rules.CORRECTION_REPLY_DAYS} 日内答复。")
     return redirect("security:my_data")
-
-
-my_correction = my_request
 
 
 def notice(request):
@@ -135,15 +126,12 @@ def correction(request, pk):
     if request.method == "POST":
         try:
             if request.POST.get("decision") == "lift":
-                restriction = ProcessingRestriction.objects.filter(request=item, lifted_on__isnull=True).first()
-                if restriction is None:
-                    raise RuleViolation("PRV-06", "该申请没有正在执行的限制处理。")
-                privacy_actions.lift_restriction(
-                    restriction, actor=request.user, reason=request.POST.get("reasons", ""), today=timezone.localdate()
+                privacy_actions.lift_restriction_of(
+                    item, actor=request.user, reason=request.POST.get("reasons", ""), today=timezone.localdate()
                 )
                 done = "已解除限制处理。"
             else:
-                privacy_actions.answer_correction(
+                privacy_actions.answer_request(
                     item,
                     actor=request.user,
                     accept=request.POST.get("decision") == "accept",

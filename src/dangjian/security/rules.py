@@ -1,11 +1,13 @@
 """Pure security rules: second factor, rate-limit windows, file retention, exports and data-subject requests.
 
-Standard library only; the caller passes settings and times in.
+Standard library and `core.dates` only; the caller passes settings and times in.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+
+from dangjian.core.dates import add_years
 
 ADMIN_ROLES = ("system_admin", "security_admin", "audit_admin", "org_admin")
 
@@ -84,15 +86,6 @@ def correction_due(submitted_on: date, reply_days: int = CORRECTION_REPLY_DAYS) 
     return submitted_on + timedelta(days=reply_days)
 
 
-def correction_refusal(*, status: str, accept: bool, reasons: str) -> str:
-    """A refusal must give its reasons (PIPL Art 50); an answered request is not answered again."""
-    if status != "open":
-        return "该申请已答复。"
-    if not accept and not reasons.strip():
-        return "不予更正时必须说明理由。"
-    return ""
-
-
 # Deletion requests (PIPL Art 47): what a member may have deleted. The Party keeps the rest of the record by
 # duty (Constitution and Party regulations; PIPL Art 13(1)(3), Art 47 last paragraph): name, ID number, sex,
 # ethnicity, birth date, education, stage and dates, organisation, status changes, transfers, rewards and
@@ -154,8 +147,4 @@ def retention_expired(*, left_on: date | None, today: date, years: int) -> bool:
     `years` <= 0 switches anonymization off; a person without a leaving date is never due."""
     if left_on is None or years <= 0:
         return False
-    try:
-        limit = left_on.replace(year=left_on.year + years)
-    except ValueError:  # 29 February → 28 February
-        limit = left_on.replace(year=left_on.year + years, day=28)
-    return today >= limit
+    return today >= add_years(left_on, years)  # 29 February → 28 February

@@ -18,7 +18,6 @@ urlpatterns = [
     # PRV-05/06: the member's own data, a copy, correction requests; the privacy notice; the branch's answers
     path("me/data/", privacy_views.my_data, name="my_data"),
     path("me/data/copy/", privacy_views.my_data_copy, name="my_data_copy"),
-    path("me/corrections/", privacy_views.my_correction, name="my_correction"),
     path("me/requests/", privacy_views.my_request, name="my_request"),
     path("privacy/", privacy_views.notice, name="notice"),
     path("corrections/", privacy_views.corrections, name="corrections"),

@@ -14,7 +14,13 @@ from dangjian.core.models import AuditEvent
 from dangjian.members import actions as member_actions
 from dangjian.orglife import actions as orglife_actions
 from dangjian.security import privacy_actions, privacy_queries, rules
-from dangjian.security.models import CorrectionStatus, DataSubjectRequest, NoticeAcknowledgement, PrivacyNotice
+from dangjian.security.models import (
+    DataSubjectRequest,
+    NoticeAcknowledgement,
+    PrivacyNotice,
+    RequestKind,
+    RequestStatus,
+)
 
 
 @pytest.fixture
@@ -46,7 +52,7 @@ def test_correction_is_due_in_30_days(submitted, due):
     ],
 )
 def test_correction_answer_rule(status, accept, reasons, expected):
-    result = rules.correction_refusal(status=status, accept=accept, reasons=reasons)
+    result = rules.request_refusal(kind="correction", status=status, accept=accept, reasons=reasons)
     assert (expected in result) if expected else result == ""
 
 
@@ -108,7 +114,7 @@ def test_an_account_without_a_member_sees_an_explanation(client_as, people):
 
 def test_correction_goes_to_the_branch_and_is_answered_with_reasons(client, client_as, linked, personas):
     member_client = client_as("party_member")
-    member_client.post(reverse("security:my_correction"), {"item": "联系电话", "proposed": "13900001111"})
+    member_client.post(reverse("security:my_request"), {"item": "联系电话", "proposed": "13900001111"})
     request = DataSubjectRequest.objects.get()
     assert request.due_on == timezone.localdate() + timedelta(days=30)
     assert "13900001111" not in json.dumps(AuditEvent.objects.get(action="privacy.correction_request").after)
@@ -117,7 +123,7 @@ def test_correction_goes_to_the_branch_and_is_answered_with_reasons(client, clie
     assert [(t.rule, t.due) for t in items] == [("PRV-06", request.due_on)]
     assert "个人信息申请" not in dict(todos.collect(personas["party_member"], timezone.localdate()))
     with pytest.raises(OutOfScope):
-        privacy_actions.answer_correction(
+        privacy_actions.answer_request(
             request, actor=personas["party_member"], accept=True, reasons="", version=1, today=timezone.localdate()
         )
     # Refusal without reasons is refused; with reasons it stands and the member sees it.
@@ -126,10 +132,10 @@ def test_correction_goes_to_the_branch_and_is_answered_with_reasons(client, clie
     assert "联系电话" in secretary.get(url).content.decode()
     secretary.post(url, {"decision": "refuse", "reasons": "", "version": 1})
     request.refresh_from_db()
-    assert request.status == CorrectionStatus.OPEN
+    assert request.status == RequestStatus.OPEN
     secretary.post(url, {"decision": "refuse", "reasons": "与本人档案记载一致，请携带证明材料到支部核实", "version": 1})
     request.refresh_from_db()
-    assert request.status == CorrectionStatus.REFUSED
+    assert request.status == RequestStatus.REFUSED
     assert AuditEvent.objects.get(action="privacy.correction_answer").after["status"] == "refused"
     html = client_as("party_member").get(reverse("security:my_data")).content.decode()
     assert "不予更正" in html
@@ -139,8 +145,13 @@ def test_correction_goes_to_the_branch_and_is_answered_with_reasons(client, clie
 def test_an_overdue_correction_is_flagged(linked, personas):
     import time_machine
 
-    request = privacy_actions.submit_correction(
-        linked, actor=personas["party_member"], item="学历", proposed="硕士研究生", today=timezone.localdate()
+    request = privacy_actions.submit_request(
+        linked,
+        kind=RequestKind.CORRECTION,
+        actor=personas["party_member"],
+        item="学历",
+        proposed="硕士研究生",
+        today=timezone.localdate(),
     )
     later = request.due_on + timedelta(days=1)
     with time_machine.travel(timezone.make_aware(timezone.datetime(later.year, later.month, later.day, 10))):
@@ -149,8 +160,13 @@ def test_an_overdue_correction_is_flagged(linked, personas):
 
 
 def test_corrections_are_scoped(client_as, linked, personas):
-    privacy_actions.submit_correction(
-        linked, actor=personas["party_member"], item="学历", proposed="硕士研究生", today=timezone.localdate()
+    privacy_actions.submit_request(
+        linked,
+        kind=RequestKind.CORRECTION,
+        actor=personas["party_member"],
+        item="学历",
+        proposed="硕士研究生",
+        today=timezone.localdate(),
     )
     pk = DataSubjectRequest.objects.get().pk
     url = reverse("security:correction", args=[pk])
@@ -161,13 +177,23 @@ def test_corrections_are_scoped(client_as, linked, personas):
 
 def test_only_the_member_may_request_a_correction(people, personas):
     with pytest.raises(OutOfScope):
-        privacy_actions.submit_correction(
-            people["zhang"], actor=personas["village_secretary"], item="学历", proposed="x", today=date(2026, 1, 1)
+        privacy_actions.submit_request(
+            people["zhang"],
+            kind=RequestKind.CORRECTION,
+            actor=personas["village_secretary"],
+            item="学历",
+            proposed="x",
+            today=date(2026, 1, 1),
         )
     orglife_actions.link_member_account(personas["party_member"], people["zhang"], actor=None)
     with pytest.raises(RuleViolation):
-        privacy_actions.submit_correction(
-            people["zhang"], actor=personas["party_member"], item="", proposed="", today=date(2026, 1, 1)
+        privacy_actions.submit_request(
+            people["zhang"],
+            kind=RequestKind.CORRECTION,
+            actor=personas["party_member"],
+            item="",
+            proposed="",
+            today=date(2026, 1, 1),
         )
 
 

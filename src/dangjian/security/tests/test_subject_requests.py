@@ -229,8 +229,13 @@ def test_a_late_answer_is_flagged_and_recorded(linked, personas):
 
 def test_existing_correction_requests_read_as_corrections(linked, personas):
     """Rows written before the generalisation (migration 0006) are corrections: the default kind."""
-    request = privacy_actions.submit_correction(
-        linked, actor=personas["party_member"], item="学历", proposed="硕士研究生", today=date(2026, 1, 5)
+    request = privacy_actions.submit_request(
+        linked,
+        kind=RequestKind.CORRECTION,
+        actor=personas["party_member"],
+        item="学历",
+        proposed="硕士研究生",
+        today=date(2026, 1, 5),
     )
     assert request.kind == RequestKind.CORRECTION
     assert DataSubjectRequest._meta.get_field("kind").default == RequestKind.CORRECTION
