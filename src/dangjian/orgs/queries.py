@@ -56,7 +56,8 @@ def subtree_totals(org: Org) -> SubtreeTotals:
 
 
 def subtree_totals_and_kinds(org: Org) -> tuple[SubtreeTotals, dict[str, int]]:
-    """`subtree_totals(org)` and `kind_counts(org)` from one grouped query (the org page shows both)."""
+    """`subtree_totals(org)` and the number of active orgs of each kind in the subtree, from one grouped query
+    (the org page shows both)."""
     rows = (
         Org.objects.active()
         .filter(path__in_subtree=org.path)
@@ -71,11 +72,6 @@ def subtree_totals_and_kinds(org: Org) -> tuple[SubtreeTotals, dict[str, int]]:
         members += r["members"] or 0
         full += r["full"] or 0
     return SubtreeTotals(orgs, members, full), kinds
-
-
-def kind_counts(org: Org) -> dict[str, int]:
-    rows = Org.objects.active().filter(path__in_subtree=org.path).values("kind").annotate(n=Count("id")).order_by()
-    return {r["kind"]: r["n"] for r in rows}
 
 
 def children(user, org: Org, *, include_dissolved: bool = False) -> list[tuple[Org, SubtreeTotals]]:
