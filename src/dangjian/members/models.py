@@ -238,8 +238,9 @@ class ImportBatch(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
     committed_at = models.DateTimeField("导入时间", null=True, blank=True)
-    # The members the batch created, for its rollback: {"runs": [[first id, count], …], "rows": [spreadsheet row of
-    # each, in id order]} — one value instead of an item row per new member (a third of the commit's writes).
+    # The members the batch created, for its rollback: {"runs": [[first id, count], …], "row_runs": [[first
+    # spreadsheet row, count], …]} (the rows in id order; batches committed before: "rows", a list of every row)
+    # — one value instead of an item row per new member (a third of the commit's writes).
     created_members = models.JSONField(default=dict, blank=True)
     rolled_back_at = models.DateTimeField("撤销时间", null=True, blank=True)
 
