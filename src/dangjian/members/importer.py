@@ -514,7 +514,8 @@ def _match_existing(result: Preview, user) -> None:
     for start in range(0, len(keys), step):
         chunk = keys[start : start + step]
         # Plain values, not model instances: a re-import matches every row of the file.
-        for member in Member.objects.current().filter(_in("id_number_index", chunk, "text")).values(*columns):
+        chunk_qs = Member.objects.current().with_id_number().filter(_in("id_number_index", chunk, "text"))
+        for member in chunk_qs.values(*columns):
             row = by_index[member["id_number_index"]]
             # The scope test `restrict(…, "change")` makes, on the org path already at hand (a query per
             # chunk of ids walked the user's whole subtree on SQLite: ~0.4 s each).

@@ -49,6 +49,14 @@ class MemberQuerySet(RestrictedQuerySet):
         """Party members proper: probationary and full."""
         return self.filter(stage__in=[Stage.PROBATIONARY, Stage.FULL])
 
+    def with_id_number(self):
+        """Records that have an ID number (a blind index). Every look-up by ID number goes through here: the
+        condition is implied by the keys looked up, but the planners cannot always prove it (SQLite never,
+        PostgreSQL not for an IN list of over 100 keys or an array joined in), and only with it may they use the
+        partial indexes — members_one_current_record_per_id (with `current()`) and members_id_number_exited_idx
+        (with status=exited) — since members 0007 dropped the plain index of every record."""
+        return self.exclude(id_number_index="")
+
 
 class Member(models.Model):
     scope_path = "org__path"

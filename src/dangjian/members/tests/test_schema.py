@@ -93,3 +93,32 @@ def test_the_roster_finds_an_id_number_among_current_and_among_exited_records(pe
     Member.objects.filter(pk=person.pk).update(status="exited")
     assert found() == []
     assert found(status="exited") == [person.pk]
+
+
+@pytest.mark.django_db
+def test_every_lookup_by_id_number_can_use_a_partial_index():
+    """Since members 0007 there is no index of every record's ID number: each look-up must be answerable from
+    members_one_current_record_per_id (current records) or members_id_number_exited_idx (exited ones). Checked on
+    the query plans (PostgreSQL with sequential scans discouraged: the test tables are tiny)."""
+    from dangjian.members.importer import _in
+
+    keys = [f"{i:064x}" for i in range(300)]  # over PostgreSQL's 100-element limit for proving conditions
+    current = Member.objects.current().with_id_number()
+    lookups = {
+        "members_one_current_record_per_id": [
+            current.filter(id_number_index=keys[0]),  # roster search, actions.validate, transfers
+            current.filter(id_number_index__in=keys),  # recruitment import
+            current.filter(_in("id_number_index", keys, "text")),  # roster import, a chunk of ID numbers
+        ],
+        "members_id_number_exited_idx": [
+            Member.objects.with_id_number().filter(status="exited", id_number_index=keys[0]),  # under 已出党
+        ],
+    }
+    for index, querysets in lookups.items():
+        for qs in querysets:
+            with transaction.atomic():
+                if connection.vendor == "postgresql":
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET LOCAL enable_seqscan = off")
+                plan = qs.order_by().values_list("pk").explain()  # the look-up itself: no join, no sort
+            assert index in plan, plan
