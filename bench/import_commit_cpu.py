@@ -50,7 +50,7 @@ def admin_sql(sql: str) -> None:
     import psycopg
 
     with psycopg.connect(db_url("postgres"), autocommit=True) as conn:
-        for attempt in range(30):
+        for _attempt in range(30):
             try:
                 conn.execute(sql)
                 return
@@ -189,7 +189,14 @@ def child(args) -> None:
     if perf:
         perf.send_signal(signal.SIGINT)
         perf.wait()
-    out = {"wall": wall, "python_cpu": py, "server_cpu": server, "steps": steps, "written": written, "code": importer.__file__}
+    out = {
+        "wall": wall,
+        "python_cpu": py,
+        "server_cpu": server,
+        "steps": steps,
+        "written": written,
+        "code": importer.__file__,
+    }
     print("RESULT " + json.dumps(out))
 
 
@@ -224,7 +231,8 @@ def run(args) -> None:
         results.append(r)
         steps = "; ".join(f"{k} {v:.2f}" for k, v in r["steps"].items())
         print(
-            f"run {i + 1}: wall {r['wall']:.2f} s, python CPU {r['python_cpu']:.2f} s, server CPU {r['server_cpu']:.2f} s"
+            f"run {i + 1}: wall {r['wall']:.2f} s, python CPU {r['python_cpu']:.2f} s,"
+            f" server CPU {r['server_cpu']:.2f} s"
             f" | {steps} | load before {before}, after {load()} | {r['written']} {r['code']}",
             flush=True,
         )

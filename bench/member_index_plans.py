@@ -22,12 +22,14 @@ django.setup()
 from django.db import connection  # noqa: E402
 
 from dangjian.members import filters, transfer_queries  # noqa: E402
+from dangjian.members.importer import _in  # noqa: E402
 from dangjian.members.models import Member, id_number_index  # noqa: E402
 
 
 def show(title, qs):
     print(f"== {title}")
-    print(qs.explain(analyze=True))
+    lines = qs.explain(analyze=True).splitlines()
+    print("\n".join(line if len(line) < 200 else line[:200] + " …" for line in lines))
     print()
 
 
@@ -44,15 +46,24 @@ def main():
     show("roster search by ID number (default: current records)", roster(q=number))
     show("roster search by ID number, 党籍状态=停止党籍", roster(q=number, status="suspended"))
     show("roster search by ID number, 党籍状态=已出党", roster(q=number, status="exited"))
-    show("actions.validate: ID number clash", Member.objects.current().filter(id_number_index=key))
+    show("actions.validate: ID number clash", Member.objects.current().with_id_number().filter(id_number_index=key))
     show(
         "transfers: member_for_inflow (ID number and name)",
-        Member.objects.current().select_related("org").filter(id_number_index=key, name=sample.name)[:1],
+        Member.objects.current()
+        .with_id_number()
+        .select_related("org")
+        .filter(id_number_index=key, name=sample.name)[:1],
     )
-    keys = list(Member.objects.order_by("pk").values_list("id_number_index", flat=True)[:2000:10])
+    keys = list(Member.objects.order_by("pk").values_list("id_number_index", flat=True)[:100_000:2])
+    current = Member.objects.current().with_id_number()
+    show("recruitment import: 200 ID numbers (an IN list)", current.filter(id_number_index__in=keys[:200]))
     show(
-        "importers: 200 ID numbers matched against current records",
-        Member.objects.current().filter(id_number_index__in=keys),
+        "roster import (_match_existing): a chunk of 50,000 ID numbers (one array, joined)",
+        current.filter(_in("id_number_index", keys, "text")).values("pk", "uid", "version"),
+    )
+    show(
+        "the same without with_id_number(): what members 0007 needs it for",
+        Member.objects.current().filter(_in("id_number_index", keys, "text")).values("pk", "uid", "version"),
     )
     show("roster, whole tree, sort=age", roster(sort="age")[:50])
     show("roster, whole tree, sort=joined", roster(sort="joined")[:50])
