@@ -120,7 +120,12 @@ def validate(data: dict, *, org: Org | None, exclude_pk: int | None = None) -> d
         field, rule_id, message = problems[0]
         raise RuleViolation(rule_id, message, field=field)
     if number:
-        clash = Member.objects.current().filter(id_number_index=id_number_index(number)).exclude(pk=exclude_pk)
+        clash = (
+            Member.objects.current()
+            .with_id_number()
+            .filter(id_number_index=id_number_index(number))
+            .exclude(pk=exclude_pk)
+        )
         if clash.exists():
             raise RuleViolation("MEM-ID", "该公民身份号码已在党员名册中", field="id_number")
     return out

@@ -87,7 +87,7 @@ class MemberFilter(django_filters.FilterSet):
             return queryset
         normalized = rules.normalize_id_number(value)
         if len(normalized) == rules.ID_LENGTH and normalized[:17].isdigit():
-            return queryset.filter(id_number_index=id_number_index(normalized))
+            return queryset.with_id_number().filter(id_number_index=id_number_index(normalized))
         if value.isascii() and value.isalpha():
             return queryset.filter(**initials_prefix(value.lower()))
         return queryset.filter(name__contains=value)

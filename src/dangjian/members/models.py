@@ -49,6 +49,14 @@ class MemberQuerySet(RestrictedQuerySet):
         """Party members proper: probationary and full."""
         return self.filter(stage__in=[Stage.PROBATIONARY, Stage.FULL])
 
+    def with_id_number(self):
+        """Records that have an ID number (a blind index). Every look-up by ID number goes through here: the
+        condition is implied by the keys looked up, but the planners cannot always prove it (SQLite never,
+        PostgreSQL not for an IN list of over 100 keys or an array joined in), and only with it may they use the
+        partial indexes — members_one_current_record_per_id (with `current()`) and members_id_number_exited_idx
+        (with status=exited) — since members 0007 dropped the plain index of every record."""
+        return self.exclude(id_number_index="")
+
 
 class Member(models.Model):
     scope_path = "org__path"
@@ -62,7 +70,7 @@ class Member(models.Model):
         "orgs.Org", verbose_name="所在党支部", on_delete=models.PROTECT, related_name="members", db_index=False
     )
     id_number_cipher = models.TextField(blank=True)
-    # Indexed by members_id_number_idx (exact match only).
+    # Matched exactly: members_one_current_record_per_id (current records), members_id_number_exited_idx (exited).
     id_number_index = models.CharField(max_length=64, blank=True)
     sex = models.CharField("性别", max_length=8, choices=Sex.choices)
     ethnicity = models.CharField("民族", max_length=16, choices=ETHNICITY_CHOICES, default="汉族")
@@ -107,7 +115,11 @@ class Member(models.Model):
             # index per column for LIKE 'x%' that no query uses (both columns are matched exactly or by range):
             # two indexes fewer to write on every insert (the import's commit, members 0006).
             models.Index(fields=["name_initials"], name="members_initials_idx"),
-            models.Index(fields=["id_number_index"], name="members_id_number_idx"),
+            # ID numbers of exited records only (members 0007): every look-up by ID number names the status — the
+            # current records' (the default roster, 正常, 停止党籍, the importer, transfers, recruitment) go through
+            # the partial unique index above; only the roster's search under 党籍状态「已出党」 needs this one. An
+            # import writes no exited record, so its commit no longer fills a second index of 64-character keys.
+            models.Index(fields=["id_number_index"], condition=Q(status="exited"), name="members_id_number_exited_idx"),
             models.Index(fields=["birth_date"], name="members_birth_idx"),
             models.Index(fields=["joined_on"], name="members_joined_idx"),
             # The to-dos' few rows out of a whole county's (MEM-06, REL-02): small partial indexes, so the home
@@ -238,8 +250,9 @@ class ImportBatch(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
     committed_at = models.DateTimeField("导入时间", null=True, blank=True)
-    # The members the batch created, for its rollback: {"runs": [[first id, count], …], "rows": [spreadsheet row of
-    # each, in id order]} — one value instead of an item row per new member (a third of the commit's writes).
+    # The members the batch created, for its rollback: {"runs": [[first id, count], …], "row_runs": [[first
+    # spreadsheet row, count], …]} (the rows in id order; batches committed before: "rows", a list of every row)
+    # — one value instead of an item row per new member (a third of the commit's writes).
     created_members = models.JSONField(default=dict, blank=True)
     rolled_back_at = models.DateTimeField("撤销时间", null=True, blank=True)
 

@@ -187,6 +187,7 @@ def member_for_inflow(id_number: str, name: str) -> Member | None:
         return None
     return (
         Member.objects.current()
+        .with_id_number()
         .select_related("org")
         .filter(id_number_index=id_number_index(number), name=name.strip())
         .first()

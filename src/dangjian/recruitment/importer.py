@@ -146,7 +146,7 @@ def preview(path: Path, *, user) -> list[Row]:
     people = Member.objects.select_related("org")
     if user is not None:  # the command line without --as: the operator's whole installation
         people = restrict(people, user, "view")
-    found = people.current().filter(id_number_index__in=list(indexes))
+    found = people.current().with_id_number().filter(id_number_index__in=list(indexes))
     for member in found:
         indexes[member.id_number_index].member = member
     open_cases = set(

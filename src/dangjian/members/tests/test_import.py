@@ -358,10 +358,84 @@ def test_commit_checks_again_what_changed_since_the_preview(tmp_path, orgs):
     # Someone puts person 1 on the roster between the preview and the commit: no duplicate is created.
     facts = importer.preview(path, user=None).rows[0].facts
     actions.bulk_add_members([(orgs["village"], facts)], actor=None)
-    assert not importer.unchanged_since_preview(importer.load_checked(batch), None)
+    # The orgs and the matched records are as the preview saw them: the ID number taken since is refused by the
+    # database as the row goes in (members_one_current_record_per_id), and the commit checks the file again.
+    assert importer.unchanged_since_preview(importer.load_checked(batch), None)
     written = importer.commit(batch, user=None)
     assert (written["created"], written["unchanged"]) == (1, 1)
     assert Member.objects.filter(id_number_index=facts["id_number_index"]).count() == 1
+
+
+def test_an_id_number_taken_since_the_preview_undoes_what_was_written_before_it(tmp_path, orgs, monkeypatch):
+    """The row refused at insert is not the first: the rows written before it (member and placement) are undone
+    with it, the file is checked again, and each person ends up on the roster once, with one open placement."""
+    from dangjian.members import actions
+    from dangjian.members.models import Placement
+
+    monkeypatch.setattr(importer, "WRITE_CHUNK", 1)  # a COPY per person: person 1 is in before person 2 fails
+    path, batch = _previewed(tmp_path, [person(1), person(2), person(3)])
+    facts = importer.preview(path, user=None).rows[1].facts
+    (taken,) = actions.bulk_add_members([(orgs["village"], facts)], actor=None)
+    written = importer.commit(batch, user=None)
+    assert (written["created"], written["updated"], written["unchanged"]) == (2, 0, 1)
+    imported = Member.objects.filter(name__startswith="导入人")
+    assert sorted(imported.values_list("name", flat=True)) == ["导入人1", "导入人2", "导入人3"]
+    assert Placement.objects.filter(member__in=imported, valid_to__isnull=True).count() == 3
+    assert sorted(row for _, row in importer._created(ImportBatch.objects.get(pk=batch.pk))) == [2, 4]
+    assert importer.rollback(ImportBatch.objects.get(pk=batch.pk), user=None) == {"removed": 2, "restored": 0}
+    assert list(Member.objects.filter(name__startswith="导入人").values_list("pk", flat=True)) == [taken.pk]
+
+
+def test_an_import_cannot_create_an_exited_member(tmp_path, orgs):
+    """Why the unique index can stand for the re-check of new ID numbers: every row an import creates is a
+    current record (the status column offers 正常 and 停止党籍 only), so each is in the partial unique index
+    members_one_current_record_per_id."""
+    _, batch = _previewed(tmp_path, [person(1, 党籍状态="已出党"), person(2, 党籍状态="exited")])
+    assert batch.error_rows == 2
+    assert {p["column"] for p in batch.problems} == {"党籍状态"}
+
+
+def test_the_created_members_are_listed_as_runs(tmp_path, orgs):
+    """Ids and spreadsheet rows of the created members are kept as runs; a row between them that was already on
+    the roster splits the rows' run."""
+    from dangjian.members import actions
+
+    path, batch = _previewed(tmp_path, [person(1), person(2), person(3), person(4)])
+    facts = importer.preview(path, user=None).rows[2].facts
+    actions.bulk_add_members([(orgs["village"], facts)], actor=None)
+    importer.commit(batch, user=None)
+    listed = ImportBatch.objects.get(pk=batch.pk).created_members
+    first = Member.objects.get(name="导入人1").pk
+    assert listed == {"runs": [[first, 3]], "row_runs": [[2, 2], [5, 1]]}
+    assert importer._created(ImportBatch.objects.get(pk=batch.pk)) == [(first, 2), (first + 1, 3), (first + 2, 5)]
+
+
+def test_rows_listed_before_row_runs_still_roll_back(tmp_path, orgs):
+    """Batches committed before the rows were kept as runs list every row ("rows"): still read, still undone."""
+    _, batch = _previewed(tmp_path, [person(1), person(2)])
+    importer.commit(batch, user=None)
+    first = Member.objects.get(name="导入人1").pk
+    ImportBatch.objects.filter(pk=batch.pk).update(created_members={"runs": [[first, 2]], "rows": [2, 3]})
+    assert importer._created(ImportBatch.objects.get(pk=batch.pk)) == [(first, 2), (first + 1, 3)]
+    assert importer.rollback(ImportBatch.objects.get(pk=batch.pk), user=None) == {"removed": 2, "restored": 0}
+    assert not Member.objects.filter(name__startswith="导入人").exists()
+
+
+def test_checked_rows_of_an_earlier_format_are_not_used(tmp_path, orgs):
+    """A checked-rows file an earlier version wrote (COPY text rows, no format number) is sealed all right but
+    not used: the commit reads and checks the file again."""
+    import pickle
+
+    from django.utils.crypto import salted_hmac
+
+    _, batch = _previewed(tmp_path, [person(1)])
+    checked = importer.load_checked(batch)
+    assert checked is not None
+    payload = pickle.dumps((batch.pk, batch.digest, importer.TEMPLATE_VERSION, checked))
+    mac = salted_hmac(importer.CHECKED_SALT, payload, algorithm="sha256").digest()
+    importer.checked_path(batch).write_bytes(mac + payload)
+    assert importer.load_checked(batch) is None
+    assert importer.commit(batch, user=None)["created"] == 1
 
 
 def test_commit_refuses_when_the_target_org_was_dissolved_since(tmp_path, orgs):
