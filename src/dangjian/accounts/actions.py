@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from dangjian.accounts import bindings
 from dangjian.accounts.models import ApiToken, PasswordHistory, Role, RoleAssignment, Separation, User
 from dangjian.core import audit, crypto
 from dangjian.core.errors import OutOfScope, RuleViolation
@@ -83,7 +84,12 @@ def assign_role(user: User, role: Role, org, *, actor) -> RoleAssignment:
     with transaction.atomic():
         try:
             assignment = RoleAssignment.objects.create(
-                user=user, role=role, org=org, separation=role.separation, granted_by=actor
+                user=user,
+                role=role,
+                org=org,
+                separation=role.separation,
+                granted_by=actor,
+                mac=bindings.binding_mac(user.pk, role.pk, role.code, org.pk, role.separation),
             )
         except IntegrityError as exc:
             raise RuleViolation("AC-07", "该账号已持有此角色或已持有一个三员角色") from exc

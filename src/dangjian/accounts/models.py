@@ -86,6 +86,8 @@ class RoleAssignment(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # AC-12: HMAC-SM3 over user, role, org and duty (accounts.bindings); a row that does not verify grants nothing.
+    mac = models.CharField("完整性校验值", max_length=64, blank=True, default="", editable=False)
 
     objects = RestrictedQuerySet.as_manager()
 

@@ -99,6 +99,15 @@ def _break_glass() -> tuple[str, str]:
     return (FAIL, "、".join(names)) if names else (PASS, "")
 
 
+def _role_bindings() -> tuple[str, str]:
+    from dangjian.accounts import bindings
+
+    broken = bindings.broken_rows()
+    if broken:
+        return FAIL, "校验失败的角色授权编号：" + "、".join(str(pk) for pk in broken[:20])
+    return PASS, ""
+
+
 def _audit_chain() -> tuple[str, str]:
     from dangjian.core import audit
 
@@ -230,6 +239,12 @@ def run() -> list[Result]:
         ),
         ("AC-02", "没有开启中的应急账号", _break_glass, "处置完毕后运行 dangjian break_glass --end。"),
         ("AC-07", "三员分立（无兼任、无业务角色）", _separation, "在账号管理中收回多余的角色。"),
+        (
+            "AC-12",
+            "角色授权完整性（HMAC-SM3）",
+            _role_bindings,
+            "这些授权已不生效：保全数据库并核查访问记录，由安全管理员收回后重新授予（账号管理 → 账号 → 角色）。",
+        ),
         (
             "AU-03",
             "审计记录哈希链完整",
