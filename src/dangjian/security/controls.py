@@ -99,6 +99,33 @@ def _break_glass() -> tuple[str, str]:
     return (FAIL, "、".join(names)) if names else (PASS, "")
 
 
+def _admin_networks() -> tuple[str, str]:
+    from dangjian.security import networks
+
+    entries = list(getattr(settings, "ADMIN_NETWORKS", []) or [])
+    if not entries:
+        return FAIL, "未配置管理网段，管理页面可从任何地址访问"
+    parsed, invalid = networks.parse(entries)
+    if invalid:
+        return FAIL, "无效的网段：" + "、".join(invalid)
+    everywhere = [str(n) for n in parsed if n.prefixlen == 0]
+    if everywhere:
+        return FAIL, "网段包含全部地址：" + "、".join(everywhere)
+    return PASS, "、".join(str(n) for n in parsed)
+
+
+def _django_admin() -> tuple[str, str]:
+    from django.urls import Resolver404, resolve
+
+    if "django.contrib.admin" in settings.INSTALLED_APPS:
+        return FAIL, "已安装 django.contrib.admin"
+    try:
+        resolve("/admin/")
+    except Resolver404:
+        return PASS, "未安装、未挂载"
+    return FAIL, "/admin/ 有页面"
+
+
 def _role_bindings() -> tuple[str, str]:
     from dangjian.accounts import bindings
 
@@ -239,6 +266,14 @@ def run() -> list[Result]:
         ),
         ("AC-02", "没有开启中的应急账号", _break_glass, "处置完毕后运行 dangjian break_glass --end。"),
         ("AC-07", "三员分立（无兼任、无业务角色）", _separation, "在账号管理中收回多余的角色。"),
+        (
+            "AC-11",
+            "管理页面仅限管理网段访问",
+            _admin_networks,
+            "设置 DANGJIAN_ADMIN_NETWORKS 为管理终端所在网段（逗号分隔的 CIDR，如 10.8.0.0/24），"
+            "不要使用 0.0.0.0/0；在反向代理后部署时同时设置 DANGJIAN_BEHIND_PROXY=1，并由代理覆盖 X-Forwarded-For。",
+        ),
+        ("AC-11", "未启用 Django 自带管理后台", _django_admin, "从 INSTALLED_APPS 和 URL 中去掉 Django admin。"),
         (
             "AC-12",
             "角色授权完整性（HMAC-SM3）",
