@@ -379,3 +379,9 @@ if not SECURE_HSTS_PRELOAD:
 # answer only to these networks (comma-separated CIDR, e.g. "10.8.0.0/24,192.168.10.5/32"); elsewhere they are
 # 404. Empty: not restricted (development); `dangjian check --deploy` fails on it.
 ADMIN_NETWORKS = [n.strip() for n in env("DANGJIAN_ADMIN_NETWORKS", "").split(",") if n.strip()]
+
+# AC-03: staff accounts without a login (or API-token use) for this many days, and accounts past their expiry
+# date, are disabled by the daily `dangjian manage disable_dormant_accounts` (0: dormancy never disables).
+# Self-service accounts (linked to a member, only the `member` role) follow DORMANT_MEMBER_DAYS (0: never).
+DORMANT_DAYS = env_int("DANGJIAN_DORMANT_DAYS", 90)
+DORMANT_MEMBER_DAYS = env_int("DANGJIAN_DORMANT_MEMBER_DAYS", 0)

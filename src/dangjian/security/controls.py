@@ -99,6 +99,19 @@ def _break_glass() -> tuple[str, str]:
     return (FAIL, "、".join(names)) if names else (PASS, "")
 
 
+def _dormant_accounts() -> tuple[str, str]:
+    from dangjian.accounts import lifecycle
+
+    days = settings.DORMANT_DAYS
+    if not 0 < days <= 90:
+        return FAIL, f"DANGJIAN_DORMANT_DAYS={days}"
+    overdue = lifecycle.due() + [(u, "") for u in lifecycle.left_accounts()]
+    if overdue:
+        names = "、".join(dict.fromkeys(u.get_username() for u, _ in overdue))
+        return FAIL, "应停用而仍启用的账号（每日任务未运行？）：" + names[:300]
+    return PASS, f"{days} 天"
+
+
 def _admin_networks() -> tuple[str, str]:
     from dangjian.security import networks
 
@@ -265,6 +278,12 @@ def run() -> list[Result]:
             "设置 DANGJIAN_DEMO=0，停用全部演示账号（生产库不应含演示数据）。",
         ),
         ("AC-02", "没有开启中的应急账号", _break_glass, "处置完毕后运行 dangjian break_glass --end。"),
+        (
+            "AC-03",
+            "长期未登录、过期和离开人员的账号自动停用",
+            _dormant_accounts,
+            "DANGJIAN_DORMANT_DAYS 设为 1–90，并每日运行 dangjian manage disable_dormant_accounts（docs/backup.md）。",
+        ),
         ("AC-07", "三员分立（无兼任、无业务角色）", _separation, "在账号管理中收回多余的角色。"),
         (
             "AC-11",
