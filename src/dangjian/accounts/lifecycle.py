@@ -106,6 +106,12 @@ def _protected_duty(user: User, codes: dict[int, set[str]]) -> tuple[str, int] |
     return None
 
 
+def kept(user: User, codes: dict[int, set[str]] | None = None) -> bool:
+    """Whether AC-03 keeps this account although it is due: the last active system or security administrator."""
+    duty = _protected_duty(user, _role_codes() if codes is None else codes)
+    return duty is not None and rules.kept_for_duty(*duty)
+
+
 def disable(user: User, reason: str, *, codes: dict[int, set[str]] | None = None) -> bool:
     """Disable `user` for `reason` (AC-03) unless it is the last active system or security administrator;
     returns whether it was disabled. Either way one audit event says what happened and why."""
@@ -117,7 +123,10 @@ def disable(user: User, reason: str, *, codes: dict[int, set[str]] | None = None
                 "account.disable.kept",
                 obj=user,
                 outcome=Outcome.DENIED,
-                after={"reason": reason, "kept": "最后一个启用的" + ("系统管理员" if duty[0] == "system" else "安全管理员")},
+                after={
+                    "reason": reason,
+                    "kept": "最后一个启用的" + ("系统管理员" if duty[0] == "system" else "安全管理员"),
+                },
             )
         return False
     actions.set_active(user, False, actor=None, reason=f"AC-03 自动停用：{reason}")
@@ -207,9 +216,11 @@ def follow_members() -> int:
     from dangjian.orglife.models import MemberAccount
 
     moved = 0
-    links = MemberAccount.objects.select_related("user", "member__org").filter(
-        user__is_active=True, user__assignments__role__code="member"
-    ).exclude(member__status="exited")
+    links = (
+        MemberAccount.objects.select_related("user", "member__org")
+        .filter(user__is_active=True, user__assignments__role__code="member")
+        .exclude(member__status="exited")
+    )
     for link in links.distinct():
         member_org = link.member.org
         roles = list(RoleAssignment.objects.filter(user=link.user, role__code="member").select_related("org", "role"))

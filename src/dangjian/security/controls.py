@@ -106,9 +106,14 @@ def _dormant_accounts() -> tuple[str, str]:
     if not 0 < days <= 90:
         return FAIL, f"DANGJIAN_DORMANT_DAYS={days}"
     overdue = lifecycle.due() + [(u, "") for u in lifecycle.left_accounts()]
-    if overdue:
-        names = "、".join(dict.fromkeys(u.get_username() for u, _ in overdue))
+    kept = [u for u, _ in overdue if lifecycle.kept(u)]
+    missed = [u for u, _ in overdue if u not in kept]
+    if missed:
+        names = "、".join(dict.fromkeys(u.get_username() for u in missed))
         return FAIL, "应停用而仍启用的账号（每日任务未运行？）：" + names[:300]
+    if kept:
+        names = "、".join(dict.fromkeys(u.get_username() for u in kept))
+        return WARN, "最后一个启用的系统/安全管理员已长期未登录或已过期，未自动停用：" + names
     return PASS, f"{days} 天"
 
 
