@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 SELF_SERVICE_ROLES = frozenset({"member"})
 PROTECTED_DUTIES = {"system_admin": "system", "security_admin": "security"}
+DUTY_LABEL = {"system": "系统管理员", "security": "安全管理员"}
 LEFT_REASON = {"exit": "党员已出党", "transfer_out": "组织关系已转出本系统", "swept": "关联的党员已不在党员名册中"}
 
 

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from dangjian.accounts import actions, lifecycle, rules
+from dangjian.accounts import actions, rules
 from dangjian.accounts.models import Role, RoleAssignment, User
 from dangjian.core.errors import RuleViolation
 from dangjian.core.models import AuditEvent
@@ -53,7 +53,8 @@ def test_expiry_rule(expires_on, problem):
 def test_activity_and_duty_rules():
     assert rules.last_activity(None, D, D - timedelta(days=3), None) == D
     assert rules.last_activity(None, None) is None
-    assert rules.kept_for_duty("security", 0) and rules.kept_for_duty("system", 0)
+    assert rules.kept_for_duty("security", 0)
+    assert rules.kept_for_duty("system", 0)
     assert not rules.kept_for_duty("security", 1)
     assert not rules.kept_for_duty("audit", 0)
 
@@ -85,16 +86,21 @@ def test_dormant_staff_accounts_are_disabled_after_90_days(personas, people, set
         check = {r.title: r for r in controls.run()}["长期未登录、过期和离开人员的账号自动停用"]
         assert check.status == controls.WARN  # only the kept last administrators remain
         assert "system_admin" in check.detail
-    assert not _active("county_admin") and not _active("village_secretary") and not _active("auditor")
+    assert not _active("county_admin")
+    assert not _active("village_secretary")
+    assert not _active("auditor")
     assert _active("town_secretary")  # logged in on day 60
     assert _active("party_member")  # self-service: DANGJIAN_DORMANT_MEMBER_DAYS=0
     # the last active system and security administrators are kept, and say so
-    assert _active("system_admin") and _active("security_admin")
-    assert "未停用：system_admin" in output and "未停用：security_admin" in output
+    assert _active("system_admin")
+    assert _active("security_admin")
+    assert "未停用：system_admin" in output
+    assert "未停用：security_admin" in output
     assert AuditEvent.objects.filter(action="account.disable.kept").count() == 2
     # one audit event per account, with the reason; the sessions ended
     event = AuditEvent.objects.get(action="account.disable", object_id=str(personas["county_admin"].pk))
-    assert event.actor_id is None and "连续 90 天未登录" in event.after["reason"]
+    assert event.actor_id is None
+    assert "连续 90 天未登录" in event.after["reason"]
     assert AuditEvent.objects.filter(action="account.disable").count() == 3
     assert session.get(reverse("home")).status_code == 302
     # members' accounts follow their own setting
@@ -146,7 +152,8 @@ def test_expiry_is_set_by_the_system_administrator_and_ends_the_account(personas
         reverse("accounts:user_create"),
         {"username": "temp_clerk", "display_name": "临时人员", "expires_on": today - timedelta(days=1)},
     )
-    assert r.status_code == 400 and "有效期不能早于今天" in r.content.decode()
+    assert r.status_code == 400
+    assert "有效期不能早于今天" in r.content.decode()
     r = client.post(
         reverse("accounts:user_create"),
         {"username": "temp_clerk", "display_name": "临时人员", "expires_on": today + timedelta(days=10)},
