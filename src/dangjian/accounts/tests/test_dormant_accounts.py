@@ -145,7 +145,7 @@ def test_break_glass_accounts_are_left_to_their_own_expiry(personas, orgs):
     assert User.objects.get(pk=user.pk).is_active
 
 
-def test_expiry_is_set_by_the_system_administrator_and_ends_the_account(personas, client_as):
+def test_expiry_is_set_by_the_system_administrator_and_ends_the_account(personas, orgs, client_as):
     today = timezone.localdate()
     client = client_as("system_admin")
     r = client.post(
@@ -174,10 +174,17 @@ def test_expiry_is_set_by_the_system_administrator_and_ends_the_account(personas
     assert User.objects.get(pk=clerk.pk).expires_on == today + timedelta(days=5)
     clerk.set_password("Strong#2026xx")
     clerk.save(update_fields=["password"])
+    actions.assign_role(clerk, Role.objects.get(code="member"), orgs["village"], actor=None)
+    _token, raw = actions.issue_token(clerk, name="脚本", actor=clerk)
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert api.get("/api/v1/orgs/").status_code == 200
     with time_machine.travel(timezone.now() + timedelta(days=6)):
         # refused at login already, before the daily job runs
         r = Client().post(reverse("accounts:login"), {"username": "temp_clerk", "password": "Strong#2026xx"})
         assert "该账号已过有效期" in r.content.decode()
+        refused = api.get("/api/v1/orgs/")  # nor with an API token
+        assert refused.status_code in (401, 403)
+        assert "有效期" in refused.json()["detail"]
         assert "已停用：temp_clerk（账号已过有效期" in _run()
         with pytest.raises(RuleViolation, match="请先修改有效期"):
             actions.set_active(User.objects.get(pk=clerk.pk), True, actor=personas["system_admin"])
