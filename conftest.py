@@ -163,3 +163,11 @@ def _fresh_rate_limits():
     from django.core.cache import caches
 
     caches["ratelimit"].clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_role_binding_alarms():
+    """AC-12 raises its alarm once per broken row per process; row ids recur between tests (rolled back)."""
+    from dangjian.accounts import bindings
+
+    bindings._alarmed.clear()

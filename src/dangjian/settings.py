@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "dangjian.core.middleware.RequestContextMiddleware",
+    "dangjian.security.networks.AdminNetworkMiddleware",  # AC-11: administration pages only from these networks
     "dangjian.security.ratelimit.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "dangjian.security.middleware.TwoFactorMiddleware",
@@ -373,3 +374,14 @@ RETENTION_YEARS_AFTER_APPLICATION_CLOSED = env_int("DANGJIAN_RETENTION_YEARS_AFT
 SECURE_HSTS_PRELOAD = HTTPS and env_bool("DANGJIAN_HSTS_PRELOAD", False)
 if not SECURE_HSTS_PRELOAD:
     SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "security.W021"]
+
+# AC-11: the administration pages (accounts, roles, security administration, audit trail: security/networks.py)
+# answer only to these networks (comma-separated CIDR, e.g. "10.8.0.0/24,192.168.10.5/32"); elsewhere they are
+# 404. Empty: not restricted (development); `dangjian check --deploy` fails on it.
+ADMIN_NETWORKS = [n.strip() for n in env("DANGJIAN_ADMIN_NETWORKS", "").split(",") if n.strip()]
+
+# AC-03: staff accounts without a login (or API-token use) for this many days, and accounts past their expiry
+# date, are disabled by the daily `dangjian manage disable_dormant_accounts` (0: dormancy never disables).
+# Self-service accounts (linked to a member, only the `member` role) follow DORMANT_MEMBER_DAYS (0: never).
+DORMANT_DAYS = env_int("DANGJIAN_DORMANT_DAYS", 90)
+DORMANT_MEMBER_DAYS = env_int("DANGJIAN_DORMANT_MEMBER_DAYS", 0)

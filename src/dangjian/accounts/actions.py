@@ -7,15 +7,17 @@ account whose roles reach beyond their own scope. AC-07: one administrator duty 
 from __future__ import annotations
 
 import secrets
+from datetime import date
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from dangjian.accounts import bindings, rules
 from dangjian.accounts.models import ApiToken, PasswordHistory, Role, RoleAssignment, Separation, User
 from dangjian.core import audit, crypto
-from dangjian.core.errors import OutOfScope, RuleViolation
+from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
 from dangjian.core.scope import forget_grants, scope_paths, user_may_act_on_path
 from dangjian.core.tree import LABEL_WIDTH
 
@@ -27,9 +29,16 @@ def _in_scope_of(actor, perm: str, path: str) -> bool:
 
 
 def create_user(
-    username: str, *, actor, display_name: str = "", password: str | None = None, is_demo: bool = False
+    username: str,
+    *,
+    actor,
+    display_name: str = "",
+    password: str | None = None,
+    is_demo: bool = False,
+    expires_on: date | None = None,
 ) -> tuple[User, str]:
-    """Create an account with a one-time password (returned once) that must be changed at first login."""
+    """Create an account with a one-time password (returned once) that must be changed at first login;
+    `expires_on` is its last day of use (AC-03, optional)."""
     username = username.strip()
     if actor is not None and not scope_paths(actor, "accounts.manage_user"):
         raise OutOfScope("您没有管理账号的权限。")
@@ -37,6 +46,9 @@ def create_user(
         raise RuleViolation("IA-01", "账号名不能为空", field="username")
     if User.objects.filter(username__iexact=username).exists():
         raise RuleViolation("IA-01", f"账号名「{username}」已存在（不区分大小写）", field="username")
+    problem = rules.expiry_problem(expires_on, today=timezone.localdate())
+    if problem:
+        raise RuleViolation("AC-03", problem, field="expires_on")
     one_time = password is None
     password = password or generate_password()
     with transaction.atomic():
@@ -47,10 +59,12 @@ def create_user(
         user.must_change_password = one_time
         user.is_demo = is_demo
         user.password_changed_at = timezone.now()
-        user.save(update_fields=["must_change_password", "is_demo", "password_changed_at"])
-        audit.record(
-            "account.create", actor=actor, obj=user, after={"username": username, "display_name": display_name}
-        )
+        user.expires_on = expires_on
+        user.save(update_fields=["must_change_password", "is_demo", "password_changed_at", "expires_on"])
+        after = {"username": username, "display_name": display_name}
+        if expires_on:
+            after["expires_on"] = expires_on
+        audit.record("account.create", actor=actor, obj=user, after=after)
     return user, password
 
 
@@ -65,7 +79,7 @@ def generate_password() -> str:
             continue
 
 
-def assign_role(user: User, role: Role, org, *, actor) -> RoleAssignment:
+def assign_role(user: User, role: Role, org, *, actor, reason: str = "") -> RoleAssignment:
     """Grant `role` on `org`'s subtree. Only a holder of accounts.assign_role over that org may (AC-06,
     AC-08: the security administrator); self-grants and mixed administrator duties are refused (AC-07)."""
     if not _in_scope_of(actor, "accounts.assign_role", org.path):
@@ -83,7 +97,12 @@ def assign_role(user: User, role: Role, org, *, actor) -> RoleAssignment:
     with transaction.atomic():
         try:
             assignment = RoleAssignment.objects.create(
-                user=user, role=role, org=org, separation=role.separation, granted_by=actor
+                user=user,
+                role=role,
+                org=org,
+                separation=role.separation,
+                granted_by=actor,
+                mac=bindings.binding_mac(user.pk, role.pk, role.code, org.pk, role.separation),
             )
         except IntegrityError as exc:
             raise RuleViolation("AC-07", "该账号已持有此角色或已持有一个三员角色") from exc
@@ -92,13 +111,13 @@ def assign_role(user: User, role: Role, org, *, actor) -> RoleAssignment:
             actor=actor,
             obj=user,
             org_path=org.path,
-            after={"role": role.code, "org_id": org.pk},
+            after={"role": role.code, "org_id": org.pk, **({"reason": reason} if reason else {})},
         )
     forget_grants(user)
     return assignment
 
 
-def revoke_role(assignment: RoleAssignment, *, actor) -> None:
+def revoke_role(assignment: RoleAssignment, *, actor, reason: str = "") -> None:
     if not _in_scope_of(actor, "accounts.assign_role", assignment.org.path):
         raise OutOfScope()
     with transaction.atomic():
@@ -108,6 +127,7 @@ def revoke_role(assignment: RoleAssignment, *, actor) -> None:
             obj=assignment.user,
             org_path=assignment.org.path,
             before={"role": assignment.role.code, "org_id": assignment.org_id},
+            after={"reason": reason} if reason else None,
         )
         assignment.delete()
     forget_grants(assignment.user)
@@ -173,18 +193,48 @@ def may_manage(actor, user: User, perm: str) -> bool:
     return all(any(h.startswith(p) for p in paths) for h in held)
 
 
-def set_active(user: User, active: bool, *, actor) -> User:
-    """Disable or re-enable an account; disabling ends all its sessions (IA-06)."""
+def set_active(user: User, active: bool, *, actor, reason: str = "") -> User:
+    """Disable or re-enable an account; disabling ends all its sessions (IA-06). `reason` goes into the audit
+    event (the automatic disabling of AC-03 names its rule). Re-enabling restarts the dormancy clock and is
+    refused for an account past its expiry date (AC-03: set a new date first)."""
     if not may_manage(actor, user, "accounts.manage_user"):
         raise OutOfScope("不能管理超出您管辖范围的账号（AC-06）。")
     if actor is not None and actor.pk == user.pk:
         raise RuleViolation("AC-06", "不能停用自己的账号")
+    now = timezone.now()
+    if active and user.expires_on is not None and user.expires_on < timezone.localdate(now):
+        raise RuleViolation("AC-03", "该账号已过有效期，请先修改有效期再启用。", field="expires_on")
     with transaction.atomic():
-        User.objects.filter(pk=user.pk).update(is_active=active)
-        user.is_active = active
+        changes = {"is_active": active, **({"reactivated_at": now} if active else {})}
+        User.objects.filter(pk=user.pk).update(**changes)
+        for field, value in changes.items():
+            setattr(user, field, value)
         if not active:
             end_sessions(user)
-        audit.record("account.enable" if active else "account.disable", actor=actor, obj=user)
+        audit.record(
+            "account.enable" if active else "account.disable",
+            actor=actor,
+            obj=user,
+            after={"reason": reason} if reason else None,
+        )
+    return user
+
+
+def set_expiry(user: User, expires_on: date | None, *, actor, expected: date | None) -> User:
+    """AC-03: set or clear the account's last day of use (system administrator). `expected` is the date the
+    form showed: if someone changed it meanwhile the change is refused (ConcurrentEdit)."""
+    if not may_manage(actor, user, "accounts.manage_user"):
+        raise OutOfScope("不能管理超出您管辖范围的账号（AC-06）。")
+    problem = rules.expiry_problem(expires_on, today=timezone.localdate())
+    if problem:
+        raise RuleViolation("AC-03", problem, field="expires_on")
+    with transaction.atomic():
+        if not User.objects.filter(pk=user.pk, expires_on=expected).update(expires_on=expires_on):
+            raise ConcurrentEdit()
+        audit.record(
+            "account.expiry", actor=actor, obj=user, before={"expires_on": expected}, after={"expires_on": expires_on}
+        )
+        user.expires_on = expires_on
     return user
 
 

@@ -1,15 +1,16 @@
 """Account administration: the system administrator keeps accounts, the security administrator
 grants roles and unlocks. Every list and object comes through `restrict`."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
 
 from dangjian.accounts import actions
-from dangjian.accounts.forms import AssignRoleForm, UserCreateForm
+from dangjian.accounts.forms import AssignRoleForm, ExpiryForm, UserCreateForm
 from dangjian.accounts.models import Role, RoleAssignment, User
-from dangjian.core.errors import OutOfScope, RuleViolation
+from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
 from dangjian.core.scope import has_permission, restrict
 from dangjian.core.views import ScopedView
 from dangjian.orgs.models import Org
@@ -45,10 +46,13 @@ class UserCreateView(ScopedView):
         if form.is_valid():
             try:
                 user, password = actions.create_user(
-                    form.cleaned_data["username"], actor=request.user, display_name=form.cleaned_data["display_name"]
+                    form.cleaned_data["username"],
+                    actor=request.user,
+                    display_name=form.cleaned_data["display_name"],
+                    expires_on=form.cleaned_data.get("expires_on"),
                 )
             except (RuleViolation, OutOfScope) as exc:
-                form.add_error("username", str(exc))
+                form.add_error("expires_on" if getattr(exc, "field", "") == "expires_on" else "username", str(exc))
             else:
                 return render(request, "accounts/user_password.html", {"account": user, "password": password})
         return render(request, "accounts/user_form.html", {"form": form}, status=400)
@@ -65,6 +69,8 @@ class UserDetailView(ScopedView):
             .select_related("role", "org")
             .order_by("org__path"),
             "form": form or self.role_form(),
+            "expiry_form": ExpiryForm(initial={"expires_on": account.expires_on, "was": account.expires_on}),
+            "dormant_days": settings.DORMANT_DAYS,
             "can": {
                 "manage": has_permission(user, "accounts.manage_user")
                 and actions.may_manage(user, account, "accounts.manage_user"),
@@ -104,6 +110,15 @@ class UserDetailView(ScopedView):
             elif op in ("disable", "enable"):
                 actions.set_active(account, op == "enable", actor=request.user)
                 messages.success(request, "账号已停用。" if op == "disable" else "账号已启用。")
+            elif op == "expiry":
+                form = ExpiryForm(request.POST)
+                if not form.is_valid():
+                    messages.error(request, "有效期格式不正确。")
+                else:
+                    actions.set_expiry(
+                        account, form.cleaned_data["expires_on"], actor=request.user, expected=form.cleaned_data["was"]
+                    )
+                    messages.success(request, "有效期已修改。")
             elif op == "reset":
                 password = actions.reset_password(account, actor=request.user)
                 return render(request, "accounts/user_password.html", {"account": account, "password": password})
@@ -114,6 +129,8 @@ class UserDetailView(ScopedView):
                 messages.error(request, "不支持的操作。")
         except (RuleViolation, OutOfScope) as exc:
             messages.error(request, str(exc))
+        except ConcurrentEdit as exc:
+            messages.error(request, exc.message)
         except RoleAssignment.DoesNotExist:
             messages.error(request, "该授权不存在。")
         return redirect("accounts:user_detail", pk=account.pk)

@@ -23,6 +23,10 @@ class LoginForm(StyledFormMixin, AuthenticationForm):
 
         if user.is_demo and not settings.DEMO_MODE:
             raise forms.ValidationError("演示账号只能在演示环境中使用。", code="demo_account")
+        from django.utils import timezone
+
+        if user.expires_on is not None and user.expires_on < timezone.localdate():  # AC-03, before the daily job
+            raise forms.ValidationError("该账号已过有效期，请联系系统管理员。", code="expired")
 
 
 class PasswordChangeForm(StyledFormMixin, forms.Form):
@@ -58,6 +62,19 @@ class TokenForm(StyledFormMixin, forms.Form):
 class UserCreateForm(StyledFormMixin, forms.Form):
     username = forms.CharField(label="账号名", max_length=150)
     display_name = forms.CharField(label="姓名", max_length=64)
+    expires_on = forms.DateField(
+        label="有效期至",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="可选。临时人员填写最后一天，次日起账号自动停用；不填为长期有效。",
+    )
+
+
+class ExpiryForm(StyledFormMixin, forms.Form):
+    """AC-03: set or clear an account's last day of use; `was` is the date the page showed (concurrent edits)."""
+
+    expires_on = forms.DateField(label="有效期至", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    was = forms.DateField(required=False, widget=forms.HiddenInput)
 
 
 class AssignRoleForm(StyledFormMixin, forms.Form):

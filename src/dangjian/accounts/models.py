@@ -35,6 +35,10 @@ class User(AbstractUser):
     must_change_password = models.BooleanField("下次登录须修改密码", default=False)
     password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
     is_demo = models.BooleanField("演示账号", default=False)
+    # AC-03: the last day the account may be used (blank: no expiry); the day after, it is refused at login and
+    # disabled by `disable_dormant_accounts`. Re-enabling restarts the dormancy clock (reactivated_at).
+    expires_on = models.DateField("有效期至", null=True, blank=True)
+    reactivated_at = models.DateTimeField("重新启用时间", null=True, blank=True, editable=False)
 
     objects = DangjianUserManager()
 
@@ -86,6 +90,8 @@ class RoleAssignment(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # AC-12: HMAC-SM3 over user, role, org and duty (accounts.bindings); a row that does not verify grants nothing.
+    mac = models.CharField("完整性校验值", max_length=64, blank=True, default="", editable=False)
 
     objects = RestrictedQuerySet.as_manager()
 

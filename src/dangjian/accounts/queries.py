@@ -1,17 +1,25 @@
-"""Read side of accounts: which permissions a user holds where."""
+"""Read side of accounts: which permissions a user holds where.
+
+AC-12: every load of bindings that decides what a user may do verifies each row's MAC (`accounts.bindings`); a
+row that does not verify is left out (it grants nothing) and raises the alarm.
+"""
 
 from collections import defaultdict
 
+from dangjian.accounts import bindings
 from dangjian.accounts.models import RoleAssignment
+
+_N = len(bindings.FIELDS)
 
 
 def assignment_paths_by_permission(user) -> dict[str, list[str]]:
     """Permission code → org paths of the user's assignments granting it (orgs not yet dissolved)."""
     result: dict[str, list[str]] = defaultdict(list)
     rows = RoleAssignment.objects.filter(user=user, org__dissolved_on__isnull=True).values_list(
-        "role__permissions", "org__path"
+        *bindings.FIELDS, "role__permissions", "org__path"
     )
-    for permissions, path in rows:
+    for row in bindings.verified(list(rows)):
+        permissions, path = row[_N:]
         for perm in permissions or []:
             result[perm].append(path)
     return dict(result)
@@ -20,13 +28,15 @@ def assignment_paths_by_permission(user) -> dict[str, list[str]]:
 def role_codes(user) -> set[str]:
     cached = getattr(user, "_dangjian_role_codes", None)
     if cached is None:
-        cached = set(RoleAssignment.objects.filter(user=user).values_list("role__code", flat=True))
+        rows = bindings.verified(list(RoleAssignment.objects.filter(user=user).values_list(*bindings.FIELDS)))
+        cached = {row[3] for row in rows}
         user._dangjian_role_codes = cached
     return cached
 
 
 def separation_duties(user) -> set[str]:
-    return set(RoleAssignment.objects.filter(user=user).exclude(separation="").values_list("separation", flat=True))
+    rows = RoleAssignment.objects.filter(user=user).exclude(separation="").values_list(*bindings.FIELDS)
+    return {row[5] for row in bindings.verified(list(rows))}
 
 
 def is_admin_duty_holder(user) -> bool:

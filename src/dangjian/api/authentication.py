@@ -24,6 +24,8 @@ class HashedTokenAuthentication(authentication.BaseAuthentication):
         now = timezone.now()
         if token is None or not token.user.is_active or (token.expires_at and token.expires_at < now):
             raise exceptions.AuthenticationFailed("令牌无效或已过期。")
+        if token.user.expires_on is not None and token.user.expires_on < timezone.localdate(now):  # AC-03
+            raise exceptions.AuthenticationFailed("该账号已过有效期，请联系系统管理员。")
         if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return token.user, token

@@ -33,6 +33,8 @@ MEETING_RECORDED = "orglife.meeting_recorded"
 BILLS_SETTLED = "dues.bills_settled"
 TRAINING_RECORDED = "training.hours_recorded"
 VOLUNTEER_RECORDED = "volunteer.service_recorded"
+MEMBER_LEFT = "members.member_left"
+MEMBER_PLACED = "members.member_placed"
 
 CATALOGUE: dict[str, str] = {
     ATTENDANCE_RECORDED: "meeting_ids: the meetings whose attendance sheet changed",
@@ -40,6 +42,8 @@ CATALOGUE: dict[str, str] = {
     BILLS_SETTLED: "bill_ids: dues bills paid, waived or reduced",
     TRAINING_RECORDED: "member_id, source_id, occurred_on, hours (the training module, when it exists)",
     VOLUNTEER_RECORDED: "member_id, source_id, occurred_on, hours (volunteer service records)",
+    MEMBER_LEFT: "member_id, how ('exit': 出党 or death; 'transfer_out': to an org outside the system)",
+    MEMBER_PLACED: "member_id, from_org_id, to_org_id: the member's placement moved inside the system",
 }
 
 _handlers: dict[str, list[Callable[..., object]]] = defaultdict(list)

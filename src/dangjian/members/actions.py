@@ -13,7 +13,7 @@ from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from dangjian.core import audit, crypto
+from dangjian.core import audit, crypto, events
 from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
 from dangjian.core.scope import restrict, user_may_act_on_path
 from dangjian.core.text import initials
@@ -257,6 +257,7 @@ def change_status(
         )
         if target == MemberStatus.EXITED:
             Placement.objects.filter(member=member, valid_to__isnull=True).update(valid_to=on)
+            events.publish(events.MEMBER_LEFT, member_id=member.pk, how="exit")  # AC-03: the account goes
         recount([member.org_id])
         member.status, member.exit_kind, member.status_since, member.version = target, exit_kind, on, version + 1
         audit.record(
@@ -342,6 +343,7 @@ def place(member: Member, to_org: Org, *, actor, on: date, reason: str) -> Membe
         Member.objects.filter(pk=member.pk).update(org=to_org, version=F("version") + 1)
         member.org = to_org
         recount([old_org_id, to_org.pk])
+        events.publish(events.MEMBER_PLACED, member_id=member.pk, from_org_id=old_org_id, to_org_id=to_org.pk)
         audit.record(
             "member.place",
             actor=actor,

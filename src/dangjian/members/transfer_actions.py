@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from dangjian.core import audit
+from dangjian.core import audit, events
 from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
 from dangjian.core.scope import restrict, user_may_act_on_path
 from dangjian.members import actions as member_actions
@@ -382,6 +382,7 @@ def confirm_external_receipt(transfer: Transfer, *, actor, on: date, expected_ve
             recorded_by=_user(actor),
         )
         member_actions.recount([transfer.from_org_id])
+        events.publish(events.MEMBER_LEFT, member_id=member.pk, how="transfer_out")  # AC-03: the account goes
         _verify_transfer(actor, transfer.pk)
         transfer.refresh_from_db()
         audit.record(

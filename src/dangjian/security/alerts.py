@@ -52,6 +52,7 @@ def on_audit_write_failed(sender, action: str, message: str, disk_full: bool, **
 
 def flush() -> None:
     """Write the alerts kept during a request (called once its transactions are over)."""
+    _flush_deferred()
     pending = _pending.get()
     if not pending:
         return
@@ -61,3 +62,61 @@ def flush() -> None:
         return
     for text in dict.fromkeys(pending):
         raise_alert(text)
+
+
+# ---------------------------------------------------------------- AC-12: a role binding failed its MAC
+
+_deferred: contextvars.ContextVar[tuple[dict, ...]] = contextvars.ContextVar("dangjian_deferred_alarms", default=())
+
+
+def role_binding_broken(**binding) -> None:
+    """AC-12 alarm for one binding whose MAC does not verify: an audit event ``account.role.integrity`` and a
+    security alert (kind ``role_binding``), once per row and content. Inside a transaction of the application
+    (which may be rolled back, e.g. by the refusal the broken row causes) it is kept and written by `flush`."""
+    if _in_transaction():
+        _deferred.set((*_deferred.get(), binding))
+    else:
+        _write_role_binding_alarm(binding)
+
+
+def _flush_deferred() -> None:
+    deferred = _deferred.get()
+    if not deferred or _in_transaction():
+        return
+    _deferred.set(())
+    for binding in deferred:
+        _write_role_binding_alarm(binding)
+
+
+def role_binding_message(binding: dict) -> str:
+    return (
+        f"角色授权（编号 {binding['pk']}：账号 {binding['user_id']}、角色 {binding['role_code']}、"
+        f"党组织 {binding['org_id']}）完整性校验失败，该授权已不生效。"
+        "可能有人绕过应用直接修改了数据库，请立即核查数据库访问记录，确认后由安全管理员收回并重新授予。"
+    )
+
+
+def _write_role_binding_alarm(binding: dict) -> None:
+    from django.db import transaction
+
+    from dangjian.core import audit
+    from dangjian.core.models import Outcome
+    from dangjian.security import actions
+    from dangjian.security.models import AlertKind, SecurityAlert
+
+    message = role_binding_message(binding)
+    try:
+        if SecurityAlert.objects.filter(kind=AlertKind.ROLE_BINDING, message=message[:500]).exists():
+            return  # raised before for this row in this state (possibly by another process)
+        with transaction.atomic():
+            audit.record(
+                "account.role.integrity",
+                object_type="accounts.roleassignment",
+                object_id=str(binding["pk"]),
+                object_repr=f"角色授权 {binding['pk']}",
+                outcome=Outcome.FAILURE,
+                after={k: binding[k] for k in ("user_id", "role_id", "role_code", "org_id", "separation")},
+            )
+            actions.raise_alert(AlertKind.ROLE_BINDING, message)
+    except Exception:
+        log.exception("role binding alarm could not be stored: %s", message)

@@ -69,3 +69,29 @@ def https_settings(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.security)
+def administration_surface(app_configs, **kwargs):
+    """AC-11: no Django admin site; the management networks, when given, are valid CIDR."""
+    from dangjian.security import networks
+
+    out = []
+    if "django.contrib.admin" in settings.INSTALLED_APPS:
+        out.append(
+            Error(
+                "已安装 Django 自带的管理后台（django.contrib.admin）。",
+                hint="从 INSTALLED_APPS 中去掉 django.contrib.admin：本平台的管理页面受角色、双因素认证和网段限制。",
+                id="dangjian.P016",
+            )
+        )
+    _networks, invalid = networks.parse(getattr(settings, "ADMIN_NETWORKS", []))
+    if invalid:
+        out.append(
+            Error(
+                f"DANGJIAN_ADMIN_NETWORKS 中有无效的网段：{'、'.join(invalid)}。",
+                hint="写成逗号分隔的 CIDR，例如 10.8.0.0/24,192.168.10.5/32。",
+                id="dangjian.P017",
+            )
+        )
+    return out

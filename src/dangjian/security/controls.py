@@ -99,6 +99,60 @@ def _break_glass() -> tuple[str, str]:
     return (FAIL, "、".join(names)) if names else (PASS, "")
 
 
+def _dormant_accounts() -> tuple[str, str]:
+    from dangjian.accounts import lifecycle
+
+    days = settings.DORMANT_DAYS
+    if not 0 < days <= 90:
+        return FAIL, f"DANGJIAN_DORMANT_DAYS={days}"
+    overdue = lifecycle.due() + [(u, "") for u in lifecycle.left_accounts()]
+    kept = [u for u, _ in overdue if lifecycle.kept(u)]
+    missed = [u for u, _ in overdue if u not in kept]
+    if missed:
+        names = "、".join(dict.fromkeys(u.get_username() for u in missed))
+        return FAIL, "应停用而仍启用的账号（每日任务未运行？）：" + names[:300]
+    if kept:
+        names = "、".join(dict.fromkeys(u.get_username() for u in kept))
+        return WARN, "最后一个启用的系统/安全管理员已长期未登录或已过期，未自动停用：" + names
+    return PASS, f"{days} 天"
+
+
+def _admin_networks() -> tuple[str, str]:
+    from dangjian.security import networks
+
+    entries = list(getattr(settings, "ADMIN_NETWORKS", []) or [])
+    if not entries:
+        return FAIL, "未配置管理网段，管理页面可从任何地址访问"
+    parsed, invalid = networks.parse(entries)
+    if invalid:
+        return FAIL, "无效的网段：" + "、".join(invalid)
+    everywhere = [str(n) for n in parsed if n.prefixlen == 0]
+    if everywhere:
+        return FAIL, "网段包含全部地址：" + "、".join(everywhere)
+    return PASS, "、".join(str(n) for n in parsed)
+
+
+def _django_admin() -> tuple[str, str]:
+    from django.urls import Resolver404, resolve
+
+    if "django.contrib.admin" in settings.INSTALLED_APPS:
+        return FAIL, "已安装 django.contrib.admin"
+    try:
+        resolve("/admin/")
+    except Resolver404:
+        return PASS, "未安装、未挂载"
+    return FAIL, "/admin/ 有页面"
+
+
+def _role_bindings() -> tuple[str, str]:
+    from dangjian.accounts import bindings
+
+    broken = bindings.broken_rows()
+    if broken:
+        return FAIL, "校验失败的角色授权编号：" + "、".join(str(pk) for pk in broken[:20])
+    return PASS, ""
+
+
 def _audit_chain() -> tuple[str, str]:
     from dangjian.core import audit
 
@@ -229,7 +283,27 @@ def run() -> list[Result]:
             "设置 DANGJIAN_DEMO=0，停用全部演示账号（生产库不应含演示数据）。",
         ),
         ("AC-02", "没有开启中的应急账号", _break_glass, "处置完毕后运行 dangjian break_glass --end。"),
+        (
+            "AC-03",
+            "长期未登录、过期和离开人员的账号自动停用",
+            _dormant_accounts,
+            "DANGJIAN_DORMANT_DAYS 设为 1–90，并每日运行 dangjian manage disable_dormant_accounts（docs/backup.md）。",
+        ),
         ("AC-07", "三员分立（无兼任、无业务角色）", _separation, "在账号管理中收回多余的角色。"),
+        (
+            "AC-11",
+            "管理页面仅限管理网段访问",
+            _admin_networks,
+            "设置 DANGJIAN_ADMIN_NETWORKS 为管理终端所在网段（逗号分隔的 CIDR，如 10.8.0.0/24），"
+            "不要使用 0.0.0.0/0；在反向代理后部署时同时设置 DANGJIAN_BEHIND_PROXY=1，并由代理覆盖 X-Forwarded-For。",
+        ),
+        ("AC-11", "未启用 Django 自带管理后台", _django_admin, "从 INSTALLED_APPS 和 URL 中去掉 Django admin。"),
+        (
+            "AC-12",
+            "角色授权完整性（HMAC-SM3）",
+            _role_bindings,
+            "这些授权已不生效：保全数据库并核查访问记录，由安全管理员收回后重新授予（账号管理 → 账号 → 角色）。",
+        ),
         (
             "AU-03",
             "审计记录哈希链完整",

@@ -53,6 +53,7 @@ class AlertKind(models.TextChoices):
     AUDIT_CHAIN = "audit_chain", "审计链校验失败"
     BACKUP = "backup", "备份失败"
     AUDIT_WRITE = "audit_write", "审计记录写入失败"
+    ROLE_BINDING = "role_binding", "角色授权校验失败"
     OTHER = "other", "其他"
 
 

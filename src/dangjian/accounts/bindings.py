@@ -1,0 +1,94 @@
+"""AC-12 / CRY-06: integrity of the access-control data. Every role binding (`RoleAssignment`) carries an
+HMAC-SM3 over the fields that grant anything: the account, the role (its id and code), the org and the
+administrator duty. The key is its own purpose (`rolebind`: ``keys/rolebind.key`` or ``DANGJIAN_KEY_ROLEBIND``).
+
+`accounts.actions.assign_role` writes the MAC with the row (the demo, `bootstrap_admin`, `break_glass` and the
+benchmarks all grant through it); migration 0003 computed it for the rows that existed before. Whenever bindings
+are loaded to compute permissions, scope, role codes or administrator duties (`accounts.queries`), each row is
+verified: a row whose MAC does not verify grants nothing, and the alarm goes off once per broken row (an audit
+event ``account.role.integrity`` and a security alert to the security and audit administrators).
+
+Cost on the request path: the verdict for a (fields, MAC) pair is remembered in the process (an LRU of 4,096
+entries), so a request recomputes nothing for bindings it has seen; a changed row is a new pair and is verified.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+from dangjian.core import crypto
+
+log = logging.getLogger("dangjian.security")
+
+KEY_PURPOSE = "rolebind"
+FORMAT = "ra1"
+
+# The columns a verifying query must load (besides what it needs for itself).
+FIELDS = ("pk", "user_id", "role_id", "role__code", "org_id", "separation", "mac")
+
+
+def _message(user_id, role_id, role_code, org_id, separation) -> bytes:
+    return f"{FORMAT}|{user_id}|{role_id}|{role_code}|{org_id}|{separation or ''}".encode()
+
+
+def binding_mac(user_id, role_id, role_code, org_id, separation) -> str:
+    """The MAC of one binding (hex). Integers and codes only: no personal data enters it."""
+    key = crypto.provider().key(KEY_PURPOSE)
+    return crypto.hmac_sm3(key, _message(user_id, role_id, role_code, org_id, separation)).hex()
+
+
+def mac_of(assignment) -> str:
+    return binding_mac(
+        assignment.user_id, assignment.role_id, assignment.role.code, assignment.org_id, assignment.separation
+    )
+
+
+@lru_cache(maxsize=4096)
+def _verdict(user_id, role_id, role_code, org_id, separation, mac) -> bool:
+    if not mac:
+        return False
+    return crypto.constant_time_equal(binding_mac(user_id, role_id, role_code, org_id, separation), mac)
+
+
+def verified(rows: list[tuple], *, start: int = 0) -> list[tuple]:
+    """Keep the rows whose MAC verifies. Each row holds the columns of `FIELDS` at ``row[start:start+7]``
+    (pk, user_id, role_id, role code, org_id, separation, mac); the others raise the alarm and are dropped."""
+    good = []
+    for row in rows:
+        pk, user_id, role_id, role_code, org_id, separation, mac = row[start : start + 7]
+        if _verdict(user_id, role_id, role_code, org_id, separation, mac):
+            good.append(row)
+        else:
+            broken(pk, user_id, role_id, role_code, org_id, separation, mac)
+    return good
+
+
+_alarmed: set[tuple] = set()
+
+
+def broken(pk, user_id, role_id, role_code, org_id, separation, mac) -> None:
+    """Raise the alarm for a binding whose MAC does not verify: once per row and content (an in-process memo in
+    front of the stored alert, so a broken row costs nothing more on later requests)."""
+    state = (pk, user_id, role_id, role_code, org_id, separation, mac)
+    if state in _alarmed:
+        return
+    _alarmed.add(state)
+    log.critical("role binding %s failed its integrity check; it grants nothing", pk)
+    from dangjian.security import alerts
+
+    alerts.role_binding_broken(
+        pk=pk, user_id=user_id, role_id=role_id, role_code=role_code, org_id=org_id, separation=separation
+    )
+
+
+def broken_rows() -> list[int]:
+    """Ids of every binding whose MAC does not verify (the deployment check); raises no alarm."""
+    from dangjian.accounts.models import RoleAssignment
+
+    out = []
+    for row in RoleAssignment.objects.values_list(*FIELDS).iterator(chunk_size=2000):
+        pk, user_id, role_id, role_code, org_id, separation, mac = row
+        if not _verdict(user_id, role_id, role_code, org_id, separation, mac):
+            out.append(pk)
+    return out
