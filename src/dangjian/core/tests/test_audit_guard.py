@@ -128,12 +128,15 @@ def test_the_application_role_gets_a_permission_error(app_role, capsys):
             "DELETE FROM core_auditevent WHERE seq = 1",
             "TRUNCATE core_auditevent CASCADE",
             "ALTER TABLE core_auditevent DISABLE TRIGGER USER",
-            "CREATE TRIGGER t BEFORE INSERT ON core_auditevent FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()",
+            "CREATE TRIGGER t BEFORE INSERT ON core_auditevent FOR EACH ROW "
+            "EXECUTE FUNCTION suppress_redundant_updates_trigger()",
         ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 cur.execute(sql)
         # The application's own work still runs: other tables are writable, the audit table takes inserts.
-        cur.execute("SELECT has_table_privilege('core_auditevent', 'INSERT'), has_table_privilege('orgs_org', 'UPDATE')")
+        cur.execute(
+            "SELECT has_table_privilege('core_auditevent', 'INSERT'), has_table_privilege('orgs_org', 'UPDATE')"
+        )
         assert cur.fetchone() == (True, True)
         cur.execute("SELECT has_table_privilege('core_auditevent', 'UPDATE')")
         assert cur.fetchone() == (False,)
