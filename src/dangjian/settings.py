@@ -183,6 +183,12 @@ AUTHENTICATION_BACKENDS = [
 ]
 PASSWORD_MIN_LENGTH = env_int("DANGJIAN_PASSWORD_MIN_LENGTH", 8)
 PASSWORD_MIN_CLASSES = env_int("DANGJIAN_PASSWORD_MIN_CLASSES", 3)
+PASSWORD_MIN_LENGTH_ADMIN = env_int("DANGJIAN_PASSWORD_MIN_LENGTH_ADMIN", 12)
+PASSWORD_ADMIN_ROLES = [
+    r.strip()
+    for r in env("DANGJIAN_PASSWORD_ADMIN_ROLES", "system_admin,security_admin,audit_admin,org_admin").split(",")
+    if r.strip()
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -194,6 +200,12 @@ AUTH_PASSWORD_VALIDATORS = [
         "NAME": "dangjian.accounts.validators.CharacterClassValidator",
         "OPTIONS": {"min_classes": PASSWORD_MIN_CLASSES},
     },
+    # IA-02 (issue 8): ≥12 characters for the administrator roles; never the username, phone or ID number.
+    {
+        "NAME": "dangjian.accounts.validators.AdministratorLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH_ADMIN, "roles": PASSWORD_ADMIN_ROLES},
+    },
+    {"NAME": "dangjian.accounts.validators.PersonalDataValidator"},
 ]
 LOGIN_FAILURE_LIMIT = env_int("DANGJIAN_LOGIN_FAILURE_LIMIT", 5)
 LOCKOUT_MINUTES = env_int("DANGJIAN_LOCKOUT_MINUTES", 30)

@@ -193,11 +193,25 @@ def run() -> list[Result]:
         ),
         (
             "IA-02",
-            "口令复杂度（≥8 位、三类字符）",
+            "口令复杂度（≥8 位、管理员≥12 位、三类字符、不含账号和本人手机号码与身份证号码、常见密码表）",
             _settings(
-                "CharacterClassValidator" in validators and s.PASSWORD_MIN_LENGTH >= 8 and s.PASSWORD_MIN_CLASSES >= 3
+                all(
+                    name in validators
+                    for name in (
+                        "CharacterClassValidator",
+                        "AdministratorLengthValidator",
+                        "PersonalDataValidator",
+                        "CommonPasswordValidator",
+                        "UserAttributeSimilarityValidator",
+                    )
+                )
+                and s.PASSWORD_MIN_LENGTH >= 8
+                and s.PASSWORD_MIN_CLASSES >= 3
+                and s.PASSWORD_MIN_LENGTH_ADMIN >= 12
+                and set(s.TWO_FACTOR_REQUIRED_ROLES) <= set(s.PASSWORD_ADMIN_ROLES)
             ),
-            "DANGJIAN_PASSWORD_MIN_LENGTH≥8，DANGJIAN_PASSWORD_MIN_CLASSES≥3。",
+            "DANGJIAN_PASSWORD_MIN_LENGTH≥8，DANGJIAN_PASSWORD_MIN_CLASSES≥3，DANGJIAN_PASSWORD_MIN_LENGTH_ADMIN≥12，"
+            "DANGJIAN_PASSWORD_ADMIN_ROLES 包含全部管理员角色，恢复 AUTH_PASSWORD_VALIDATORS。",
         ),
         (
             "IA-03",
