@@ -316,6 +316,8 @@ TWO_FACTOR_REQUIRED_ROLES = [
     if r.strip()
 ]
 TWO_FACTOR_REQUIRED_FOR_ALL = env_bool("DANGJIAN_2FA_ALL", False)
+# IA-08: algorithm of newly enrolled authenticators: totp-sha1 (authenticator apps) or sm3 (GM/T 0021, for 密评).
+OTP_ALGORITHM = env("DANGJIAN_OTP_ALGORITHM", "totp-sha1")
 
 # DC-01 / PRV-09: Content-Security-Policy with per-request nonces, no inline script or style, nothing
 # from another origin. A template that must keep an inline block writes nonce="{{ CSP_NONCE }}".
