@@ -79,7 +79,7 @@ def otp_algorithm(app_configs, **kwargs):
         return [
             Error(
                 f"未知的动态验证码算法 {settings.OTP_ALGORITHM!r}。",
-                hint="DANGJIAN_OTP_ALGORITHM 取 totp-sha1（手机认证器应用）或 sm3（GM/T 0021，商用密码应用安全性评估）。",
+                hint="DANGJIAN_OTP_ALGORITHM 取 totp-sha1（手机认证器应用）或 sm3（GM/T 0021，密评）。",
                 id="dangjian.P016",
             )
         ]
