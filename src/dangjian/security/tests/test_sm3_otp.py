@@ -142,3 +142,16 @@ def test_an_unknown_algorithm_fails_the_system_check(settings, db):
     assert otp_algorithm(None) == []
     with pytest.raises(ValueError, match="unknown one-time code algorithm"), transaction.atomic():
         otp.generator("sha256", b"k" * 20)
+
+
+def test_the_enrolment_page_explains_sm3(client, personas, settings):
+    from django.urls import reverse
+
+    from dangjian.demo.personas import DEMO_PASSWORD
+
+    settings.OTP_ALGORITHM = "sm3"
+    client.post(reverse("accounts:login"), {"username": "security_admin", "password": DEMO_PASSWORD})
+    page = client.get(reverse("security:enrol")).content.decode()
+    assert "GM/T 0021" in page
+    device = TwoFactorDevice.objects.get(user=personas["security_admin"])
+    assert actions._seed(device).hex() in page
