@@ -209,3 +209,28 @@ def harden(app_role: str, *, using: str = "default") -> list[str]:
         for sql in statements:
             cursor.execute(sql)
     return statements
+
+
+class lifted_for_wipe:
+    """`dangjian demo --reset` on PostgreSQL empties every table, the audit trail included (a demo database).
+    TRUNCATE is refused by the triggers, so they are disabled around the flush with ALTER TABLE, which only the
+    owner of the tables (or a superuser) may do: connected as a hardened application role this fails with a
+    permission error and nothing is emptied. SQLite demos are reset by deleting the database file instead."""
+
+    def __init__(self, using: str = "default"):
+        self.connection = connections[using]
+
+    def _alter(self, state: str) -> None:
+        if self.connection.vendor != "postgresql":
+            return
+        with self.connection.cursor() as cursor:
+            for table in (EVENT_TABLE, HEAD_TABLE):
+                cursor.execute(f"ALTER TABLE {table} {state} TRIGGER USER")
+
+    def __enter__(self):
+        self._alter("DISABLE")
+        return self
+
+    def __exit__(self, *exc):
+        self._alter("ENABLE")
+        return False
