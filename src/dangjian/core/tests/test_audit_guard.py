@@ -177,3 +177,13 @@ def test_the_deploy_check_reports_the_protection(db):
             rows = {r.title: r for r in controls.run()}
             assert rows["审计表只增不改（触发器、应用账号无修改权限）"].status == controls.FAIL
             assert "core_auditevent_no_update" in rows["审计表只增不改（触发器、应用账号无修改权限）"].detail
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'", reason="SQLite only")
+def test_sqlite_triggers_dropped_by_a_table_rebuild_come_back_after_migrate(db):
+    from dangjian.core.apps import _restore_sqlite_audit_triggers
+
+    audit_guard.remove(connection)  # what a later migration's table rebuild does on SQLite
+    assert audit_guard.missing_triggers()
+    _restore_sqlite_audit_triggers(sender=None, using="default")
+    assert audit_guard.missing_triggers() == []
