@@ -62,6 +62,11 @@ def test_an_alarm_raised_inside_a_commands_transaction_lands_after_the_rollback(
     long_ago = time.time() - 3 * 86400
     os.utime(old, (long_ago, long_ago))
     monkeypatch.setattr(audit, "_append", _broken)
+    # run_from_argv closes every connection when the command ends (the alarm then opens a fresh one); here that
+    # would end the test's own transaction on PostgreSQL, so the connections stay open.
+    from django.core.management import base
+
+    monkeypatch.setattr(base.connections, "close_all", lambda: None)
     with pytest.raises(audit.AuditUnavailable):
         cli.main(["manage", "purge_files"])  # its audit event is written inside transaction.atomic()
     alert = SecurityAlert.objects.get(kind=AlertKind.AUDIT_WRITE)
