@@ -152,6 +152,8 @@ def _settings(ok: bool, detail: str = "") -> Callable[[], tuple[str, str]]:
 
 
 def run() -> list[Result]:
+    from dangjian.security import rules as security_rules
+
     messages = _messages()
     s = settings
     validators = " ".join(v["NAME"] for v in s.AUTH_PASSWORD_VALIDATORS)
@@ -208,7 +210,7 @@ def run() -> list[Result]:
                 and s.PASSWORD_MIN_LENGTH >= 8
                 and s.PASSWORD_MIN_CLASSES >= 3
                 and s.PASSWORD_MIN_LENGTH_ADMIN >= 12
-                and set(s.TWO_FACTOR_REQUIRED_ROLES) <= set(s.PASSWORD_ADMIN_ROLES)
+                and set(security_rules.ADMIN_ROLES) <= set(s.PASSWORD_ADMIN_ROLES)
             ),
             "DANGJIAN_PASSWORD_MIN_LENGTH≥8，DANGJIAN_PASSWORD_MIN_CLASSES≥3，DANGJIAN_PASSWORD_MIN_LENGTH_ADMIN≥12，"
             "DANGJIAN_PASSWORD_ADMIN_ROLES 包含全部管理员角色，恢复 AUTH_PASSWORD_VALIDATORS。",
