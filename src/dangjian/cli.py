@@ -90,8 +90,21 @@ def cmd_manage(argv: list[str]) -> int:
     _setup()
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["dangjian manage", *argv])
+    try:
+        execute_from_command_line(["dangjian manage", *argv])
+    finally:
+        _settle_audit_alarms()
     return 0
+
+
+def _settle_audit_alarms() -> None:
+    """AU-05: alarms raised inside a command's rolled-back transaction are written once it is over."""
+    from django.apps import apps
+
+    if apps.ready:
+        from dangjian.core import audit
+
+        audit.settle_alarms()
 
 
 def cmd_check(args) -> int:

@@ -184,6 +184,12 @@ AUTHENTICATION_BACKENDS = [
 ]
 PASSWORD_MIN_LENGTH = env_int("DANGJIAN_PASSWORD_MIN_LENGTH", 8)
 PASSWORD_MIN_CLASSES = env_int("DANGJIAN_PASSWORD_MIN_CLASSES", 3)
+PASSWORD_MIN_LENGTH_ADMIN = env_int("DANGJIAN_PASSWORD_MIN_LENGTH_ADMIN", 12)
+PASSWORD_ADMIN_ROLES = [
+    r.strip()
+    for r in env("DANGJIAN_PASSWORD_ADMIN_ROLES", "system_admin,security_admin,audit_admin,org_admin").split(",")
+    if r.strip()
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -195,6 +201,12 @@ AUTH_PASSWORD_VALIDATORS = [
         "NAME": "dangjian.accounts.validators.CharacterClassValidator",
         "OPTIONS": {"min_classes": PASSWORD_MIN_CLASSES},
     },
+    # IA-02 (issue 8): ≥12 characters for the administrator roles; never the username, phone or ID number.
+    {
+        "NAME": "dangjian.accounts.validators.AdministratorLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH_ADMIN, "roles": PASSWORD_ADMIN_ROLES},
+    },
+    {"NAME": "dangjian.accounts.validators.PersonalDataValidator"},
 ]
 LOGIN_FAILURE_LIMIT = env_int("DANGJIAN_LOGIN_FAILURE_LIMIT", 5)
 LOCKOUT_MINUTES = env_int("DANGJIAN_LOCKOUT_MINUTES", 30)
@@ -305,6 +317,8 @@ TWO_FACTOR_REQUIRED_ROLES = [
     if r.strip()
 ]
 TWO_FACTOR_REQUIRED_FOR_ALL = env_bool("DANGJIAN_2FA_ALL", False)
+# IA-08: algorithm of newly enrolled authenticators: totp-sha1 (authenticator apps) or sm3 (GM/T 0021, for 密评).
+OTP_ALGORITHM = env("DANGJIAN_OTP_ALGORITHM", "totp-sha1")
 
 # DC-01 / PRV-09: Content-Security-Policy with per-request nonces, no inline script or style, nothing
 # from another origin. A template that must keep an inline block writes nonce="{{ CSP_NONCE }}".

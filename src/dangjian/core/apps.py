@@ -1,4 +1,17 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _restore_sqlite_audit_triggers(sender, using="default", **kwargs):
+    """AU-03: SQLite rebuilds a table (dropping its triggers) when a later migration alters it; put them back.
+    Idempotent (CREATE TRIGGER IF NOT EXISTS). PostgreSQL keeps triggers across ALTER TABLE."""
+    from django.db import connections
+
+    from dangjian.core import audit_guard
+
+    connection = connections[using]
+    if connection.vendor == "sqlite" and audit_guard.EVENT_TABLE in connection.introspection.table_names():
+        audit_guard.install(connection)
 
 
 class CoreConfig(AppConfig):
@@ -10,6 +23,7 @@ class CoreConfig(AppConfig):
         from dangjian.core import checks, crypto, dbfork  # noqa: F401  (system checks; fork guard of connections)
 
         crypto.self_test()
+        post_migrate.connect(_restore_sqlite_audit_triggers, sender=self)
         from dangjian.core.nav import NavItem, register
 
         register(NavItem("待办事项", "todos", "todo", None, order=90, description="即将到期和已到期的事项"))

@@ -35,6 +35,17 @@ DISK_FULL_MESSAGE = "审计存储空间已满，操作已阻止，没有保存�
 
 # Sent when an event could not be written (message, disk_full); security.alerts raises the alarm.
 audit_write_failed = Signal()
+# Sent when the transactions of a unit of work are over (a background job, a `dangjian manage` command; requests
+# have their middleware): alarms kept while a doomed transaction was open are written then (security.alerts).
+alarms_due = Signal()
+
+
+def settle_alarms() -> None:
+    """Write the alarms of AU-05 held back during a transaction that has since rolled back; never raises."""
+    try:
+        alarms_due.send(sender=AuditEvent)
+    except Exception:
+        log.exception("held-back audit alarms could not be written")
 
 
 class AuditUnavailable(RuntimeError):

@@ -22,6 +22,7 @@ from django.utils.module_loading import import_string
 from django_tasks import task
 from django_tasks.backends.immediate import ImmediateBackend
 
+from dangjian.core import audit
 from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
 from dangjian.core.models import Job, JobStatus
 
@@ -89,6 +90,7 @@ def run_job(job_id: int) -> None:
         )
     finally:
         _progress_path(job.pk).unlink(missing_ok=True)
+        audit.settle_alarms()  # AU-05: an alarm raised inside the job's rolled-back transaction lands now
 
 
 def start(kind: str, label: str, handler: str, *, user, params: dict | None = None) -> Job:

@@ -10,12 +10,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django_otp.oath import TOTP
 
 from dangjian.core import audit, crypto
 from dangjian.core.errors import OutOfScope, RuleViolation
 from dangjian.core.models import Outcome
-from dangjian.security import rules
+from dangjian.security import otp, rules
 from dangjian.security.models import AlertKind, RecoveryCode, SecurityAlert, SessionIndex, TwoFactorDevice
 
 RECOVERY_CODES = 10
@@ -30,8 +29,9 @@ def _seed(device: TwoFactorDevice) -> bytes:
     return bytes.fromhex(crypto.decrypt_field(device.seed, _aad(device.user_id)))
 
 
-def _totp(key: bytes) -> TOTP:
-    return TOTP(key, step=getattr(settings, "TWO_FACTOR_STEP", 30), digits=6)
+def _totp(device: TwoFactorDevice):
+    """The code generator of this authenticator: the algorithm it was enrolled with (security.otp)."""
+    return otp.generator(device.algorithm, _seed(device))
 
 
 def secret_b32(device: TwoFactorDevice) -> str:
@@ -43,12 +43,15 @@ def provisioning_uri(device: TwoFactorDevice) -> str:
 
     issuer = quote(settings.SITE_NAME)
     label = quote(f"{settings.SITE_NAME}:{device.user.get_username()}")
-    return f"otpauth://totp/{label}?secret={secret_b32(device)}&issuer={issuer}&digits=6&period=30"
+    uri = f"otpauth://totp/{label}?secret={secret_b32(device)}&issuer={issuer}&digits=6&period=30"
+    if device.algorithm == otp.SM3:
+        uri += "&algorithm=SM3"  # GM/T 0021 tokens and apps; standard authenticator apps do not support it
+    return uri
 
 
 def current_code(device: TwoFactorDevice) -> str:
     """The code an authenticator shows now (tests and the demo)."""
-    return f"{_totp(_seed(device)).token():06d}"
+    return f"{_totp(device).token():06d}"
 
 
 def confirmed_device(user) -> TwoFactorDevice | None:
@@ -77,7 +80,9 @@ def start_enrolment(user) -> TwoFactorDevice:
     with transaction.atomic():
         TwoFactorDevice.objects.filter(user=user).delete()
         key = secrets.token_bytes(20)
-        return TwoFactorDevice.objects.create(user=user, seed=crypto.encrypt_field(key.hex(), _aad(user.pk)))
+        return TwoFactorDevice.objects.create(
+            user=user, seed=crypto.encrypt_field(key.hex(), _aad(user.pk)), algorithm=settings.OTP_ALGORITHM
+        )
 
 
 def _issue_recovery_codes(user) -> list[str]:
@@ -92,7 +97,7 @@ def confirm_enrolment(user, code: str, *, actor) -> list[str]:
     device = TwoFactorDevice.objects.filter(user=user, confirmed_at__isnull=True).first()
     if device is None:
         raise RuleViolation("IA-08", "请先生成认证器密钥。")
-    totp = _totp(_seed(device))
+    totp = _totp(device)
     if not _code_ok(code) or not totp.verify(int(code), tolerance=1):
         raise RuleViolation("IA-08", "动态验证码不正确，请核对手机时间后重试。", field="code")
     with transaction.atomic():
@@ -123,7 +128,7 @@ def verify(user, code: str) -> bool:
         ok = False
         how = "totp"
         if _code_ok(code):
-            totp = _totp(_seed(device))
+            totp = _totp(device)
             if totp.verify(int(code), tolerance=1, min_t=device.last_t + 1):
                 device.last_t = totp.t()
                 ok = True

@@ -2,8 +2,10 @@
 audit administrators, `security.todos.open_alerts`).
 
 The failed event's transaction is being rolled back when the alarm goes off, so an alert written inside it would
-vanish with it. Outside a transaction the alert is written at once; inside one it is kept for the request and
-written when the response leaves (`flush`, called by `AuditFailureMiddleware`), after the rollback. While an
+vanish with it. Outside a transaction the alert is written at once; inside one it is kept and written after the
+rollback: when the response leaves (`flush`, called by the middleware), when a background job ends
+(`core.tasks.run_job`) and when a `dangjian manage` command ends (`cli.cmd_manage`), both through
+`core.audit.settle_alarms`. While an
 unresolved alert of the same kind stands no second one is added (a full disk fails every write). The log line at
 CRITICAL (`dangjian.audit`) is written in every case, also when the database cannot take the alert.
 """
@@ -16,7 +18,7 @@ import logging
 from django.db import connection
 from django.dispatch import receiver
 
-from dangjian.core.audit import audit_write_failed
+from dangjian.core.audit import alarms_due, audit_write_failed
 
 log = logging.getLogger(__name__)
 
@@ -120,3 +122,9 @@ def _write_role_binding_alarm(binding: dict) -> None:
             actions.raise_alert(AlertKind.ROLE_BINDING, message)
     except Exception:
         log.exception("role binding alarm could not be stored: %s", message)
+
+
+@receiver(alarms_due)
+def on_alarms_due(sender, **kwargs):
+    """A background job or a `dangjian manage` command is over (core.tasks.run_job, cli.cmd_manage)."""
+    flush()

@@ -95,3 +95,18 @@ def administration_surface(app_configs, **kwargs):
             )
         )
     return out
+
+
+@register(Tags.security)
+def otp_algorithm(app_configs, **kwargs):
+    from dangjian.security import otp
+
+    if settings.OTP_ALGORITHM not in otp.ALGORITHMS:
+        return [
+            Error(
+                f"未知的动态验证码算法 {settings.OTP_ALGORITHM!r}。",
+                hint="DANGJIAN_OTP_ALGORITHM 取 totp-sha1（手机认证器应用）或 sm3（GM/T 0021，密评）。",
+                id="dangjian.P018",
+            )
+        ]
+    return []

@@ -160,6 +160,25 @@ def _audit_chain() -> tuple[str, str]:
     return (FAIL, str(broken)) if broken else (PASS, "")
 
 
+def _audit_append_only() -> tuple[str, str]:
+    """AU-03: the triggers are in place and (PostgreSQL) the connected role cannot edit the trail."""
+    from django.db import connection
+
+    from dangjian.core import audit_guard
+
+    missing = audit_guard.missing_triggers()
+    if missing:
+        return FAIL, "缺少或停用了触发器：" + "、".join(missing)
+    if connection.vendor != "postgresql":
+        return WARN, "触发器已就位；SQLite 没有数据库账号权限，能写数据库文件者即可删除触发器（依靠文件权限和哈希链）"
+    privileges = audit_guard.role_privileges()
+    if privileges["superuser"] or privileges["is_owner"] or privileges["granted"]:
+        held = "超级用户" if privileges["superuser"] else ("表的属主" if privileges["is_owner"] else "")
+        granted = "、".join(privileges["granted"])
+        return FAIL, f"应用账号 {privileges['role']} {held} 对审计表有 {granted} 权限"
+    return PASS, f"触发器已就位；应用账号 {privileges['role']} 对审计表只有查询和追加权限"
+
+
 def _crypto() -> tuple[str, str]:
     from dangjian.core import crypto
 
@@ -187,6 +206,8 @@ def _settings(ok: bool, detail: str = "") -> Callable[[], tuple[str, str]]:
 
 
 def run() -> list[Result]:
+    from dangjian.security import rules as security_rules
+
     messages = _messages()
     s = settings
     validators = " ".join(v["NAME"] for v in s.AUTH_PASSWORD_VALIDATORS)
@@ -228,11 +249,25 @@ def run() -> list[Result]:
         ),
         (
             "IA-02",
-            "口令复杂度（≥8 位、三类字符）",
+            "口令复杂度（≥8 位、管理员≥12 位、三类字符、不含账号和本人手机号码与身份证号码、常见密码表）",
             _settings(
-                "CharacterClassValidator" in validators and s.PASSWORD_MIN_LENGTH >= 8 and s.PASSWORD_MIN_CLASSES >= 3
+                all(
+                    name in validators
+                    for name in (
+                        "CharacterClassValidator",
+                        "AdministratorLengthValidator",
+                        "PersonalDataValidator",
+                        "CommonPasswordValidator",
+                        "UserAttributeSimilarityValidator",
+                    )
+                )
+                and s.PASSWORD_MIN_LENGTH >= 8
+                and s.PASSWORD_MIN_CLASSES >= 3
+                and s.PASSWORD_MIN_LENGTH_ADMIN >= 12
+                and set(security_rules.ADMIN_ROLES) <= set(s.PASSWORD_ADMIN_ROLES)
             ),
-            "DANGJIAN_PASSWORD_MIN_LENGTH≥8，DANGJIAN_PASSWORD_MIN_CLASSES≥3。",
+            "DANGJIAN_PASSWORD_MIN_LENGTH≥8，DANGJIAN_PASSWORD_MIN_CLASSES≥3，DANGJIAN_PASSWORD_MIN_LENGTH_ADMIN≥12，"
+            "DANGJIAN_PASSWORD_ADMIN_ROLES 包含全部管理员角色，恢复 AUTH_PASSWORD_VALIDATORS。",
         ),
         (
             "IA-03",
@@ -309,6 +344,13 @@ def run() -> list[Result]:
             "审计记录哈希链完整",
             _audit_chain,
             "立即保全数据库，核查访问记录；运行 dangjian manage verify_audit 找到断点。",
+        ),
+        (
+            "AU-03",
+            "审计表只增不改（触发器、应用账号无修改权限）",
+            _audit_append_only,
+            "运行 dangjian manage migrate 补建触发器；PostgreSQL 上应用改用非属主账号连接，"
+            "并以属主账号运行 dangjian manage harden_database --app-role 应用账号（docs/install.md）。",
         ),
         (
             "AU-04",

@@ -15,6 +15,13 @@ class TwoFactorDevice(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="账号", on_delete=models.CASCADE, related_name="two_factor"
     )
     seed = models.TextField("密钥（密文）")
+    # IA-08: the code algorithm this authenticator was enrolled with (security.otp): totp-sha1 or sm3 (GM/T 0021)
+    algorithm = models.CharField(
+        "算法",
+        max_length=16,
+        default="totp-sha1",
+        choices=[("totp-sha1", "TOTP（HMAC-SHA1）"), ("sm3", "SM3（GM/T 0021）")],
+    )
     confirmed_at = models.DateTimeField("启用时间", null=True, blank=True)
     last_t = models.BigIntegerField("最近使用的时间步", default=0)  # a code is accepted once (replay)
     failures = models.PositiveSmallIntegerField("连续失败次数", default=0)

@@ -1,8 +1,12 @@
 """Test helper: a full login through the real pages, password then second factor."""
 
+from contextlib import contextmanager
+
 from django.contrib.auth import get_user_model
+from django.db import connections
 from django.urls import reverse
 
+from dangjian.core import audit_guard
 from dangjian.demo.personas import DEMO_PASSWORD
 from dangjian.security import actions
 from dangjian.security.models import TwoFactorDevice
@@ -25,3 +29,26 @@ def login(client, username: str, password: str = DEMO_PASSWORD):
         response = client.post(reverse("security:verify"), {"code": actions.current_code(device)})
         assert response.status_code == 302, response
     return response
+
+
+@contextmanager
+def audit_unguarded(using: str = "default"):
+    """Tests only: lift the AU-03 triggers as the database superuser would, to tamper with or flush the trail.
+
+    PostgreSQL: `session_replication_role = replica` (a superuser-only setting that skips ordinary triggers);
+    SQLite: the triggers are dropped and created again afterwards."""
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = replica")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET session_replication_role")
+    else:
+        audit_guard.remove(connection)
+        try:
+            yield
+        finally:
+            audit_guard.install(connection)

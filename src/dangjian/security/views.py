@@ -63,6 +63,8 @@ def enrol(request):
         "form": form,
         "qr": segno.make(uri, error="m").svg_inline(scale=5, dark="#000", light="#fff"),
         "secret": actions.secret_b32(device),
+        "sm3": device.algorithm == "sm3",
+        "secret_hex": actions._seed(device).hex() if device.algorithm == "sm3" else "",
         "next": _next(request),
     }
     return render(request, "security/enrol.html", context, status=400 if form.errors else 200)

@@ -130,3 +130,32 @@ def test_disk_full_while_writing_the_manifest_removes_the_backup(county, tmp_pat
     assert list(tmp_path.iterdir()) == []  # no backup without its manifest, nothing listed
     assert SecurityAlert.objects.filter(kind="backup", message__contains="磁盘空间不足").exists()
     assert audit.verify() is None
+
+
+class _FullDisk:
+    """A log stream on a full disk: every write fails with ENOSPC."""
+
+    def write(self, text):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def flush(self):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_full_log_disk_does_not_break_requests(client_as, personas, monkeypatch, capsys):
+    """FLT-03 for logs: the application logs only to standard error (settings.LOGGING, collected by the service
+    manager); when that stream cannot be written, Python's logging reports the failure and the request goes on."""
+    import logging
+
+    from django.conf import settings
+
+    assert {h["class"] for h in settings.LOGGING["handlers"].values()} == {"logging.StreamHandler"}
+    handlers = [h for h in logging.getLogger().handlers if type(h) is logging.StreamHandler]  # not pytest's
+    assert handlers
+    for handler in handlers:
+        monkeypatch.setattr(handler, "stream", _FullDisk())
+    client = client_as("county_admin")
+    assert client.get("/no-such-page/").status_code == 404  # django.request logs a warning for it
+    assert client.get(reverse("orgs:tree")).status_code == 200
+    logging.getLogger("dangjian").error("written to a full disk")
+    assert "No space left on device" in capsys.readouterr().err  # logging's own report of the failed write

@@ -69,7 +69,10 @@ class Command(BaseCommand):
             for suffix in ("", "-wal", "-shm"):
                 Path(str(path) + suffix).unlink(missing_ok=True)
         elif "accounts_role" in connections["default"].introspection.table_names():  # else: a fresh database
-            call_command("flush", interactive=False, verbosity=0)
+            from dangjian.core.audit_guard import lifted_for_wipe
+
+            with lifted_for_wipe():  # AU-03 triggers refuse TRUNCATE of the audit trail; the table owner may lift them
+                call_command("flush", interactive=False, verbosity=0)
             from dangjian.accounts.models import Role
             from dangjian.accounts.roles import sync_builtin_roles
 
