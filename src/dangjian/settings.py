@@ -179,7 +179,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 # ---------------------------------------------------------------- authentication (security.md §6)
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend with the per-request user read compiled once (accounts/backends.py).
+    "dangjian.accounts.backends.ModelBackend",
 ]
 PASSWORD_MIN_LENGTH = env_int("DANGJIAN_PASSWORD_MIN_LENGTH", 8)
 PASSWORD_MIN_CLASSES = env_int("DANGJIAN_PASSWORD_MIN_CLASSES", 3)

@@ -3,15 +3,23 @@
 from collections import defaultdict
 
 from dangjian.accounts.models import RoleAssignment
+from dangjian.core.sql import Precompiled
+
+# Read on every request (core.scope.grants): compiled to SQL once per process, run with the user's id.
+_GRANT_ROWS = Precompiled(
+    lambda user_id: RoleAssignment.objects.filter(user_id=user_id, org__dissolved_on__isnull=True).values_list(
+        "role__permissions", "org__path"
+    ),
+    -8_301_001,
+)
 
 
 def assignment_paths_by_permission(user) -> dict[str, list[str]]:
-    """Permission code → org paths of the user's assignments granting it (orgs not yet dissolved)."""
+    """Permission code → org paths of the user's assignments granting it (orgs not yet dissolved).
+
+    Read from the database on every call (the statement is compiled once, its rows are always live)."""
     result: dict[str, list[str]] = defaultdict(list)
-    rows = RoleAssignment.objects.filter(user=user, org__dissolved_on__isnull=True).values_list(
-        "role__permissions", "org__path"
-    )
-    for permissions, path in rows:
+    for permissions, path in _GRANT_ROWS.rows(user.pk):
         for perm in permissions or []:
             result[perm].append(path)
     return dict(result)
