@@ -2,9 +2,9 @@
 
 Django's `{% url %}` reverses on every render: ~85 µs each with this project's URLconf, seven in the base layout
 alone, more on the pages (docs/bench-load.md, session 5). A reversal depends only on the URLconf, the script
-prefix, the view name, its arguments and the current namespace, so for plain int/str arguments the answer is
-kept (LRU, 4,096 entries) under exactly those (a template's literal name is a SafeString, a str); anything
-else is reversed as before. Same markup, same NoReverseMatch for a wrong name (failures are not kept)."""
+prefix, the active language (translated or prefixed patterns), the view name, its arguments and the current
+namespace, so for plain int/str arguments the answer is kept (LRU, 4,096 entries) under exactly those (a
+template's literal name is a SafeString, a str); anything else is reversed as before. Same markup, same NoReverseMatch for a wrong name (failures are not kept)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from django.template.defaulttags import URLNode
 from django.template.defaulttags import url as django_url
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.html import conditional_escape
+from django.utils.translation import get_language
 
 register = template.Library()
 
@@ -23,7 +24,7 @@ _PLAIN = (int, str)
 
 
 @lru_cache(maxsize=4096)
-def _kept(urlconf, root, prefix, view_name, args, kwargs, current_app) -> str:
+def _kept(urlconf, root, prefix, language, view_name, args, kwargs, current_app) -> str:
     return reverse(view_name, urlconf=urlconf, args=args, kwargs=dict(kwargs), current_app=current_app)
 
 
@@ -32,7 +33,7 @@ def kept_reverse(view_name, args, kwargs, current_app) -> str:
     if not isinstance(view_name, str) or not all(isinstance(v, _PLAIN) for v in values):
         return reverse(view_name, args=args, kwargs=kwargs, current_app=current_app)
     return _kept(
-        get_urlconf(), settings.ROOT_URLCONF, get_script_prefix(), str(view_name), tuple(args),
+        get_urlconf(), settings.ROOT_URLCONF, get_script_prefix(), get_language(), str(view_name), tuple(args),
         tuple(sorted(kwargs.items())), current_app,
     )  # fmt: skip
 
