@@ -4,7 +4,8 @@ Django's `{% url %}` reverses on every render: ~85 µs each with this project's 
 alone, more on the pages (docs/bench-load.md, session 5). A reversal depends only on the URLconf, the script
 prefix, the active language (translated or prefixed patterns), the view name, its arguments and the current
 namespace, so for plain int/str arguments the answer is kept (LRU, 4,096 entries) under exactly those (a
-template's literal name is a SafeString, a str); anything else is reversed as before. Same markup, same NoReverseMatch for a wrong name (failures are not kept)."""
+template's literal name is a SafeString, a str); anything else is reversed as before. Same markup, same
+NoReverseMatch for a wrong name (failures are not kept)."""
 
 from __future__ import annotations
 
