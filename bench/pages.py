@@ -122,7 +122,7 @@ def measure(args, username, kind, call):
         statements[0] += 1
         return execute(*a)
 
-    profiler = cProfile.Profile() if args.profile == kind else None
+    profiler = cProfile.Profile(time.process_time) if args.profile == kind else None
     pg0 = backend_cpu()
     for _ in range(args.repeat):
         statements[0] = 0

@@ -123,6 +123,8 @@ TEMPLATES = [
                 "dangjian.core.context_processors.site",
                 "csp.context_processors.nonce",
             ],
+            # {% url %} answers kept per process (core/templatetags/kept_urls.py, docs/bench-load.md).
+            "builtins": ["dangjian.core.templatetags.kept_urls"],
         },
     },
 ]
@@ -172,7 +174,8 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Django's, with each file's URL kept per process (core/staticstorage.py).
+    "staticfiles": {"BACKEND": "dangjian.core.staticstorage.KeptUrlStaticFilesStorage"},
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
@@ -180,7 +183,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 # ---------------------------------------------------------------- authentication (security.md §6)
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend with the per-request user read compiled once (accounts/backends.py).
+    "dangjian.accounts.backends.ModelBackend",
 ]
 PASSWORD_MIN_LENGTH = env_int("DANGJIAN_PASSWORD_MIN_LENGTH", 8)
 PASSWORD_MIN_CLASSES = env_int("DANGJIAN_PASSWORD_MIN_CLASSES", 3)

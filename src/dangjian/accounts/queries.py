@@ -8,17 +8,26 @@ from collections import defaultdict
 
 from dangjian.accounts import bindings
 from dangjian.accounts.models import RoleAssignment
+from dangjian.core.sql import Precompiled
+
+# Read on every request (core.scope.grants): compiled to SQL once per process, run with the user's id; each row
+# carries the binding's MAC columns (bindings.FIELDS) and is verified before it grants anything.
+_GRANT_ROWS = Precompiled(
+    lambda user_id: RoleAssignment.objects.filter(user_id=user_id, org__dissolved_on__isnull=True).values_list(
+        *bindings.FIELDS, "role__permissions", "org__path"
+    ),
+    -8_301_001,
+)
 
 _N = len(bindings.FIELDS)
 
 
 def assignment_paths_by_permission(user) -> dict[str, list[str]]:
-    """Permission code → org paths of the user's assignments granting it (orgs not yet dissolved)."""
+    """Permission code → org paths of the user's assignments granting it (orgs not yet dissolved).
+
+    Read from the database on every call (the statement is compiled once, its rows are always live)."""
     result: dict[str, list[str]] = defaultdict(list)
-    rows = RoleAssignment.objects.filter(user=user, org__dissolved_on__isnull=True).values_list(
-        *bindings.FIELDS, "role__permissions", "org__path"
-    )
-    for row in bindings.verified(list(rows)):
+    for row in bindings.verified(_GRANT_ROWS.rows(user.pk)):
         permissions, path = row[_N:]
         for perm in permissions or []:
             result[perm].append(path)

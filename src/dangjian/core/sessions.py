@@ -15,7 +15,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore as DbSessionStore
+from django.contrib.sessions.models import Session
 from django.utils import timezone
+
+from dangjian.core.sql import Precompiled
+
+# Read on every request: compiled to SQL once per process (core.sql.Precompiled), run with the cookie's key.
+_SESSION_ROW = Precompiled(lambda key: Session.objects.filter(session_key=key), "\x00session-key-marker")
 
 
 class SessionStore(DbSessionStore):
@@ -23,6 +29,16 @@ class SessionStore(DbSessionStore):
 
     def _serialized(self, data) -> bytes:
         return self.serializer().dumps(data)  # nested values compared too, not only the top-level dict
+
+    def _get_session_from_db(self):
+        """As Django's (the row of this key whose expiry lies ahead, else None and the key forgotten), with the
+        statement compiled once and the expiry compared here rather than in SQL (the same rows)."""
+        key = self.session_key  # validated by SessionBase: a key of the wrong shape is None
+        rows = _SESSION_ROW.rows(key) if key else []
+        if rows and rows[0].expire_date > timezone.now():
+            return rows[0]
+        self._session_key = None
+        return None
 
     def load(self):
         s = self._get_session_from_db()

@@ -1,5 +1,7 @@
 """One filterset for the roster page, its export and the API."""
 
+import copy
+
 import django_filters
 from django import forms
 from django.utils import timezone
@@ -37,6 +39,30 @@ def initials_prefix(prefix: str) -> dict:
     return {"name_initials__gte": prefix, "name_initials__lt": stem[:-1] + chr(ord(stem[-1]) + 1)}
 
 
+def _shared(choice_lists) -> dict:
+    """A `copy.deepcopy` memo that hands back these choice lists themselves instead of copies."""
+    memo = {}
+    for choices in choice_lists:
+        choices = getattr(choices, "choices", choices)  # django-filter wraps the list in a ChoiceIterator
+        if isinstance(choices, list | tuple):
+            memo[id(choices)] = choices
+    return memo
+
+
+class RosterFilterForm(forms.Form):
+    """The filter form: as Django's, except that its fields share their choice lists (see `MemberFilter`)."""
+
+    def __init__(self, *args, **kwargs):
+        declared = type(self).base_fields
+        self.base_fields = {}  # BaseForm.__init__ deep-copies base_fields: nothing to copy there
+        try:
+            super().__init__(*args, **kwargs)
+        finally:
+            del self.base_fields
+        self.fields = copy.deepcopy(declared, _shared(getattr(f, "_choices", None) for f in declared.values()))
+        self.order_fields(self.field_order)
+
+
 class MemberFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_text",
@@ -69,7 +95,27 @@ class MemberFilter(django_filters.FilterSet):
 
     class Meta:
         model = Member
+        form = RosterFilterForm
         fields = ["q", "subtree", "stage", "sex", "age_band", "join_band", "education", "ethnicity", "occupation"]
+
+    def __init__(self, data=None, queryset=None, **kwargs):
+        """As django-filter's, except that the filters and the form's fields share the choice lists.
+
+        Both django-filter (the filters, per filterset) and Django (the fields, per form) deep-copy every
+        choice list (56 ethnicities, the bands, …): ~1,000 `copy.deepcopy` calls, ~0.6 ms of CPU per roster
+        page. The lists are built once per process and never changed in place (a view that wants other choices
+        assigns a new list), so sharing them is safe; the filters, fields, widgets and widget attributes are
+        still copied for each request, as before."""
+        declared = type(self).base_filters
+        self.base_filters = {}  # nothing for django-filter's own deep copy
+        try:
+            super().__init__(data, queryset, **kwargs)
+        finally:
+            del self.base_filters
+        self.filters = copy.deepcopy(declared, _shared(f.extra.get("choices") for f in declared.values()))
+        for filter_ in self.filters.values():
+            filter_.model = self.queryset.model
+            filter_.parent = self
 
     @property
     def qs(self):
