@@ -408,6 +408,21 @@ def letter_expires_on(issued_on: date, months: int = LETTER_VALIDITY_MONTHS) -> 
     return add_months(issued_on, months)
 
 
+EARLIEST_LETTER_DATE = date(1921, 7, 1)  # no organizational relation is older than the Party
+
+
+def letter_date_problem(issued_on: date, *, today: date, joined_on: date | None = None) -> str:
+    """REL-05: what is wrong with a letter's issue date ("" if nothing): not after today, not before the member
+    joined the Party (a relation that did not exist cannot be transferred), and never before 1921-07-01."""
+    if issued_on > today:
+        return "开具日期不能晚于今天"
+    if joined_on is not None and issued_on < joined_on:
+        return f"开具日期不能早于该党员加入党组织日期（{joined_on:%Y-%m-%d}）"
+    if issued_on < EARLIEST_LETTER_DATE:
+        return "开具日期不能早于1921年7月1日，请检查年份"
+    return ""
+
+
 def transfer_overdue(issued_on: date, today: date, months: int = LETTER_VALIDITY_MONTHS) -> bool:
     """REL-04 / REL-06 (P): the letter has not been received by its expiry date (overdue from the next day)."""
     return today > letter_expires_on(issued_on, months)

@@ -210,8 +210,9 @@ def start_transfer(
     if not reason:
         raise RuleViolation("REL-02", "请填写转接原因", field="reason")
     issued_on = issued_on or _today()
-    if issued_on > _today():
-        raise RuleViolation("MEM-DATA", "开具日期不能晚于今天", field="issued_on")
+    problem = rules.letter_date_problem(issued_on, today=_today(), joined_on=member.joined_on)
+    if problem:
+        raise RuleViolation("REL-05", problem, field="issued_on")
     months = validity_months or default_validity_months()
     if not 1 <= months <= MAX_VALIDITY_MONTHS:
         raise RuleViolation("REL-06", f"介绍信有效期应为1至{MAX_VALIDITY_MONTHS}个月", field="validity_months")
@@ -425,6 +426,9 @@ def receive_external_transfer(
     issued_on = issued_on or received_on
     if issued_on > received_on:
         raise RuleViolation("REL-04", "介绍信开具日期不能晚于接收日期", field="issued_on")
+    problem = rules.letter_date_problem(issued_on, today=received_on)
+    if problem:
+        raise RuleViolation("REL-05", problem, field="issued_on")
     if to_org.is_dissolved:
         raise RuleViolation("REL-01", f"接收党组织「{to_org.name}」已撤销", field="org")
     with transaction.atomic():

@@ -94,6 +94,34 @@ def test_letter_validity(issued, months, expires):
     assert rules.transfer_overdue(issued, expires + timedelta(days=1), months)
 
 
+@pytest.mark.parametrize(
+    ("issued", "joined", "problem"),
+    [
+        pytest.param(date(2026, 11, 1), date(2001, 7, 1), "", id="ok"),
+        pytest.param(date(2026, 11, 27), None, "", id="today"),
+        pytest.param(date(2026, 11, 28), None, "开具日期不能晚于今天", id="future"),
+        pytest.param(
+            date(2000, 1, 1),
+            date(2001, 7, 1),
+            "开具日期不能早于该党员加入党组织日期（2001-07-01）",
+            id="before-joining",
+        ),
+        pytest.param(date(433, 5, 6), None, "开具日期不能早于1921年7月1日，请检查年份", id="year-433"),
+        pytest.param(date(1921, 7, 1), None, "", id="founding-day"),
+    ],
+)
+def test_letter_date_problem(issued, joined, problem):
+    assert rules.letter_date_problem(issued, today=date(2026, 11, 27), joined_on=joined) == problem
+
+
+def test_a_letter_dated_in_year_433_is_refused_with_the_rule_id(people, orgs):
+    """Found by the API fuzz test: a four-digit-less year used to reach the serial number and answer 500."""
+    with pytest.raises(RuleViolation) as refused:
+        ta.start_transfer(people["wang"], actor=None, to_org=orgs["village3"], reason="x", issued_on=date(433, 5, 6))
+    assert refused.value.rule_id == "REL-05"
+    assert not Transfer.objects.exists()
+
+
 def test_overdue_query_agrees_with_the_rule(people, orgs):
     issued = today() - timedelta(days=200)
     transfer = ta.start_transfer(people["wang"], actor=None, to_org=orgs["village3"], reason="x", issued_on=issued)
