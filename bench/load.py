@@ -49,7 +49,7 @@ def parse_args(argv=None):
     p.add_argument("--users", type=int, default=50)
     p.add_argument("--seconds", type=float, default=60)
     p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--threads", type=int, default=4, help="threads per worker (dangjian serve --threads)")
+    p.add_argument("--threads", type=int, default=1, help="threads per worker (dangjian serve --threads; its default)")
     p.add_argument("--seed", type=int, default=7)
     return p.parse_args(argv)
 

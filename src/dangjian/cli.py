@@ -25,11 +25,12 @@ def _start_task_worker():
     return subprocess.Popen([sys.executable, "-m", "dangjian.cli", "manage", "db_worker", "--interval", "1"])
 
 
-def _serve(host: str, port: int, workers: int, threads: int = 4) -> None:
-    """Granian, WSGI: `workers` processes of `threads` Python threads each. The pages are CPU-bound Python, so a
-    process runs one request at a time between the GIL's switches; threads only overlap the database and
-    network waits. On two cores, two workers of four threads (the default) served the load mix best
-    (docs/bench-load.md)."""
+def _serve(host: str, port: int, workers: int, threads: int = 1) -> None:
+    """Granian, WSGI: `workers` processes of `threads` Python threads each. The pages are CPU-bound Python: with
+    several threads a process shares its core between the requests in flight (each waits for all), with one it
+    serves them in turn, which at the same throughput shortens the slow tail. On two cores two workers of one
+    thread gave the lowest p95 on SQLite and PostgreSQL alike (docs/bench-load.md, session 6); slow clients are
+    the reverse proxy's to buffer (docs/install.md)."""
     from granian import Granian
     from granian.constants import Interfaces
 
@@ -157,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=int(os.environ.get("DANGJIAN_SERVE_WORKERS", "2")))
     serve.add_argument(
-        "--threads", type=int, default=int(os.environ.get("DANGJIAN_SERVE_THREADS", "4")), help="每个进程的线程数"
+        "--threads", type=int, default=int(os.environ.get("DANGJIAN_SERVE_THREADS", "1")), help="每个进程的线程数"
     )
     serve.set_defaults(func=cmd_serve)
 
