@@ -15,6 +15,7 @@ entries), so a request recomputes nothing for bindings it has seen; a changed ro
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from functools import lru_cache
 
 from dangjian.core import crypto
@@ -32,9 +33,10 @@ def _message(user_id, role_id, role_code, org_id, separation) -> bytes:
     return f"{FORMAT}|{user_id}|{role_id}|{role_code}|{org_id}|{separation or ''}".encode()
 
 
-def binding_mac(user_id, role_id, role_code, org_id, separation) -> str:
-    """The MAC of one binding (hex). Integers and codes only: no personal data enters it."""
-    key = crypto.provider().key(KEY_PURPOSE)
+def binding_mac(user_id, role_id, role_code, org_id, separation, *, key: bytes | None = None) -> str:
+    """The MAC of one binding (hex) under the current `rolebind` key, or under `key` when given (rekeying).
+    Integers and codes only: no personal data enters it."""
+    key = key if key is not None else crypto.provider().key(KEY_PURPOSE)
     return crypto.hmac_sm3(key, _message(user_id, role_id, role_code, org_id, separation)).hex()
 
 
@@ -92,3 +94,53 @@ def broken_rows() -> list[int]:
         if not _verdict(user_id, role_id, role_code, org_id, separation, mac):
             out.append(pk)
     return out
+
+
+@dataclass
+class Rekeyed:
+    rekeyed: int  # verified under the old key, now carry the current key's MAC
+    current: int  # already carried the current key's MAC (the command ran before, or the row is new)
+    broken: list[int]  # verify under neither key: left as they are, alarm raised
+
+
+def rekey(old_key: bytes, *, actor=None, dry_run: bool = False) -> Rekeyed:
+    """After the `rolebind` key has been replaced (``keys/rolebind.key`` or ``DANGJIAN_KEY_ROLEBIND``), give
+    every binding the MAC of the new key. Only a binding whose MAC verifies under the old key is rewritten, so a
+    row changed behind the application's back is not laundered by the rotation: it stays broken (it grants
+    nothing), is listed and raises the alarm. Running it again changes nothing. One transaction, one audit
+    event ``account.role.rekey`` with the counts."""
+    from django.db import transaction
+
+    from dangjian.accounts.models import RoleAssignment
+    from dangjian.core import audit
+
+    current_key = crypto.provider().key(KEY_PURPOSE)
+    if crypto.constant_time_equal(old_key, current_key):
+        raise ValueError(
+            "旧密钥与当前密钥相同：请先把新密钥放入 keys/rolebind.key 或 DANGJIAN_KEY_ROLEBIND，再用旧密钥运行。"
+        )
+    rekeyed = current = 0
+    broken_ids: list[int] = []
+    with transaction.atomic():
+        rows = list(RoleAssignment.objects.select_for_update().values_list(*FIELDS).order_by("pk"))
+        for pk, user_id, role_id, role_code, org_id, separation, mac in rows:
+            fields = (user_id, role_id, role_code, org_id, separation)
+            if mac and crypto.constant_time_equal(binding_mac(*fields, key=current_key), mac):
+                current += 1
+            elif mac and crypto.constant_time_equal(binding_mac(*fields, key=old_key), mac):
+                rekeyed += 1
+                if not dry_run:
+                    RoleAssignment.objects.filter(pk=pk, mac=mac).update(mac=binding_mac(*fields, key=current_key))
+            else:
+                broken_ids.append(pk)
+                broken(pk, *fields, mac)
+        if not dry_run:
+            audit.record(
+                "account.role.rekey",
+                actor=actor,
+                object_type="accounts.roleassignment",
+                object_repr="角色授权校验值更换密钥",
+                after={"rekeyed": rekeyed, "current": current, "broken": broken_ids},
+            )
+    _verdict.cache_clear()
+    return Rekeyed(rekeyed, current, broken_ids)

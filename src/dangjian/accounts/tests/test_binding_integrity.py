@@ -123,3 +123,85 @@ def test_intact_bindings_raise_nothing(personas, client_as):
     assert client_as("county_admin").get(reverse("members:list")).status_code == 200
     assert not SecurityAlert.objects.exists()
     assert {r.title: r for r in controls.run()}["角色授权完整性（HMAC-SM3）"].status == controls.PASS
+
+
+# ------------------------------------------------------------------ rotating the rolebind key
+
+
+@pytest.fixture
+def new_rolebind_key(monkeypatch):
+    """Replace the `rolebind` key as an operator would (the environment wins over the key file); the old key is
+    returned. The provider reads a key once per process, so its memo and the verdicts are cleared around it."""
+    from dangjian.core import crypto
+
+    old = crypto.provider().key(bindings.KEY_PURPOSE)
+    monkeypatch.setenv("DANGJIAN_KEY_ROLEBIND", "ab" * 32)
+    crypto.provider()._cache.pop(bindings.KEY_PURPOSE, None)
+    bindings._verdict.cache_clear()
+    yield old
+    crypto.provider()._cache.pop(bindings.KEY_PURPOSE, None)
+    bindings._verdict.cache_clear()
+
+
+def test_after_a_key_change_bindings_grant_nothing_until_rekeyed(orgs, personas, new_rolebind_key, tmp_path):
+    from django.core.management import call_command
+
+    user = personas["village_secretary"]
+    assert sorted(bindings.broken_rows()) == sorted(RoleAssignment.objects.values_list("pk", flat=True))
+    assert scope_paths(_fresh(user), "members.view_member") == []
+
+    key_file = tmp_path / "rolebind.old"
+    key_file.write_text(new_rolebind_key.hex())
+    call_command("rekey_role_bindings", "--old-key-file", str(key_file), "--dry-run")
+    assert bindings.broken_rows()  # a dry run writes nothing
+
+    call_command("rekey_role_bindings", "--old-key-file", str(key_file))
+    assert bindings.broken_rows() == []
+    assert scope_paths(_fresh(user), "members.view_member") == [orgs["village"].path]
+    event = AuditEvent.objects.get(action="account.role.rekey")
+    assert event.after == {"rekeyed": len(personas), "current": 0, "broken": []}
+
+    again = bindings.rekey(new_rolebind_key)  # running it again changes nothing
+    assert (again.rekeyed, again.current, again.broken) == (0, len(personas), [])
+    assert verify() is None
+
+
+def test_rekeying_does_not_launder_a_row_changed_in_the_database(orgs, personas, new_rolebind_key, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    assignment = RoleAssignment.objects.get(user=personas["village_secretary"])
+    _sql("UPDATE accounts_roleassignment SET org_id = %s WHERE id = %s", orgs["county"].pk, assignment.pk)
+    key_file = tmp_path / "rolebind.old"
+    key_file.write_text(new_rolebind_key.hex())
+
+    with pytest.raises(CommandError, match=f"新旧密钥都核对不上.*{assignment.pk}"):
+        call_command("rekey_role_bindings", "--old-key-file", str(key_file))
+    assert bindings.broken_rows() == [assignment.pk]
+    assert scope_paths(_fresh(personas["village_secretary"]), "members.view_member") == []
+    alerts.flush()
+    assert SecurityAlert.objects.filter(kind=AlertKind.ROLE_BINDING, message__contains=str(assignment.pk)).exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [("not hex", "不是十六进制"), ("abcd", "不足 16 字节"), (None, "无法读取旧密钥文件")],
+)
+def test_rekey_refuses_a_bad_old_key_file(personas, tmp_path, content, message):
+    from django.core.management import CommandError, call_command
+
+    key_file = tmp_path / "rolebind.old"
+    if content is not None:
+        key_file.write_text(content)
+    with pytest.raises(CommandError, match=message):
+        call_command("rekey_role_bindings", "--old-key-file", str(key_file))
+
+
+def test_rekey_refuses_the_current_key_as_the_old_one(personas, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    from dangjian.core import crypto
+
+    key_file = tmp_path / "rolebind.old"
+    key_file.write_text(crypto.provider().key(bindings.KEY_PURPOSE).hex())
+    with pytest.raises(CommandError, match="旧密钥与当前密钥相同"):
+        call_command("rekey_role_bindings", "--old-key-file", str(key_file))
