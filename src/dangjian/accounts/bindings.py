@@ -7,6 +7,8 @@ benchmarks all grant through it); migration 0003 computed it for the rows that e
 are loaded to compute permissions, scope, role codes or administrator duties (`accounts.queries`), each row is
 verified: a row whose MAC does not verify grants nothing, and the alarm goes off once per broken row (an audit
 event ``account.role.integrity`` and a security alert to the security and audit administrators).
+The role definitions are checked too (`with_intact_roles`): a built-in role whose permissions in the table differ
+from the code's grants nothing to anyone holding it, with the same alarm.
 
 Cost on the request path: the verdict for a (fields, MAC) pair is remembered in the process (an LRU of 4,096
 entries), so a request recomputes nothing for bindings it has seen; a changed row is a new pair and is verified.
@@ -69,10 +71,11 @@ def verified(rows: list[tuple], *, start: int = 0) -> list[tuple]:
 _alarmed: set[tuple] = set()
 
 
-def broken(pk, user_id, role_id, role_code, org_id, separation, mac) -> None:
-    """Raise the alarm for a binding whose MAC does not verify: once per row and content (an in-process memo in
-    front of the stored alert, so a broken row costs nothing more on later requests)."""
-    state = (pk, user_id, role_id, role_code, org_id, separation, mac)
+def broken(pk, user_id, role_id, role_code, org_id, separation, mac, *, permissions: tuple = ()) -> None:
+    """Raise the alarm for a binding that grants nothing: its MAC does not verify or, when `permissions` are
+    given, its built-in role holds other permissions than the code defines. Once per row and content (an
+    in-process memo in front of the stored alert, so a broken row costs nothing more on later requests)."""
+    state = (pk, user_id, role_id, role_code, org_id, separation, mac, permissions)
     if state in _alarmed:
         return
     _alarmed.add(state)
@@ -80,18 +83,50 @@ def broken(pk, user_id, role_id, role_code, org_id, separation, mac) -> None:
     from dangjian.security import alerts
 
     alerts.role_binding_broken(
-        pk=pk, user_id=user_id, role_id=role_id, role_code=role_code, org_id=org_id, separation=separation
+        pk=pk,
+        user_id=user_id,
+        role_id=role_id,
+        role_code=role_code,
+        org_id=org_id,
+        separation=separation,
+        role_changed=bool(permissions),
     )
 
 
-def broken_rows() -> list[int]:
-    """Ids of every binding whose MAC does not verify (the deployment check); raises no alarm."""
-    from dangjian.accounts.models import RoleAssignment
+def with_intact_roles(rows: list[tuple], *, permissions_at: int) -> list[tuple]:
+    """AC-12 for the role definitions: the permissions of a built-in role are those this code defines
+    (`accounts.roles.builtin_permissions`, written to the table by every migrate). A row (of `verified`, FIELDS
+    first) whose built-in role, as loaded at ``row[permissions_at]``, holds anything else grants nothing and raises
+    the alarm. Roles that are not built in can only be bound through the application (the binding's MAC covers
+    the role's id and code), so a changed code or a row pointed at another role fails `verified` already."""
+    from dangjian.accounts.roles import builtin_permissions
 
+    expected = builtin_permissions()
+    good = []
+    for row in rows:
+        defined = expected.get(row[3])
+        held = row[permissions_at] or ()
+        if defined is not None and frozenset(held) != defined:
+            broken(*row[:7], permissions=tuple(sorted(held)))
+        else:
+            good.append(row)
+    return good
+
+
+def broken_rows() -> list[int]:
+    """Ids of every binding that grants nothing: its MAC does not verify or its built-in role holds other
+    permissions than the code defines (the deployment check); raises no alarm."""
+    from dangjian.accounts.models import RoleAssignment
+    from dangjian.accounts.roles import builtin_permissions
+
+    expected = builtin_permissions()
     out = []
-    for row in RoleAssignment.objects.values_list(*FIELDS).iterator(chunk_size=2000):
-        pk, user_id, role_id, role_code, org_id, separation, mac = row
-        if not _verdict(user_id, role_id, role_code, org_id, separation, mac):
+    for row in RoleAssignment.objects.values_list(*FIELDS, "role__permissions").iterator(chunk_size=2000):
+        pk, user_id, role_id, role_code, org_id, separation, mac, permissions = row
+        defined = expected.get(role_code)
+        if not _verdict(user_id, role_id, role_code, org_id, separation, mac) or (
+            defined is not None and frozenset(permissions or ()) != defined
+        ):
             out.append(pk)
     return out
 

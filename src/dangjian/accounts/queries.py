@@ -1,7 +1,8 @@
 """Read side of accounts: which permissions a user holds where.
 
-AC-12: every load of bindings that decides what a user may do verifies each row's MAC (`accounts.bindings`); a
-row that does not verify is left out (it grants nothing) and raises the alarm.
+AC-12: every load of bindings that decides what a user may do verifies each row's MAC (`accounts.bindings`), and
+the grants also the built-in role's permissions against the code; a row that does not verify is left out (it
+grants nothing) and raises the alarm.
 """
 
 from collections import defaultdict
@@ -27,7 +28,7 @@ def assignment_paths_by_permission(user) -> dict[str, list[str]]:
 
     Read from the database on every call (the statement is compiled once, its rows are always live)."""
     result: dict[str, list[str]] = defaultdict(list)
-    for row in bindings.verified(_GRANT_ROWS.rows(user.pk)):
+    for row in bindings.with_intact_roles(bindings.verified(_GRANT_ROWS.rows(user.pk)), permissions_at=_N):
         permissions, path = row[_N:]
         for perm in permissions or []:
             result[perm].append(path)

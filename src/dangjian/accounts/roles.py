@@ -6,6 +6,8 @@ no business data (AC-07): the system administrator keeps accounts and the org tr
 administrator keeps roles and unlocks, the audit administrator reads the audit trail.
 """
 
+from functools import cache
+
 from dangjian.accounts.models import Separation
 
 ORG_READ = ["orgs.view_org"]
@@ -173,3 +175,9 @@ for _spec in BUILTIN_ROLES:
         _spec["permissions"] = [*_spec["permissions"], *EXPORT_APPROVE, *CORRECTION_ANSWER]
     elif _spec["code"] == "committee_secretary":
         _spec["permissions"] = [*_spec["permissions"], *CORRECTION_ANSWER]
+
+
+@cache
+def builtin_permissions() -> dict[str, frozenset[str]]:
+    """Code → permissions of each built-in role as this code defines them (AC-12: what the role table must hold)."""
+    return {spec["code"]: frozenset(spec["permissions"]) for spec in BUILTIN_ROLES}

@@ -91,6 +91,13 @@ def _flush_deferred() -> None:
 
 
 def role_binding_message(binding: dict) -> str:
+    if binding.get("role_changed"):
+        return (
+            f"角色「{binding['role_code']}」的权限与系统内置定义不符，持有该角色的授权（编号 {binding['pk']}：账号 "
+            f"{binding['user_id']}、党组织 {binding['org_id']}）已不生效。"
+            "可能有人绕过应用直接修改了角色表，请立即核查数据库访问记录；"
+            "重新运行 dangjian manage migrate 可恢复内置角色的权限。"
+        )
     return (
         f"角色授权（编号 {binding['pk']}：账号 {binding['user_id']}、角色 {binding['role_code']}、"
         f"党组织 {binding['org_id']}）完整性校验失败，该授权已不生效。"
@@ -117,7 +124,9 @@ def _write_role_binding_alarm(binding: dict) -> None:
                 object_id=str(binding["pk"]),
                 object_repr=f"角色授权 {binding['pk']}",
                 outcome=Outcome.FAILURE,
-                after={k: binding[k] for k in ("user_id", "role_id", "role_code", "org_id", "separation")},
+                after={
+                    k: binding[k] for k in ("user_id", "role_id", "role_code", "org_id", "separation", "role_changed")
+                },
             )
             actions.raise_alert(AlertKind.ROLE_BINDING, message)
     except Exception:

@@ -205,3 +205,54 @@ def test_rekey_refuses_the_current_key_as_the_old_one(personas, tmp_path):
     key_file.write_text(crypto.provider().key(bindings.KEY_PURPOSE).hex())
     with pytest.raises(CommandError, match="旧密钥与当前密钥相同"):
         call_command("rekey_role_bindings", "--old-key-file", str(key_file))
+
+
+# ------------------------------------------------------------------ the built-in roles' definitions
+
+
+def test_a_builtin_role_changed_in_the_database_grants_nothing_and_raises_the_alarm(orgs, personas):
+    from dangjian.accounts.models import Role
+    from dangjian.accounts.roles import sync_builtin_roles
+
+    user = personas["village_secretary"]
+    assignment = RoleAssignment.objects.select_related("role").get(user=user)
+    role = assignment.role
+    assert scope_paths(_fresh(user), "members.view_member") == [orgs["village"].path]
+    assert not has_permission(_fresh(user), "accounts.reset_2fa")
+
+    # someone with database access gives the village secretaries' role a security administrator's permission
+    Role.objects.filter(pk=role.pk).update(permissions=[*role.permissions, "accounts.reset_2fa"])
+    assert not has_permission(_fresh(user), "accounts.reset_2fa")
+    assert scope_paths(_fresh(user), "members.view_member") == []
+    assert bindings.broken_rows() == [assignment.pk]
+    alerts.flush()
+    alert = SecurityAlert.objects.get(kind=AlertKind.ROLE_BINDING)
+    assert f"角色「{role.code}」的权限与系统内置定义不符" in alert.message
+    event = AuditEvent.objects.get(action="account.role.integrity")
+    assert event.object_id == str(assignment.pk)
+    assert event.after["role_changed"] is True
+
+    sync_builtin_roles(Role)  # what every migrate does
+    assert scope_paths(_fresh(user), "members.view_member") == [orgs["village"].path]
+    assert bindings.broken_rows() == []
+
+
+def test_a_builtin_role_losing_a_permission_is_caught_as_well(orgs, personas):
+    from dangjian.accounts.models import Role
+
+    user = personas["village_secretary"]
+    role = RoleAssignment.objects.select_related("role").get(user=user).role
+    Role.objects.filter(pk=role.pk).update(permissions=[p for p in role.permissions if p != "members.view_member"])
+    assert scope_paths(_fresh(user), "orgs.view_org") == []
+
+
+def test_roles_that_are_not_built_in_are_bound_only_through_the_application(orgs, personas):
+    """A role created for a deployment's own needs (here: by a test) is not compared with the code; pointing a
+    binding at it behind the application's back fails the binding's MAC (role id and code are covered)."""
+    from dangjian.accounts.models import Role
+
+    custom = Role.objects.create(code="custom_reader", name="只读", permissions=["orgs.view_org", "accounts.reset_2fa"])
+    assignment = RoleAssignment.objects.get(user=personas["village_secretary"])
+    _sql("UPDATE accounts_roleassignment SET role_id = %s WHERE id = %s", custom.pk, assignment.pk)
+    assert not has_permission(_fresh(personas["village_secretary"]), "accounts.reset_2fa")
+    assert bindings.broken_rows() == [assignment.pk]
