@@ -35,17 +35,25 @@ def login(client, username: str, password: str = DEMO_PASSWORD):
 def audit_unguarded(using: str = "default"):
     """Tests only: lift the AU-03 triggers as the database superuser would, to tamper with or flush the trail.
 
-    PostgreSQL: `session_replication_role = replica` (a superuser-only setting that skips ordinary triggers);
-    SQLite: the triggers are dropped and created again afterwards."""
+    PostgreSQL: the triggers of the two audit tables are disabled (``ALTER TABLE … DISABLE TRIGGER USER``, which
+    the tables' owner may do — the role the tests and migrations run as, never the application's role after
+    `harden_database`) and enabled again afterwards; SQLite: the triggers are dropped and created again."""
     connection = connections[using]
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET session_replication_role = replica")
+        def switch(state: str) -> None:
+            with connection.cursor() as cursor:
+                # ALTER TABLE refuses a table with deferred foreign-key checks pending in this transaction
+                # (the test's own inserts): run them now, then defer again as Django's constraints are.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                for table in (audit_guard.EVENT_TABLE, audit_guard.HEAD_TABLE):
+                    cursor.execute(f"ALTER TABLE {table} {state} TRIGGER USER")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+        switch("DISABLE")
         try:
             yield
         finally:
-            with connection.cursor() as cursor:
-                cursor.execute("RESET session_replication_role")
+            switch("ENABLE")
     else:
         audit_guard.remove(connection)
         try:
