@@ -40,6 +40,7 @@ def audit_unguarded(using: str = "default"):
     `harden_database`) and enabled again afterwards; SQLite: the triggers are dropped and created again."""
     connection = connections[using]
     if connection.vendor == "postgresql":
+
         def switch(state: str) -> None:
             with connection.cursor() as cursor:
                 # ALTER TABLE refuses a table with deferred foreign-key checks pending in this transaction
