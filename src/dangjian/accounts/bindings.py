@@ -99,33 +99,33 @@ def with_intact_roles(rows: list[tuple], *, permissions_at: int) -> list[tuple]:
     first) whose built-in role, as loaded at ``row[permissions_at]``, holds anything else grants nothing and raises
     the alarm. Roles that are not built in can only be bound through the application (the binding's MAC covers
     the role's id and code), so a changed code or a row pointed at another role fails `verified` already."""
-    from dangjian.accounts.roles import builtin_permissions
-
-    expected = builtin_permissions()
     good = []
     for row in rows:
-        defined = expected.get(row[3])
-        held = row[permissions_at] or ()
-        if defined is not None and frozenset(held) != defined:
-            broken(*row[:7], permissions=tuple(sorted(held)))
-        else:
+        if role_intact(row[3], row[permissions_at]):
             good.append(row)
+        else:
+            broken(*row[:7], permissions=tuple(sorted(row[permissions_at] or ())))
     return good
+
+
+def role_intact(role_code: str, permissions) -> bool:
+    """A built-in role holds exactly the permissions the code defines; other roles are not compared."""
+    from dangjian.accounts.roles import builtin_permissions
+
+    defined = builtin_permissions().get(role_code)
+    return defined is None or frozenset(permissions or ()) == defined
 
 
 def broken_rows() -> list[int]:
     """Ids of every binding that grants nothing: its MAC does not verify or its built-in role holds other
     permissions than the code defines (the deployment check); raises no alarm."""
     from dangjian.accounts.models import RoleAssignment
-    from dangjian.accounts.roles import builtin_permissions
 
-    expected = builtin_permissions()
     out = []
     for row in RoleAssignment.objects.values_list(*FIELDS, "role__permissions").iterator(chunk_size=2000):
         pk, user_id, role_id, role_code, org_id, separation, mac, permissions = row
-        defined = expected.get(role_code)
-        if not _verdict(user_id, role_id, role_code, org_id, separation, mac) or (
-            defined is not None and frozenset(permissions or ()) != defined
+        if not _verdict(user_id, role_id, role_code, org_id, separation, mac) or not role_intact(
+            role_code, permissions
         ):
             out.append(pk)
     return out
