@@ -214,17 +214,23 @@ def on_member_placed(member_id: int, from_org_id: int, to_org_id: int, **_payloa
 
 def follow_members() -> int:
     """Daily repair: a linked account whose `member` role does not cover the member's current org gets it there."""
+    from django.db.models import Prefetch
+
+    from dangjian.members.choices import MemberStatus
     from dangjian.orglife.models import MemberAccount
 
     moved = 0
+    member_roles = RoleAssignment.objects.filter(role__code="member").select_related("org", "role")
     links = (
         MemberAccount.objects.select_related("user", "member__org")
         .filter(user__is_active=True, user__assignments__role__code="member")
-        .exclude(member__status="exited")
+        .exclude(member__status=MemberStatus.EXITED)
+        .distinct()
+        .prefetch_related(Prefetch("user__assignments", queryset=member_roles, to_attr="member_roles"))
     )
-    for link in links.distinct():
+    for link in links:
         member_org = link.member.org
-        roles = list(RoleAssignment.objects.filter(user=link.user, role__code="member").select_related("org", "role"))
+        roles = link.user.member_roles
         if member_org is None or any(_covers(a.org.path, member_org.path) for a in roles):
             continue
         for assignment in roles:

@@ -1,8 +1,8 @@
 """Read side of accounts: which permissions a user holds where.
 
-AC-12: every load of bindings that decides what a user may do verifies each row's MAC (`accounts.bindings`), and
-the grants also the built-in role's permissions against the code; a row that does not verify is left out (it
-grants nothing) and raises the alarm.
+AC-12: every load of bindings that decides what a user may do verifies each row's MAC (`accounts.bindings`); the
+grants are also checked against the code's definition of each built-in role. A row that fails either check is
+left out (it grants nothing) and raises the alarm.
 """
 
 from collections import defaultdict

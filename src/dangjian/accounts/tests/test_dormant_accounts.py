@@ -230,3 +230,15 @@ def test_a_member_transferred_inside_the_system_takes_the_self_service_role_alon
     revoked = AuditEvent.objects.filter(action="account.role.revoke", object_id=str(secretary.pk)).get()
     assert "转至" in revoked.after["reason"]
     assert personas["county_admin"].assignments.count() == 1  # not linked: untouched
+
+
+def test_the_daily_job_moves_a_self_service_role_whose_placement_event_was_missed(personas, people, orgs):
+    member_user = personas["party_member"]  # member role on 柳树村 (village)
+    orglife_actions.link_member_account(member_user, people["zhang"], actor=None)
+    type(people["zhang"]).objects.filter(pk=people["zhang"].pk).update(org=orgs["village2"])  # no event
+    _run()
+    held = set(RoleAssignment.objects.filter(user=member_user).values_list("role__code", "org_id"))
+    assert held == {("member", orgs["village2"].pk)}
+    assert AuditEvent.objects.filter(action="account.role.revoke", object_id=str(member_user.pk)).exists()
+    _run()  # nothing left to move
+    assert RoleAssignment.objects.filter(user=member_user).count() == 1
