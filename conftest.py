@@ -158,11 +158,13 @@ def _force_login_passes_the_second_factor(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    """Each test starts with empty rate-limit counters (IP-06)."""
+def _fresh_caches():
+    """Each test starts with empty rate-limit counters (IP-06) and an empty per-process cache (PRV-08's read log
+    and the per-user values are keyed by ids that recur between rolled-back tests)."""
     from django.core.cache import caches
 
     caches["ratelimit"].clear()
+    caches["default"].clear()
 
 
 @pytest.fixture(autouse=True)

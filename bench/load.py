@@ -282,6 +282,15 @@ class Session:
 SIGN_IN = "sign-in (QR task)"
 
 
+# A member page renders 基本信息; its other tabs are fetched when first shown (members.views.TABS and recruitment's
+# 发展信息). The mix opens one tab per member page on average, at random.
+MEMBER_TABS = ("placements", "status", "records", "transfers", "mobile", "recruitment", "log")
+
+
+def member_tab(member: int, tab: str) -> str:
+    return f"/recruitment/member/{member}/tab/" if tab == "recruitment" else f"/members/{member}/tabs/{tab}/"
+
+
 def mix(ids: dict, username: str) -> list[tuple[int, str, callable]]:
     """(weight, kind, path builder) for one persona. The secretaries also hold meetings: they open meeting
     records (会议记录), the record form, and run QR sign-ins (`SIGN_IN`: one task of three requests)."""
@@ -294,6 +303,7 @@ def mix(ids: dict, username: str) -> list[tuple[int, str, callable]]:
         (3, "roster + filters", lambda r: "/members/?" + urlencode({"sex": "female", "age_band": "41_45"})),
         (2, "roster search", lambda r: "/members/?" + urlencode({"q": r.choice(["张", "li", "wdj", "王"])})),
         (3, "member detail", lambda r: f"/members/{r.choice(members)}/"),
+        (3, "member tab", lambda r: member_tab(r.choice(members), r.choice(MEMBER_TABS))),
         (2, "org detail", lambda r: f"/orgs/{org}/"),
         (2 if meetings else 0, "meeting record", lambda r: f"/orglife/{r.choice(meetings)}/"),
         (1, "stats overview", lambda r: "/stats/"),

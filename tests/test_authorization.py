@@ -146,6 +146,7 @@ def test_every_org_view_is_in_the_matrix():
 
 MEMBER_VIEWS = [
     ("members:detail", "get", "village2", "village3", None),
+    ("members:detail_tab", "get", "village2", "village3", None),
     ("members:edit", "get", "village2", "village3", None),
     (
         "members:edit",
@@ -190,8 +191,8 @@ def member_state():
 
 
 def member_url(name, member):
-    args = [member.pk, "phone"] if name == "members:reveal" else [member.pk]
-    return reverse(name, args=args)
+    extra = {"members:reveal": ["phone"], "members:detail_tab": ["log"]}.get(name, [])
+    return reverse(name, args=[member.pk, *extra])
 
 
 def _member_in(people, key):

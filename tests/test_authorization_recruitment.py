@@ -36,6 +36,10 @@ def awaiting_target(orgs, inside):
     return case_target(orgs, inside, awaiting=True)
 
 
+def member_target(orgs, inside):
+    return case_target(orgs, inside).member
+
+
 def talk_payload(case):
     return {"on": "2026-06-05", "version": case.version, "documents": ["talk_record"]}
 
@@ -54,6 +58,7 @@ def transfer_payload(case):
 # (url name, method, target builder, url args, payload builder)
 VIEWS = [
     ("recruitment:case", "get", case_target, (), None),
+    ("recruitment:member_tab", "get", member_target, (), None),
     ("recruitment:step", "get", case_target, ("talk",), None),
     ("recruitment:step", "post", case_target, ("talk",), talk_payload),
     ("recruitment:decide", "get", awaiting_target, (), None),

@@ -362,6 +362,9 @@ RATELIMIT_CACHE = "ratelimit"
 TODO_CACHE_SECONDS = env_int("DANGJIAN_TODO_CACHE_SECONDS", 60)
 # The roster's total per user and filters (members/views.py: own changes at once, the rows always live).
 ROSTER_COUNT_CACHE_SECONDS = env_int("DANGJIAN_ROSTER_COUNT_CACHE_SECONDS", 30)
+# PRV-08: reads of a member's record (page, tabs, API) are audited as `member.view`, once per viewer, session and
+# member within this many seconds (a page and the tabs opened from it are one read; 0: every request).
+MEMBER_READ_LOG_SECONDS = env_int("DANGJIAN_MEMBER_READ_LOG_SECONDS", 300)
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

@@ -39,3 +39,24 @@ def test_roster_pages_fit_a_phone(page, transactional_db, orgs, personas, people
             shoot(page, screenshot)
     page.goto("/members/")
     expect(page.locator("#roster-count")).to_have_text("共 2 人")
+
+
+def test_member_tabs_load_when_first_shown(page, transactional_db, orgs, personas, people):
+    """The member page renders 基本信息; each other tab is fetched by htmx when Bootstrap shows it."""
+    transfer_actions.record_outflow(
+        people["li"], actor=None, province="广东省", city="深圳市", since=people["li"].joined_on
+    )
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", "village_secretary")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.locator(".page-title")).to_have_text("工作台")
+    page.goto(f"/members/{people['li'].pk}/")
+    expect(page.locator("#tab-mobile")).to_contain_text("正在加载", use_inner_text=False)
+    page.get_by_role("tab", name="流动情况").click()
+    expect(page.locator("#tab-mobile")).to_contain_text("广东省深圳市")
+    page.get_by_role("tab", name="组织关系", exact=True).click()
+    expect(page.locator("#tab-placements")).to_contain_text(people["li"].org.name)
+    page.get_by_role("tab", name="修改记录").click()
+    expect(page.locator("#tab-log")).to_be_visible()
+    expect(page.locator("#tab-log")).not_to_contain_text("正在加载")

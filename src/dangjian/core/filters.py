@@ -11,7 +11,11 @@ class AuditFilter(django_filters.FilterSet):
     outcome = django_filters.ChoiceFilter(choices=Outcome.choices, label="结果")
     since = django_filters.DateFilter(field_name="occurred_at", lookup_expr="date__gte", label="起始日期")
     until = django_filters.DateFilter(field_name="occurred_at", lookup_expr="date__lte", label="截止日期")
+    # One record's events (PRV-08: who read or changed member X): type and number, or the name as recorded.
+    object_type = django_filters.CharFilter(field_name="object_type", label="对象类型")
+    object_id = django_filters.CharFilter(field_name="object_id", label="对象编号")
+    object_repr = django_filters.CharFilter(field_name="object_repr", label="对象名称")
 
     class Meta:
         model = AuditEvent
-        fields = ["actor", "action", "outcome", "since", "until"]
+        fields = ["actor", "action", "outcome", "since", "until", "object_type", "object_id", "object_repr"]

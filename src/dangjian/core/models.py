@@ -50,6 +50,8 @@ class AuditEvent(models.Model):
         verbose_name = "审计事件"
         verbose_name_plural = "审计事件"
         ordering = ["-seq"]
+        # Everything about one record, newest first: a member's 修改记录 tab, "who read member X" (PRV-08).
+        indexes = [models.Index(fields=["object_type", "object_id", "seq"], name="audit_object_idx")]
 
     def __str__(self):
         return f"{self.seq} {self.action} {self.object_repr}"

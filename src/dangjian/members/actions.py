@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -17,7 +19,7 @@ from dangjian.core import audit, crypto, events
 from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
 from dangjian.core.scope import restrict, user_may_act_on_path
 from dangjian.core.text import initials
-from dangjian.members import rules
+from dangjian.members import queries, rules
 from dangjian.members.choices import MEMBER_STAGES, ExitKind, LostReason, MemberStatus, Stage
 from dangjian.members.models import (
     SECRET_FIELDS,
@@ -330,6 +332,23 @@ def reveal(member: Member, field: str, *, actor) -> str:
     with transaction.atomic():
         audit.record("member.reveal", actor=actor, obj=member, org_path=member.org.path, after={"field": field})
     return value
+
+
+def record_read(member: Member, *, actor, part: str, session: str = "") -> bool:
+    """PRV-08: who read this member's record, and when — one `member.view` event (the part read: the page, a tab,
+    the API) per viewer, session and member within `MEMBER_READ_LOG_SECONDS`, so that a page and the tabs opened
+    from it are one read. Remembered per process: with several workers a read may be logged once per worker.
+    Fail closed like every audited action (AU-05): a read that cannot be logged is not served. Returns whether
+    an event was written."""
+    seconds = getattr(settings, "MEMBER_READ_LOG_SECONDS", 0)
+    key = f"member-read:{actor.pk}:{session}:{member.pk}"
+    if seconds and cache.get(key):
+        return False
+    with transaction.atomic():
+        audit.record(queries.READ_ACTION, actor=actor, obj=member, org_path=member.org.path, after={"part": part})
+    if seconds:
+        cache.set(key, True, seconds)
+    return True
 
 
 def place(member: Member, to_org: Org, *, actor, on: date, reason: str) -> Member:

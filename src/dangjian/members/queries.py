@@ -84,10 +84,15 @@ def status_changes(member: Member):
     return StatusChange.objects.filter(member=member).select_related("recorded_by").order_by("-on", "-recorded_at")
 
 
+READ_ACTION = "member.view"  # PRV-08: a read of the record (actions.record_read), not a change
+
+
 def change_log(member: Member, limit: int = 100):
-    """Who changed this member and when: the audit events about this record (values already masked).
-    Read for a member the caller may already see; not a way into the audit trail as a whole."""
-    return AuditEvent.objects.filter(object_type="members.member", object_id=str(member.pk)).order_by("-seq")[:limit]
+    """Who changed this member and when: the audit events about this record (values already masked), without
+    the reads (who read it is the audit administrator's to see). Read for a member the caller may already see;
+    not a way into the audit trail as a whole."""
+    events = AuditEvent.objects.filter(object_type="members.member", object_id=str(member.pk))
+    return events.exclude(action=READ_ACTION).order_by("-seq")[:limit]
 
 
 def deadlines(member: Member, today: date) -> list[dict]:

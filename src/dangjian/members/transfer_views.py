@@ -482,3 +482,24 @@ class EndMobileView(ScopedView):
                     return redirect(f"{reverse('members:mobile_list')}?tab=in")
                 return redirect("members:detail", pk=record.member_id)
         return self.show(request, record, form, status=400)
+
+
+# ------------------------------------------------------------------------------------------ member page tabs
+
+
+def member_transfers_tab(user, member: Member) -> dict:
+    """The "组织关系转接" tab of a member's page (members.views.TABS): the letters the viewer may see."""
+    today = timezone.localdate()
+    visible = queries.member_transfers(member, user)
+    return {
+        "transfers": [{"t": t, "overdue": queries.is_overdue(t, today)} for t in visible],
+        "transferred_out": actions.transferred_out(member),
+    }
+
+
+def member_mobile_tab(user, member: Member) -> dict:
+    """The "流动情况" tab: the member's outflow and inflow records the viewer may see."""
+    return {
+        "records": list(queries.member_mobile_records(member, user)),
+        "can_transfer": user_may_act_on_path(user, "members.transfer_member", member.org.path),
+    }

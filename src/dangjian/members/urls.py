@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.RosterView.as_view(), name="list"),
     path("new/", views.CreateView.as_view(), name="create"),
     path("<int:pk>/", views.DetailView.as_view(), name="detail"),
+    path("<int:pk>/tabs/<slug:tab>/", views.DetailTabView.as_view(), name="detail_tab"),
     path("<int:pk>/edit/", views.EditView.as_view(), name="edit"),
     path("<int:pk>/status/", views.StatusView.as_view(), name="status"),
     path("<int:pk>/lost-contact/", views.LostContactView.as_view(), name="lost_contact"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.html import format_html
@@ -15,7 +15,7 @@ from dangjian.core.scope import has_permission, restrict, user_may_act_on_path
 from dangjian.core.usercache import kept_for_user
 from dangjian.core.views import ScopedView
 from dangjian.core.widgets import fast
-from dangjian.members import actions, queries, rules
+from dangjian.members import actions, queries, rules, transfer_views
 from dangjian.members.filters import MemberFilter
 from dangjian.members.forms import LostContactForm, MemberForm, StatusForm
 from dangjian.members.models import SECRET_FIELDS, Member
@@ -101,6 +101,7 @@ class DetailView(ScopedView):
     def get(self, request, pk):
         member = self.get_object(pk=pk)
         user = request.user
+        actions.record_read(member, actor=user, part="page", session=request.session.session_key or "")
         today = timezone.localdate()
         secrets = {f: member.get_secret(f) for f in SECRET_FIELDS}
         context = {
@@ -112,19 +113,55 @@ class DetailView(ScopedView):
             },
             "age": rules.age_on(member.birth_date, today),
             "standing": rules.party_standing_years(member.full_on, today),
-            "placements": queries.placements(member),
-            "status_changes": queries.status_changes(member),
-            "change_log": queries.change_log(member),
             "deadlines": queries.deadlines(member, today),
+            "tabs": TAB_LABELS,
             "can": {
                 "change": user_may_act_on_path(user, "members.change_member", member.org.path),
                 "unmask": user_may_act_on_path(user, "members.unmask_member", member.org.path)
                 and actions.may_reveal(member),
-                # 困难帮扶: the visits and aid given are kept by dues (dues.HardshipAid); link there when allowed.
-                "aid_visits": user_may_act_on_path(user, "dues.view_bill", member.org.path),
             },
         }
         return render(request, "members/detail.html", context)
+
+
+def _records_tab(request, member):
+    path = member.org.path
+    return {
+        "can": {
+            "change": user_may_act_on_path(request.user, "members.change_member", path),
+            # 困难帮扶: the visits and aid given are kept by dues (dues.HardshipAid); link there when allowed.
+            "aid_visits": user_may_act_on_path(request.user, "dues.view_bill", path),
+        }
+    }
+
+
+# The member page's tabs after 基本信息, in order: name → (label, what members/tabs/<name>.html needs). 发展信息
+# is recruitment's own tab (recruitment_tags), shown before 修改记录 to those who may see recruitment cases.
+TABS = {
+    "placements": ("组织关系", lambda request, member: {"placements": queries.placements(member)}),
+    "status": ("党籍变动", lambda request, member: {"status_changes": queries.status_changes(member)}),
+    "records": ("奖惩与档案", _records_tab),
+    "transfers": ("组织关系转接", lambda request, member: transfer_views.member_transfers_tab(request.user, member)),
+    "mobile": ("流动情况", lambda request, member: transfer_views.member_mobile_tab(request.user, member)),
+    "log": ("修改记录", lambda request, member: {"change_log": queries.change_log(member)}),
+}
+TAB_LABELS = [(name, label) for name, (label, _build) in TABS.items()]
+
+
+class DetailTabView(ScopedView):
+    """One tab of a member's page, fetched by htmx when the tab is first shown: the page renders 基本信息 only,
+    so opening a member costs the statements of what is looked at (most tabs are empty for most members).
+    Same scope as the page: a member outside it is a 404 here too."""
+
+    queryset = Member.objects.select_related("org")
+
+    def get(self, request, pk, tab):
+        if tab not in TABS:
+            raise Http404
+        member = self.get_object(pk=pk)
+        actions.record_read(member, actor=request.user, part=f"tab:{tab}", session=request.session.session_key or "")
+        build = TABS[tab][1]
+        return render(request, f"members/tabs/{tab}.html", {"member": member, **build(request, member)})
 
 
 class RevealView(ScopedView):

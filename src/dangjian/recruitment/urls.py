@@ -19,6 +19,7 @@ urlpatterns = [
     path("import/<int:pk>/commit/", views.ImportCommitView.as_view(), name="import_commit"),
     path("import/<int:pk>/rollback/", views.ImportRollbackView.as_view(), name="import_rollback"),
     path("import/<int:pk>/report/", views.ImportReportView.as_view(), name="import_report"),
+    path("member/<int:member_pk>/tab/", views.MemberTabView.as_view(), name="member_tab"),
     path("<int:pk>/", views.CaseDetailView.as_view(), name="case"),
     path("<int:pk>/step/<slug:event>/", views.StepView.as_view(), name="step"),
     path("<int:pk>/decide/", views.DecideView.as_view(), name="decide"),

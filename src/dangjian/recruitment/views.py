@@ -5,6 +5,7 @@ Thin: scope through ScopedView, changes through recruitment.actions."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -14,6 +15,7 @@ from django.utils import timezone
 from dangjian.core.errors import ConcurrentEdit, OutOfScope, RuleViolation
 from dangjian.core.scope import has_permission, restrict, user_may_act_on_path
 from dangjian.core.views import ScopedView
+from dangjian.members import actions as member_actions
 from dangjian.members.choices import MemberStatus, Stage
 from dangjian.members.models import Member
 from dangjian.orgs.models import Org
@@ -146,6 +148,34 @@ class CaseDetailView(ScopedView):
             "archive": queries.archive_documents(case, request.user),
         }
         return render(request, "recruitment/case.html", context)
+
+
+class MemberTabView(ScopedView):
+    """The 发展信息 tab of a member's page (members/detail.html, recruitment_tags), fetched by htmx when first
+    shown: the person's cases and the latest one's timeline. A member outside the viewer's scope, or a viewer
+    who may not see recruitment cases over the member's org, gets a 404."""
+
+    queryset = Member.objects.select_related("org")
+
+    def get(self, request, member_pk):
+        user = request.user
+        if not has_permission(user, queries.VIEW):
+            raise PermissionDenied
+        member = self.get_object(pk=member_pk)
+        if not user_may_act_on_path(user, queries.VIEW, member.org.path):
+            raise Http404
+        member_actions.record_read(
+            member, actor=user, part="tab:recruitment", session=request.session.session_key or ""
+        )
+        cases = queries.cases_of_member(member)
+        can_start = member.stage not in (Stage.PROBATIONARY, Stage.FULL) and not any(c.is_open for c in cases)
+        context = {
+            "cases": cases,
+            "member": member,
+            "can_start": can_start and user_may_act_on_path(user, queries.CHANGE, member.org.path),
+            "timeline": queries.timeline(cases[0]) if cases else [],
+        }
+        return render(request, "recruitment/_member_tab.html", context)
 
 
 class StepView(ScopedView):

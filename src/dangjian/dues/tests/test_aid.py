@@ -139,11 +139,11 @@ def test_the_archive_situation_and_the_visits_link_both_ways(client, orgs, peopl
     assert "本人患慢性病，收入低" in html
     assert "每季度走访" in html
     assert reverse("members:detail", args=[wang.pk]) in html
-    detail = client.get(reverse("members:detail", args=[wang.pk])).content.decode()
+    detail = client.get(reverse("members:detail_tab", args=[wang.pk, "records"])).content.decode()
     assert 'id="aid-visits"' in detail
     assert reverse("dues:aid", args=[wang.pk]) in detail
     reader = dues_user(orgs, "roster_reader", permissions=["members.view_member"])  # may not open dues pages
     client.force_login(reader)
-    response = client.get(reverse("members:detail", args=[wang.pk]))
+    response = client.get(reverse("members:detail_tab", args=[wang.pk, "records"]))
     assert response.status_code == 200
     assert 'id="aid-visits"' not in response.content.decode()

@@ -27,7 +27,7 @@ def test_add_and_delete_records_through_the_pages(client_as, people):
         reverse("members:record_add", args=[zhang.pk, "aid"]),
         {"kind": "患病", "description": "慢性病", "since": "2025-01-01"},
     )
-    html = client.get(reverse("members:detail", args=[zhang.pk])).content.decode()
+    html = client.get(reverse("members:detail_tab", args=[zhang.pk, "records"])).content.decode()
     for text in ("优秀共产党员", "李桂兰", "慢性病"):
         assert text in html
     reward = zhang.rewards_punishments.get()

@@ -748,8 +748,10 @@ def test_receipt_page_takes_the_member_off_the_roster(people, client_as):
     roster = client.get(reverse("members:list")).content.decode()
     assert "张三丰" not in roster
     assert "李秀英" in roster
-    detail = client.get(reverse("members:detail", args=[people["zhang"].pk])).content.decode()
-    assert "已转出至系统外" in detail
+    detail = client.get(reverse("members:detail", args=[people["zhang"].pk]))
+    assert detail.status_code == 200  # still on record, off the roster
+    tab = client.get(reverse("members:detail_tab", args=[people["zhang"].pk, "transfers"])).content.decode()
+    assert "已转出至系统外" in tab
     assert client.get(reverse("members:transfer_letter", args=[transfer.pk])).status_code == 200
 
 
@@ -792,8 +794,8 @@ def test_mobile_pages(people, client_as):
     html = client.get(reverse("members:mobile_list")).content.decode()
     assert "张三丰" in html
     assert "广东省深圳市" in html
-    detail = client.get(reverse("members:detail", args=[zhang.pk])).content.decode()
-    assert reverse("members:mobile_end", args=[record.pk]) in detail
+    tab = client.get(reverse("members:detail_tab", args=[zhang.pk, "mobile"])).content.decode()
+    assert reverse("members:mobile_end", args=[record.pk]) in tab
     response = client.post(reverse("members:mobile_end", args=[record.pk]), {"until": today().isoformat()})
     assert response.status_code == 302
     assert not reload(zhang).is_mobile

@@ -67,6 +67,34 @@ def test_reveal_shows_the_value_and_audits(client_as, people):
     assert client.get(reverse("members:reveal", args=[zhang.pk, "id_number"])).status_code == 405
 
 
+def test_the_member_page_loads_its_tabs_when_they_are_first_shown(client_as, people):
+    """The page renders 基本信息 only; every other tab has its own URL, fetched by htmx on `shown.bs.tab`, so the
+    page itself reads none of the tabs' tables."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dangjian.members.models import Placement, RewardPunishment, StatusChange, Transfer
+    from dangjian.members.views import TABS
+
+    client = client_as("county_admin")
+    zhang = people["zhang"]
+    with CaptureQueriesContext(connection) as page:
+        html = client.get(reverse("members:detail", args=[zhang.pk])).content.decode()
+    read = " ".join(q["sql"] for q in page.captured_queries if q["sql"].lstrip().upper().startswith("SELECT"))
+    for model in (Placement, StatusChange, RewardPunishment, Transfer, AuditEvent):
+        assert model._meta.db_table not in read
+    for name, (label, _build) in TABS.items():
+        url = reverse("members:detail_tab", args=[zhang.pk, name])
+        assert f'hx-get="{url}" hx-target="#tab-{name}" hx-trigger="shown.bs.tab once"' in html
+        assert f'id="tab-{name}"' in html
+        assert label in html
+        tab = client.get(url)
+        assert tab.status_code == 200
+        assert "<html" not in tab.content.decode()  # the pane's content only
+    assert "柳树村党支部" in client.get(reverse("members:detail_tab", args=[zhang.pk, "placements"])).content.decode()
+    assert client.get(reverse("members:detail_tab", args=[zhang.pk, "nothing"])).status_code == 404
+
+
 def test_reveal_without_permission(client_as, people):
     assert (
         client_as("town_secretary").post(reverse("members:reveal", args=[people["zhang"].pk, "phone"])).status_code
@@ -95,8 +123,9 @@ def test_detail_shows_the_national_items_and_history(client_as, people):
         "是否为流动党员",
     ):
         assert label in html
-    assert "member.create" in html
     assert "柳树村党支部" in html
+    log = client_as("county_admin").get(reverse("members:detail_tab", args=[people["zhang"].pk, "log"]))
+    assert "member.create" in log.content.decode()
 
 
 def test_add_member_through_the_form(client_as, orgs):

@@ -149,9 +149,12 @@ def test_options_page(client_as, orgs):
 
 
 def test_member_page_has_the_recruitment_tab(client_as, applicant):
-    body = client_as("village_secretary").get(reverse("members:detail", args=[applicant.member_id])).content.decode()
+    client = client_as("village_secretary")
+    body = client.get(reverse("members:detail", args=[applicant.member_id])).content.decode()
     assert "发展信息" in body
-    assert "递交入党申请书" in body
+    assert reverse("recruitment:member_tab", args=[applicant.member_id]) in body  # loaded when first shown
+    tab = client.get(reverse("recruitment:member_tab", args=[applicant.member_id])).content.decode()
+    assert "递交入党申请书" in tab
 
 
 def test_todos_list_the_overdue_talk_and_the_queue(client_as, applicant, drive):
@@ -218,7 +221,7 @@ def test_start_a_case_for_a_roster_person(client_as, orgs):
         orgs["village"], actor=None, name="钱进", sex="male", birth_date=date(1999, 9, 9), stage="activist"
     )
     client = client_as("village_secretary")
-    tab = client.get(reverse("members:detail", args=[person.pk])).content.decode()
+    tab = client.get(reverse("recruitment:member_tab", args=[person.pk])).content.decode()
     assert f"{reverse('recruitment:start')}?member={person.pk}" in tab
     response = client.post(
         reverse("recruitment:start"), {"member": person.pk, "on": "2029-01-02", "documents": ["application_letter"]}
