@@ -155,6 +155,10 @@ else:
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         },
+        # Kept between requests like PostgreSQL's (opening one ran the PRAGMAs and started its page cache cold
+        # on every request: ~17 % of the server's CPU under load, docs/bench-load.md session 7).
+        "CONN_MAX_AGE": env_int("DANGJIAN_DB_CONN_MAX_AGE", 60),
+        "CONN_HEALTH_CHECKS": True,
     }
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
