@@ -283,8 +283,18 @@ SIGN_IN = "sign-in (QR task)"
 
 
 # A member page renders 基本信息; its other tabs are fetched when first shown (members.views.TABS and recruitment's
-# 发展信息). The mix opens one tab per member page on average, at random.
+# 发展信息). The mix opens one tab per member page on average, at random, of the member the session last opened.
 MEMBER_TABS = ("placements", "status", "records", "transfers", "mobile", "recruitment", "log")
+
+
+def opened(r, members: list) -> int:
+    """A member page opened by this session (`r` is the session's Random), remembered for its tabs."""
+    r.member_on_screen = r.choice(members)
+    return r.member_on_screen
+
+
+def on_screen(r, members: list) -> int:
+    return getattr(r, "member_on_screen", None) or opened(r, members)
 
 
 def member_tab(member: int, tab: str) -> str:
@@ -302,8 +312,8 @@ def mix(ids: dict, username: str) -> list[tuple[int, str, callable]]:
         (4, "roster list", lambda r: "/members/"),
         (3, "roster + filters", lambda r: "/members/?" + urlencode({"sex": "female", "age_band": "41_45"})),
         (2, "roster search", lambda r: "/members/?" + urlencode({"q": r.choice(["张", "li", "wdj", "王"])})),
-        (3, "member detail", lambda r: f"/members/{r.choice(members)}/"),
-        (3, "member tab", lambda r: member_tab(r.choice(members), r.choice(MEMBER_TABS))),
+        (3, "member detail", lambda r: f"/members/{opened(r, members)}/"),
+        (3, "member tab", lambda r: member_tab(on_screen(r, members), r.choice(MEMBER_TABS))),
         (2, "org detail", lambda r: f"/orgs/{org}/"),
         (2 if meetings else 0, "meeting record", lambda r: f"/orglife/{r.choice(meetings)}/"),
         (1, "stats overview", lambda r: "/stats/"),
