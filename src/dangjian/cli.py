@@ -25,6 +25,17 @@ def _start_task_worker():
     return subprocess.Popen([sys.executable, "-m", "dangjian.cli", "manage", "db_worker", "--interval", "1"])
 
 
+def _start_audit_shipper():
+    """AU-03: the audit trail shipped to the log server in near real time, when DANGJIAN_AUDIT_SYSLOG is set."""
+    import subprocess
+
+    from django.conf import settings
+
+    if not getattr(settings, "AUDIT_SYSLOG", ""):
+        return None
+    return subprocess.Popen([sys.executable, "-m", "dangjian.cli", "manage", "ship_audit", "--follow"])
+
+
 def _serve(host: str, port: int, workers: int, threads: int = 1) -> None:
     """Granian, WSGI: `workers` processes of `threads` Python threads each. The pages are CPU-bound Python: with
     several threads a process shares its core between the requests in flight (each waits for all), with one it
@@ -36,7 +47,7 @@ def _serve(host: str, port: int, workers: int, threads: int = 1) -> None:
 
     from dangjian.core.dbfork import release_before_fork
 
-    worker = _start_task_worker()
+    helpers = [p for p in (_start_task_worker(), _start_audit_shipper()) if p is not None]
     # granian forks the workers: no connection or pool of this process may be inherited by them (core/dbfork.py).
     release_before_fork()
 
@@ -55,8 +66,8 @@ def _serve(host: str, port: int, workers: int, threads: int = 1) -> None:
     try:
         server.serve()
     finally:
-        if worker is not None:
-            worker.terminate()
+        for helper in helpers:
+            helper.terminate()
 
 
 def cmd_demo(args) -> int:

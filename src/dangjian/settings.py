@@ -267,6 +267,11 @@ ORGLIFE_THEME_DAY_REMINDER_DAY = env_int("DANGJIAN_ORGLIFE_THEME_DAY_REMINDER_DA
 TRANSFER_LETTER_VALIDITY_MONTHS = env_int("DANGJIAN_TRANSFER_LETTER_VALIDITY_MONTHS", 3)  # REL-06 (P)
 
 AUDIT_RETENTION_DAYS = env_int("DANGJIAN_AUDIT_RETENTION_DAYS", 365)
+# AU-03: the audit trail shipped in near real time to a log server or SIEM as syslog (core/audit_ship.py):
+# udp://host:514, tcp://host:601 or tls://host:6514; empty: not shipped. The CA file verifies a TLS receiver.
+AUDIT_SYSLOG = env("DANGJIAN_AUDIT_SYSLOG", "")
+AUDIT_SYSLOG_CA = env("DANGJIAN_AUDIT_SYSLOG_CA", "")
+AUDIT_SYSLOG_INTERVAL = env_int("DANGJIAN_AUDIT_SYSLOG_INTERVAL", 2)
 BACKUP_DIR = env("DANGJIAN_BACKUP_DIR")
 
 # ---------------------------------------------------------------- REST API

@@ -13,16 +13,20 @@ from .test_org_tree import assert_no_horizontal_scroll, shoot
 pytestmark = pytest.mark.browser
 
 
+def sign_in(page, username):
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.locator(".page-title")).to_have_text("工作台")
+
+
 def test_roster_pages_fit_a_phone(page, transactional_db, orgs, personas, people):
     transfer_actions.record_outflow(
         people["li"], actor=None, province="广东省", city="深圳市", since=people["li"].joined_on
     )
     page.set_viewport_size({"width": 375, "height": 812})
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", "village_secretary")
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.locator(".page-title")).to_have_text("工作台")
+    sign_in(page, "village_secretary")
 
     pages = [
         ("/members/", "#roster-count", "roster-mobile.png"),
@@ -46,11 +50,7 @@ def test_member_tabs_load_when_first_shown(page, transactional_db, orgs, persona
     transfer_actions.record_outflow(
         people["li"], actor=None, province="广东省", city="深圳市", since=people["li"].joined_on
     )
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", "village_secretary")
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.locator(".page-title")).to_have_text("工作台")
+    sign_in(page, "village_secretary")
     page.goto(f"/members/{people['li'].pk}/")
     expect(page.locator("#tab-mobile")).to_contain_text("正在加载", use_inner_text=False)
     page.get_by_role("tab", name="流动情况").click()

@@ -68,6 +68,19 @@ class AuditHead(models.Model):
         verbose_name = "审计链头"
 
 
+class AuditShipment(models.Model):
+    """AU-03: how far the audit trail has been shipped to the log server (core/audit_ship.py); a single row."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    shipped_seq = models.PositiveBigIntegerField("已发送至序号", default=0)
+    shipped_at = models.DateTimeField("最近发送时间", null=True, blank=True)
+    last_error = models.CharField("最近一次发送失败", max_length=500, blank=True)
+    last_error_at = models.DateTimeField("失败时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "审计日志外送进度"
+
+
 class JobStatus(models.TextChoices):
     PENDING = "pending", "排队中"
     RUNNING = "running", "进行中"

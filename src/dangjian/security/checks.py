@@ -110,3 +110,15 @@ def otp_algorithm(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.security)
+def audit_syslog(app_configs, **kwargs):
+    """AU-03: a malformed receiver would leave the trail unshipped without a word."""
+    from dangjian.core import audit_ship
+
+    try:
+        audit_ship.configured_target()
+    except ValueError as exc:
+        return [Error(str(exc), hint="例如 DANGJIAN_AUDIT_SYSLOG=tls://log.example.gov.cn:6514。", id="dangjian.P019")]
+    return []

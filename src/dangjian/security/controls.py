@@ -179,6 +179,30 @@ def _audit_append_only() -> tuple[str, str]:
     return PASS, f"触发器已就位；应用账号 {privileges['role']} 对审计表只有查询和追加权限"
 
 
+def _audit_shipping() -> tuple[str, str]:
+    """AU-03: the trail reaches a separate log server; a stalled or failing shipper fails the check."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dangjian.core import audit_ship
+
+    try:
+        target = audit_ship.configured_target()
+    except ValueError as exc:
+        return FAIL, str(exc)
+    if target is None:
+        return WARN, "未设置 DANGJIAN_AUDIT_SYSLOG：审计记录只保存在本系统的数据库中"
+    cursor, waiting = audit_ship.backlog()
+    if cursor.last_error:
+        when = timezone.localtime(cursor.last_error_at)
+        return FAIL, f"最近一次发送失败（{when:%Y-%m-%d %H:%M}）：{cursor.last_error}；待发送 {waiting} 条"
+    stalled = cursor.shipped_at is None or timezone.now() - cursor.shipped_at > timedelta(minutes=10)
+    if waiting and stalled:
+        return FAIL, f"待发送 {waiting} 条，10 分钟以上没有发送（ship_audit 没有运行？）"
+    return PASS, f"发送至 {target}，待发送 {waiting} 条"
+
+
 def _crypto() -> tuple[str, str]:
     from dangjian.core import crypto
 
@@ -351,6 +375,13 @@ def run() -> list[Result]:
             _audit_append_only,
             "运行 dangjian manage migrate 补建触发器；PostgreSQL 上应用改用非属主账号连接，"
             "并以属主账号运行 dangjian manage harden_database --app-role 应用账号（docs/install.md）。",
+        ),
+        (
+            "AU-03",
+            "审计记录准实时外送至独立日志服务器",
+            _audit_shipping,
+            "设置 DANGJIAN_AUDIT_SYSLOG=tls://日志服务器:6514（或 udp://、tcp://），由 dangjian serve 随服务运行"
+            "外送进程，或以计划任务每分钟运行 dangjian manage ship_audit；失败时检查网络和接收端后等待自动重试。",
         ),
         (
             "AU-04",
