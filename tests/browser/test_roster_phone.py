@@ -60,3 +60,22 @@ def test_member_tabs_load_when_first_shown(page, transactional_db, orgs, persona
     page.get_by_role("tab", name="修改记录").click()
     expect(page.locator("#tab-log")).to_be_visible()
     expect(page.locator("#tab-log")).not_to_contain_text("正在加载")
+
+
+def test_a_tab_that_fails_says_why_in_chinese(page, transactional_db, orgs, personas, people, settings, monkeypatch):
+    """A partial request answered 503 (here: the read cannot be audited, AU-05) shows the server's message in the
+    pane instead of "正在加载…" (core/static/core/app.js)."""
+    from dangjian.core import audit
+
+    settings.MEMBER_READ_LOG_SECONDS = 0  # every read is logged: the tab's own read will fail
+    sign_in(page, "village_secretary")
+    page.goto(f"/members/{people['zhang'].pk}/")
+    expect(page.locator(".page-title")).to_contain_text("张三丰")
+
+    def broken(**fields):
+        raise RuntimeError("audit sink down")
+
+    monkeypatch.setattr(audit, "_append", broken)
+    page.get_by_role("tab", name="奖惩与档案").click()
+    expect(page.locator("#tab-records .alert-danger")).to_contain_text("审计记录无法写入")
+    expect(page.locator("#tab-records")).not_to_contain_text("正在加载")

@@ -80,6 +80,45 @@
       e.preventDefault();
     }
   });
+  // A partial request that fails says so in Chinese: the server's own message (503 and 429 answer htmx with JSON
+  // {"detail": …}) or the status. A tab pane shows it in place of "正在加载…"; anything else gets a toast.
+  function failureMessage(xhr) {
+    if (!xhr || !xhr.status) { return "网络连接失败，请检查网络后重试。"; }
+    try {
+      var body = JSON.parse(xhr.responseText);
+      if (body && body.detail) { return String(body.detail); }
+    } catch (err) { /* not JSON: an HTML error page */ }
+    if (xhr.status === 403) { return "没有权限，或登录已过期，请刷新页面后重试。"; }
+    if (xhr.status === 404) { return "内容不存在，或不在您的管辖范围内。"; }
+    return "请求未能完成（" + xhr.status + "），请稍后重试。";
+  }
+  function showFailure(target, message) {
+    var alert = document.createElement("div");
+    alert.className = "alert alert-danger mb-0";
+    alert.setAttribute("role", "alert");
+    alert.textContent = message;
+    if (target && target.classList && target.classList.contains("tab-pane")) {
+      target.replaceChildren(alert);
+      return;
+    }
+    var toasts = document.getElementById("toasts");
+    if (!toasts) { return; }
+    var toast = document.createElement("div");
+    toast.className = "toast show align-items-center border-0 text-bg-danger";
+    toast.setAttribute("role", "alert");
+    var body = document.createElement("div");
+    body.className = "toast-body";
+    body.textContent = message;
+    toast.appendChild(body);
+    toasts.appendChild(toast);
+    setTimeout(function () { toast.remove(); }, 8000);
+  }
+  document.addEventListener("htmx:responseError", function (e) {
+    showFailure(e.detail.target, failureMessage(e.detail.xhr));
+  });
+  document.addEventListener("htmx:sendError", function (e) {
+    showFailure(e.detail.target, failureMessage(null));
+  });
   document.addEventListener("htmx:afterSwap", function (e) {
     var ul = e.target;
     if (ul.matches && ul.matches("ul[data-children]")) {
