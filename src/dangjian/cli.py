@@ -31,7 +31,7 @@ def _start_audit_shipper():
 
     from django.conf import settings
 
-    if not getattr(settings, "AUDIT_SYSLOG", ""):
+    if not settings.AUDIT_SYSLOG:
         return None
     return subprocess.Popen([sys.executable, "-m", "dangjian.cli", "manage", "ship_audit", "--follow"])
 

@@ -64,7 +64,7 @@ def parse_target(value: str) -> Target | None:
 
 
 def configured_target() -> Target | None:
-    return parse_target(getattr(settings, "AUDIT_SYSLOG", ""))
+    return parse_target(settings.AUDIT_SYSLOG)
 
 
 def _sd_value(value) -> str:
@@ -121,7 +121,7 @@ class Sender:
             return
         sock = socket.create_connection((t.host, t.port), timeout=self.timeout)
         if t.scheme == "tls":
-            context = ssl.create_default_context(cafile=getattr(settings, "AUDIT_SYSLOG_CA", "") or None)
+            context = ssl.create_default_context(cafile=settings.AUDIT_SYSLOG_CA or None)
             sock = context.wrap_socket(sock, server_hostname=t.host)
         self.sock = sock
 
@@ -182,6 +182,16 @@ def ship(target: Target | None = None, *, limit: int = 1000, sender: Sender | No
     if error:
         raise OSError(error)
     return len(events)
+
+
+def ship_all(target: Target | None = None, *, limit: int = 1000) -> int:
+    """`ship` in batches of `limit` until nothing waits; returns how many were sent (OSError as `ship`)."""
+    total = 0
+    while sent := ship(target, limit=limit):
+        total += sent
+        if sent < limit:
+            break
+    return total
 
 
 def _advance(start: int, sent_to: int, error: str) -> None:

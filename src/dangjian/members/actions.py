@@ -340,7 +340,7 @@ def record_read(member: Member, *, actor, part: str, session: str = "") -> bool:
     from it are one read. Remembered per process: with several workers a read may be logged once per worker.
     Fail closed like every audited action (AU-05): a read that cannot be logged is not served. Returns whether
     an event was written."""
-    seconds = getattr(settings, "MEMBER_READ_LOG_SECONDS", 0)
+    seconds = settings.MEMBER_READ_LOG_SECONDS
     key = f"member-read:{actor.pk}:{session}:{member.pk}"
     if seconds and cache.get(key):
         return False
@@ -349,6 +349,12 @@ def record_read(member: Member, *, actor, part: str, session: str = "") -> bool:
     if seconds:
         cache.set(key, True, seconds)
     return True
+
+
+def reader_session(request) -> str:
+    """What `record_read` counts as one viewer's session: the API token, or the browser session."""
+    token = getattr(getattr(request, "auth", None), "pk", None)
+    return f"token:{token}" if token is not None else (request.session.session_key or "")
 
 
 def place(member: Member, to_org: Org, *, actor, on: date, reason: str) -> Member:

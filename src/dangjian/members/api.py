@@ -100,12 +100,6 @@ class RevealResultSerializer(serializers.Serializer):
     value = serializers.CharField()
 
 
-def _token_id(request) -> str:
-    """What identifies the API caller's session for PRV-08's read log: the token, or the browser session."""
-    token = getattr(request.auth, "pk", None)
-    return f"token:{token}" if token is not None else (request.session.session_key or "")
-
-
 class MemberViewSet(ListModelMixin, RetrieveModelMixin, ScopedGenericViewSet):
     """党员：列表（与花名册相同的筛选条件）、详情、登记、修改、党籍变动、查看敏感信息（留痕）。"""
 
@@ -124,7 +118,7 @@ class MemberViewSet(ListModelMixin, RetrieveModelMixin, ScopedGenericViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         member = self.get_object()
-        actions.record_read(member, actor=request.user, part="api", session=_token_id(request))  # PRV-08
+        actions.record_read(member, actor=request.user, part="api", session=actions.reader_session(request))  # PRV-08
         return Response(self.get_serializer(member).data)
 
     @extend_schema(request=MemberCreateSerializer, responses={201: MemberSerializer})

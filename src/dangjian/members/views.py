@@ -101,7 +101,7 @@ class DetailView(ScopedView):
     def get(self, request, pk):
         member = self.get_object(pk=pk)
         user = request.user
-        actions.record_read(member, actor=user, part="page", session=request.session.session_key or "")
+        actions.record_read(member, actor=user, part="page", session=actions.reader_session(request))
         today = timezone.localdate()
         secrets = {f: member.get_secret(f) for f in SECRET_FIELDS}
         context = {
@@ -159,7 +159,7 @@ class DetailTabView(ScopedView):
         if tab not in TABS:
             raise Http404
         member = self.get_object(pk=pk)
-        actions.record_read(member, actor=request.user, part=f"tab:{tab}", session=request.session.session_key or "")
+        actions.record_read(member, actor=request.user, part=f"tab:{tab}", session=actions.reader_session(request))
         build = TABS[tab][1]
         return render(request, f"members/tabs/{tab}.html", {"member": member, **build(request, member)})
 

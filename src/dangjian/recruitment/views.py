@@ -165,7 +165,7 @@ class MemberTabView(ScopedView):
         if not user_may_act_on_path(user, queries.VIEW, member.org.path):
             raise Http404
         member_actions.record_read(
-            member, actor=user, part="tab:recruitment", session=request.session.session_key or ""
+            member, actor=user, part="tab:recruitment", session=member_actions.reader_session(request)
         )
         cases = queries.cases_of_member(member)
         can_start = member.stage not in (Stage.PROBATIONARY, Stage.FULL) and not any(c.is_open for c in cases)

@@ -1,7 +1,8 @@
-"""The 发展信息 tab on the member page (members/detail.html): its link and its empty pane, shown to those who may
-see recruitment cases over the member's org. The pane's content is `views.MemberTabView`, loaded on first show."""
+"""The 发展信息 tab on the member page (members/detail.html): its URL for those who may see recruitment cases over
+the member's org, else "" (no tab). The pane's content is `views.MemberTabView`, loaded when first shown."""
 
 from django import template
+from django.urls import reverse
 
 from dangjian.core.scope import user_may_act_on_path
 from dangjian.recruitment.queries import VIEW
@@ -9,11 +10,8 @@ from dangjian.recruitment.queries import VIEW
 register = template.Library()
 
 
-@register.inclusion_tag("recruitment/_member_tab_link.html", takes_context=True)
-def recruitment_tab_link(context, member):
-    return {"show": user_may_act_on_path(context["request"].user, VIEW, member.org.path), "member": member}
-
-
-@register.inclusion_tag("recruitment/_member_tab_pane.html", takes_context=True)
-def recruitment_tab_pane(context, member):
-    return {"show": user_may_act_on_path(context["request"].user, VIEW, member.org.path)}
+@register.simple_tag(takes_context=True)
+def recruitment_tab_url(context, member) -> str:
+    if not user_may_act_on_path(context["request"].user, VIEW, member.org.path):
+        return ""
+    return reverse("recruitment:member_tab", args=[member.pk])

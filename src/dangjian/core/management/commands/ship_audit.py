@@ -27,24 +27,17 @@ class Command(BaseCommand):
         if target is None:
             raise CommandError("未设置 DANGJIAN_AUDIT_SYSLOG（审计日志接收地址），没有可发送的目标。")
         if not follow:
-            total = 0
-            while True:
-                try:
-                    sent = audit_ship.ship(target, limit=limit)
-                except OSError as exc:
-                    raise CommandError(f"发送失败（已发送 {total} 条，下次从断点继续）：{exc}") from exc
-                total += sent
-                if sent < limit:
-                    break
+            try:
+                total = audit_ship.ship_all(target, limit=limit)
+            except OSError as exc:
+                raise CommandError(f"发送失败（下次从断点继续）：{exc}") from exc
             self.stdout.write(f"已发送 {total} 条审计记录到 {target}。")
             return
-        interval = max(1, getattr(settings, "AUDIT_SYSLOG_INTERVAL", 2))
+        interval = max(1, settings.AUDIT_SYSLOG_INTERVAL)
         while True:
             close_old_connections()
             try:
-                sent = audit_ship.ship(target, limit=limit)
+                audit_ship.ship_all(target, limit=limit)
             except OSError as exc:
                 self.stderr.write(f"审计记录发送失败，{interval} 秒后重试：{exc}")
-                sent = 0
-            if sent < limit:
-                time.sleep(interval)
+            time.sleep(interval)
